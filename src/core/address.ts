@@ -1,0 +1,41 @@
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Address } from './call.ts';
+import { SwitchboardError } from './errors.ts';
+
+/**
+ * Endpoints are the driver's own devices: `TECH/resource` (`PJSIP/1001`, `SIP/alice`, `sim/desk-7`),
+ * a bare extension (`1001`) or a device name (`dispatcher-001`). Anything that looks like a phone
+ * number must be a valid one.
+ */
+const ENDPOINT = /^[A-Za-z][A-Za-z0-9_-]*\/[A-Za-z0-9_.@:+-]{1,64}$/;
+const EXTENSION = /^[0-9]{2,6}$/;
+const DEVICE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const NUMBER_LIKE = /^[+(0-9][0-9 ().-]*$/;
+
+/**
+ * Reads a `from`/`to` value. Numbers come back in E.164; a number written without a country code is
+ * read in `defaultCountry`. Throws INVALID_PHONE_NUMBER naming the field otherwise.
+ */
+export function parseAddress(raw: string, field: string, defaultCountry: CountryCode = 'US'): Address {
+  const value = raw.trim();
+  if (ENDPOINT.test(value)) return { kind: 'endpoint', value };
+  if (EXTENSION.test(value)) return { kind: 'endpoint', value };
+  if (NUMBER_LIKE.test(value)) {
+    const phone = parsePhoneNumberFromString(value, defaultCountry);
+    if (phone?.isValid()) return { kind: 'number', value: phone.number };
+    throw new SwitchboardError(
+      'INVALID_PHONE_NUMBER',
+      `${field}: "${raw}" is not a valid phone number; use E.164 such as +15551234567.`,
+      { field, value: raw },
+    );
+  }
+  if (DEVICE_NAME.test(value)) return { kind: 'endpoint', value };
+  throw new SwitchboardError(
+    'INVALID_PHONE_NUMBER',
+    `${field}: "${raw}" is neither a phone number nor an endpoint (TECH/resource, extension or device name).`,
+    { field, value: raw },
+  );
+}
+
+/** The string form used in snapshots, records and driver commands. */
+export const formatAddress = (address: Address): string => address.value;

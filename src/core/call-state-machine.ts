@@ -1,0 +1,68 @@
+import type { CallStatus } from './call.ts';
+import { SwitchboardError } from './errors.ts';
+
+/**
+ * Everything that can happen to a call's status, as data. A row is the status a call is in; a column
+ * is what happens; the cell is the status it moves to. A missing cell is an illegal move, answered with
+ * INVALID_STATE naming the current status, never a silent no-op.
+ *
+ * `send_dtmf` stays in place: it is listed so the engine checks commands that keep the status against
+ * the same table as those that change it.
+ */
+export type CallTransition =
+  | 'ring'
+  | 'answer'
+  | 'hold'
+  | 'unhold'
+  | 'start_transfer'
+  | 'complete_transfer'
+  | 'send_dtmf'
+  | 'end'
+  | 'fail';
+
+const LIVE_EXITS = { end: 'ended', fail: 'failed' } as const;
+
+export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTransition, CallStatus>>>> = {
+  queued: { ring: 'ringing', answer: 'answered', ...LIVE_EXITS },
+  ringing: { ring: 'ringing', answer: 'answered', ...LIVE_EXITS },
+  answered: { hold: 'on_hold', start_transfer: 'transferring', send_dtmf: 'answered', ...LIVE_EXITS },
+  on_hold: { unhold: 'answered', send_dtmf: 'on_hold', start_transfer: 'transferring', ...LIVE_EXITS },
+  transferring: { complete_transfer: 'answered', ...LIVE_EXITS },
+  ended: {},
+  failed: {},
+};
+
+/** Human words for the error message: "cannot hold a call that is ringing". */
+const VERB: Record<CallTransition, string> = {
+  ring: 'ring',
+  answer: 'answer',
+  hold: 'hold',
+  unhold: 'take off hold',
+  start_transfer: 'transfer',
+  complete_transfer: 'complete the transfer of',
+  send_dtmf: 'send DTMF on',
+  end: 'end',
+  fail: 'fail',
+};
+
+/** Whether `transition` is legal from `status`. */
+export function canTransition(status: CallStatus, transition: CallTransition): boolean {
+  return CALL_TRANSITIONS[status][transition] !== undefined;
+}
+
+/** The status after `transition`, or INVALID_STATE naming the current status. */
+export function nextStatus(status: CallStatus, transition: CallTransition, callId?: string): CallStatus {
+  const next = CALL_TRANSITIONS[status][transition];
+  if (next === undefined) {
+    const allowed = Object.entries(CALL_TRANSITIONS)
+      .filter(([, row]) => row[transition] !== undefined)
+      .map(([from]) => from);
+    throw new SwitchboardError(
+      'INVALID_STATE',
+      `Cannot ${VERB[transition]} a call that is ${status.replace('_', ' ')}` +
+        (allowed.length ? `; it must be ${allowed.join(' or ')}.` : '.'),
+      { callId, status, action: transition, allowedFrom: allowed },
+    );
+  }
+  return next;
+}

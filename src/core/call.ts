@@ -1,0 +1,90 @@
+/** The call model: one conversation (a call) with the channels of its parties (legs). */
+
+export const CALL_STATUSES = [
+  'queued',
+  'ringing',
+  'answered',
+  'on_hold',
+  'transferring',
+  'ended',
+  'failed',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+export const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set(['ended', 'failed']);
+export const isFinal = (status: CallStatus): boolean => FINAL_STATUSES.has(status);
+
+/**
+ * Why a call (or one leg) ended. Reasons that mean "never connected because of the far end or the
+ * network" make a call `failed`; the others make it `ended` (see {@link finalStatusFor}).
+ */
+export const END_REASONS = [
+  'normal',
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'canceled',
+  'transferred',
+  'network_error',
+  'server_restart',
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+const FAILURE_REASONS: ReadonlySet<EndReason> = new Set([
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'network_error',
+]);
+
+/** A call that was answered always ends `ended`; one that never was fails on a failure reason. */
+export function finalStatusFor(reason: EndReason, wasAnswered: boolean): 'ended' | 'failed' {
+  return !wasAnswered && FAILURE_REASONS.has(reason) ? 'failed' : 'ended';
+}
+
+export type CallDirection = 'outbound' | 'inbound';
+
+/** Roles of the parties in a call, as DESIGN.md names them. */
+export type LegRole = 'caller' | 'callee' | 'agent' | 'transfer_target' | 'supervisor' | 'conference';
+
+export type LegStatus = 'dialing' | 'ringing' | 'answered' | 'ended';
+
+/** Where a leg goes: a phone number in E.164, or an endpoint of the driver (`TECH/resource`). */
+export type Address =
+  | { readonly kind: 'number'; readonly value: string }
+  | { readonly kind: 'endpoint'; readonly value: string };
+
+export interface LegSnapshot {
+  readonly id: string;
+  readonly role: LegRole;
+  readonly address: string;
+  readonly status: LegStatus;
+  readonly startedAt: string;
+  readonly answeredAt?: string;
+  readonly endedAt?: string;
+  readonly endReason?: EndReason;
+}
+
+/** A call as clients see it, in events, API answers and records. Times are ISO-8601 strings. */
+export interface CallSnapshot {
+  readonly id: string;
+  readonly direction: CallDirection;
+  readonly status: CallStatus;
+  readonly from: string;
+  readonly to: string;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly legs: readonly LegSnapshot[];
+  readonly startedAt: string;
+  readonly answeredAt?: string;
+  readonly endedAt?: string;
+  /** Whole seconds of talk (answer to end, or to now while live); absent until answered. */
+  readonly duration?: number;
+  readonly endReason?: EndReason;
+  readonly transferTo?: string;
+  readonly transferInitiatedAt?: string;
+  readonly heldAt?: string;
+}

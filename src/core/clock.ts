@@ -1,0 +1,177 @@
+/**
+ * Time for everything that waits: ring timeouts, auto-answer, wrap-up, retries, schedules.
+ * Production runs on {@link SystemClock}; the simulator and tests run on {@link VirtualClock}, which only
+ * moves when told, so a 30-second ring timeout takes milliseconds to test and nothing ever sleeps.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch, as this clock sees it. */
+  now(): number;
+  /** Runs `fn` once, `ms` from now. Callbacks due at the same instant run in the order they were set. */
+  setTimer(ms: number, fn: () => void): TimerHandle;
+  /** Cancels a timer; cancelling one that already ran or was cancelled is harmless. */
+  clearTimer(handle: TimerHandle): void;
+}
+
+/** Opaque to callers; each clock keeps what it needs in it. */
+export interface TimerHandle {
+  readonly due: number;
+}
+
+interface SystemTimer extends TimerHandle {
+  readonly ref: NodeJS.Timeout;
+}
+
+/** Wall-clock time and Node's own timers. */
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const ref = setTimeout(fn, Math.max(0, ms));
+    // Timers must never keep a stopping process alive: shutdown ends calls explicitly.
+    ref.unref();
+    const timer: SystemTimer = { due: Date.now() + ms, ref };
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    clearTimeout((handle as SystemTimer).ref);
+  }
+}
+
+interface VirtualTimer extends TimerHandle {
+  due: number;
+  readonly order: number;
+  fn: (() => void) | undefined;
+}
+
+/**
+ * A clock that moves only when told. Timers live in a binary heap ordered by (due, order), so a
+ * hundred thousand live calls with several timers each cost O(log n) per timer and no Node timers.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private readonly heap: VirtualTimer[] = [];
+  private order = 0;
+  private running: NodeJS.Timeout | undefined;
+  private settle: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve));
+  private advancing: Promise<void> = Promise.resolve();
+
+  constructor(start: number = Date.UTC(2026, 0, 5, 9, 0, 0)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const timer: VirtualTimer = { due: this.current + Math.max(0, ms), order: this.order++, fn };
+    this.push(timer);
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    // Lazy deletion: the entry stays in the heap until it surfaces, then is skipped.
+    (handle as VirtualTimer).fn = undefined;
+  }
+
+  /** Number of timers still waiting to run (cancelled ones are not counted once they surface). */
+  get pendingTimers(): number {
+    return this.heap.filter((t) => t.fn !== undefined).length;
+  }
+
+  /**
+   * Lets the clock wait for the work a timer started (for example the engine finishing a call's
+   * queued steps) before it runs the next timer, so that effects happen in time order.
+   */
+  onSettle(settle: () => Promise<void>): void {
+    this.settle = settle;
+  }
+
+  /**
+   * Moves time forward by `ms`, running every timer that falls due on the way, in order, and waiting
+   * for each one's work to settle. Concurrent calls are serialised.
+   */
+  advance(ms: number): Promise<void> {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`cannot advance by ${ms} ms`);
+    const run = this.advancing.then(() => this.runUntil(this.current + ms));
+    this.advancing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Moves to an absolute time (never backwards). */
+  advanceTo(time: number): Promise<void> {
+    return this.advance(Math.max(0, time - this.current));
+  }
+
+  /** Runs the clock against real time, `factor` virtual ms per real ms, until {@link pause}. */
+  runAtSpeed(factor: number, tickMs = 10): void {
+    if (!(factor > 0)) throw new RangeError(`speed factor must be positive, got ${factor}`);
+    this.pause();
+    let last = Date.now();
+    this.running = setInterval(() => {
+      const nowReal = Date.now();
+      void this.advance((nowReal - last) * factor);
+      last = nowReal;
+    }, tickMs);
+    this.running.unref();
+  }
+
+  /** Stops running at speed; time stays where it is. */
+  pause(): void {
+    if (this.running) clearInterval(this.running);
+    this.running = undefined;
+  }
+
+  private async runUntil(target: number): Promise<void> {
+    await this.settle();
+    for (;;) {
+      const next = this.heap[0];
+      if (!next || next.due > target) break;
+      this.pop();
+      const fn = next.fn;
+      if (!fn) continue;
+      next.fn = undefined;
+      this.current = Math.max(this.current, next.due);
+      fn();
+      await this.settle();
+    }
+    this.current = Math.max(this.current, target);
+  }
+
+  private push(timer: VirtualTimer): void {
+    const heap = this.heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) break;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+  }
+}
+
+function before(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.due < b.due || (a.due === b.due && a.order < b.order);
+}

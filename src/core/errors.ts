@@ -1,0 +1,67 @@
+/**
+ * The one error catalogue. Every error Switchboard answers with has a stable machine `code` written
+ * here once, the HTTP status it maps to, and a message that tells the caller what to do. Codes are
+ * never reused or renamed: integrations branch on them.
+ */
+export const ERROR_CATALOGUE = {
+  VALIDATION_ERROR: { status: 400, message: 'The request is malformed; see details for each field.' },
+  INVALID_PHONE_NUMBER: {
+    status: 400,
+    message: 'Not a valid phone number or endpoint; use E.164 (+15551234567) or TECH/resource.',
+  },
+  UNAUTHORIZED: { status: 401, message: 'Authentication is required; send a valid API key.' },
+  FORBIDDEN: { status: 403, message: 'This credential may not do that.' },
+  NOT_FOUND: { status: 404, message: 'No such route.' },
+  CALL_NOT_FOUND: { status: 404, message: 'No call has that id.' },
+  AGENT_NOT_FOUND: { status: 404, message: 'No agent has that id.' },
+  QUEUE_NOT_FOUND: { status: 404, message: 'No queue has that id.' },
+  INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
+  DUPLICATE: { status: 409, message: 'That resource exists already.' },
+  CONCURRENT_LIMIT_REACHED: { status: 429, message: 'Too many live calls; end some before starting more.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
+  NOT_SUPPORTED: { status: 422, message: 'The telephony driver cannot do that.' },
+  SIMULATOR_ONLY: {
+    status: 409,
+    message: 'That only works with the simulator driver and its virtual clock.',
+  },
+  API_UNAVAILABLE: { status: 503, message: 'The server is starting or stopping; retry shortly.' },
+  DRIVER_UNAVAILABLE: { status: 503, message: 'The telephony driver is not connected; retry shortly.' },
+  INTERNAL_ERROR: {
+    status: 500,
+    message: 'Something failed inside Switchboard; this is a bug, please report it.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The error shape shared by every part and every HTTP answer. */
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** An expected, catalogued failure: the API turns it into a 4xx (or 503) with the shared shape. */
+export class SwitchboardError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isSwitchboardError(err: unknown): err is SwitchboardError {
+  return err instanceof SwitchboardError;
+}

@@ -1,0 +1,50 @@
+import type { CallSnapshot } from '../core/call.ts';
+import type { DomainEvent } from '../core/events.ts';
+import type { CallRecordFilter, Page } from '../store/types.ts';
+
+/**
+ * The engine's public face: the only place where a call's status changes. Apps and the API send
+ * commands; each is checked against the state machine table (INVALID_STATE names the current status),
+ * carried out through the driver, and its changes are published as domain events.
+ *
+ * Work for one call runs strictly in order; calls are independent of each other. A command resolves
+ * with the call's snapshot once its own step is done (for `hangup`: once the record is durable).
+ */
+export interface CallControl {
+  /** Click-to-dial: rings `from` (an agent's phone or endpoint) and then dials `to`; without `from`, dials `to` alone. */
+  originate(command: OriginateCommand): Promise<CallSnapshot>;
+  /** Answers an inbound call that is ringing. */
+  answer(callId: string): Promise<CallSnapshot>;
+  /** Ends the call and all its legs; `canceled` before answer, `normal` after. */
+  hangup(callId: string): Promise<CallSnapshot>;
+  hold(callId: string): Promise<CallSnapshot>;
+  unhold(callId: string): Promise<CallSnapshot>;
+  /** Blind transfer: the remote party is connected to `to`, the transferring party leaves. */
+  transfer(callId: string, to: string): Promise<CallSnapshot>;
+  /** Sends DTMF digits to the remote party. */
+  sendDtmf(callId: string, digits: string): Promise<CallSnapshot>;
+  /** A live call, or the record of a finished one; CALL_NOT_FOUND otherwise. */
+  get(callId: string): Promise<CallSnapshot>;
+  /** Call records, newest first. */
+  list(filter: CallRecordFilter): Promise<Page<CallSnapshot>>;
+  /** Number of calls alive right now. */
+  readonly liveCount: number;
+}
+
+export interface OriginateCommand {
+  readonly from?: string;
+  readonly to: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+  /** Ring timeout for the dialled party; defaults to the engine's (30 s). */
+  readonly ringTimeoutMs?: number;
+}
+
+/** Where published events go: the event log first, then live subscribers. */
+export interface EventFeed {
+  /** Live events from now on, in seq order; returns the unsubscribe function. */
+  subscribe(listener: (event: DomainEvent) => void): () => void;
+  /** Logged events after `seq`, in order, at most `limit`. */
+  after(seq: number, limit: number): Promise<DomainEvent[]>;
+  /** The last seq published (0 before any). */
+  readonly lastSeq: number;
+}

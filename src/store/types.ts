@@ -1,0 +1,71 @@
+import type { CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
+import type { DomainEvent } from '../core/events.ts';
+
+/**
+ * Storage contracts. Every implementation (embedded SQLite, PostgreSQL) passes the same suite
+ * (`test/store.test.ts`), so what is written here is what callers may rely on.
+ */
+export interface Store {
+  readonly calls: CallRecordRepository;
+  readonly events: EventLogRepository;
+  /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
+  readonly kind: StoreKind;
+  /** Flushes and closes; later calls reject. */
+  close(): Promise<void>;
+}
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * Call records: every call with its legs, timestamps, duration, end reason and context.
+ * - `save` is an upsert by id and is durable when it resolves: a record saved and then read after a
+ *   restart reads back equal (deep-equal snapshot).
+ * - `list` orders newest first by `startedAt`, then by id, and pages with an opaque cursor that stays
+ *   valid while records are added.
+ */
+export interface CallRecordRepository {
+  save(call: CallSnapshot): Promise<void>;
+  get(id: string): Promise<CallSnapshot | undefined>;
+  list(filter: CallRecordFilter): Promise<Page<CallSnapshot>>;
+  /**
+   * Marks every record still in a live status as ended with `reason` at `endedAt` (used at start-up
+   * after a crash, when no call of the old process can still be alive). Returns how many it closed.
+   */
+  closeLive(reason: EndReason, endedAt: string): Promise<number>;
+}
+
+export interface CallRecordFilter {
+  /** Any of these statuses. */
+  readonly status?: readonly CallStatus[];
+  /** Calls whose `from` or `to` equals this address exactly. */
+  readonly number?: string;
+  /** Calls started at or after this instant (ISO-8601). */
+  readonly since?: string;
+  /** Calls started strictly before this instant (ISO-8601). */
+  readonly until?: string;
+  readonly cursor?: string;
+  /** 1..500. */
+  readonly limit: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Present when more items follow; pass it back as `cursor`. */
+  readonly nextCursor?: string;
+}
+
+/**
+ * The event log, so that a client that reconnects gets everything after the last `seq` it saw.
+ * - `append` is durable when it resolves; events come back from `after` exactly as appended, in `seq`
+ *   order. Appending a `seq` that exists already rejects (a seq is never reused).
+ * - `lastSeq` is 0 for an empty log.
+ */
+export interface EventLogRepository {
+  append(events: readonly DomainEvent[]): Promise<void>;
+  after(seq: number, limit: number): Promise<DomainEvent[]>;
+  lastSeq(): Promise<number>;
+}
+
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };

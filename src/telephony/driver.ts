@@ -1,0 +1,145 @@
+import type { Address, EndReason } from '../core/call.ts';
+
+/**
+ * The telephony driver contract. A driver turns a phone system into channels and bridges (the
+ * vocabulary of Asterisk ARI and most PBXs) and knows nothing of agents, queues or HTTP.
+ *
+ * What a caller may rely on, method by method:
+ * - Ids are chosen by the caller (channel, bridge, playback and recording ids) and are unique for the
+ *   life of the driver; a driver never invents ids for channels it was asked to create. Channels that
+ *   arrive from outside (inbound calls) get driver-chosen ids, announced by `channel.inbound`.
+ * - A command resolves once the phone system accepted it, not when its effect is observed: the effect
+ *   arrives as a {@link DriverEvent}. A command on a channel or bridge that does not exist (any more)
+ *   rejects with {@link DriverError} `not_found`; one the driver cannot do rejects with `not_supported`
+ *   (check {@link DriverCapabilities} first to refuse early).
+ * - For one channel, events are delivered in the order they happened, and `channel.hangup` is its
+ *   last event. Every channel that was originated or announced ends with exactly one `channel.hangup`.
+ * - Listeners are called synchronously and must not throw; they queue their own async work.
+ * - `channel.held`/`channel.unheld` report a hold the party made itself (a phone's hold key); a hold
+ *   the engine commanded is confirmed by the command resolving, not by an event.
+ */
+export interface TelephonyDriver {
+  /** Short name shown in health and logs (`simulator`, `ari`). */
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+
+  /** Connects to the phone system (or starts the simulation). Resolves once commands can be sent. */
+  start(): Promise<void>;
+  /** Disconnects; live channels are left to the phone system (the engine hangs them up first). */
+  stop(): Promise<void>;
+  /** Subscribes to driver events; returns the unsubscribe function. */
+  onEvent(listener: (event: DriverEvent) => void): () => void;
+
+  /** Dials `endpoint`; the channel then rings, answers or hangs up with a cause. */
+  originate(request: OriginateRequest): Promise<void>;
+  /** Answers an inbound channel. */
+  answer(channelId: string): Promise<void>;
+  /** Plays ringback to an inbound channel that is not answered yet. */
+  ring(channelId: string): Promise<void>;
+  /** Hangs up a channel with a cause; its `channel.hangup` event follows. */
+  hangup(channelId: string, cause: HangupCause): Promise<void>;
+  /** Puts the party on hold with music on hold. */
+  hold(channelId: string): Promise<void>;
+  unhold(channelId: string): Promise<void>;
+  /** Sends DTMF digits (0-9, *, #, A-D) to the party of the channel. */
+  sendDtmf(channelId: string, digits: string): Promise<void>;
+  /** Moves a channel elsewhere in the phone system (blind transfer outside the driver's control). */
+  redirect(channelId: string, endpoint: Address): Promise<void>;
+
+  createBridge(bridgeId: string): Promise<void>;
+  destroyBridge(bridgeId: string): Promise<void>;
+  /** Adds a channel to a bridge; `listen` hears only, `whisper` is heard only by the bridge's agent. */
+  addToBridge(bridgeId: string, channelId: string, role?: BridgeRole): Promise<void>;
+  removeFromBridge(bridgeId: string, channelId: string): Promise<void>;
+
+  /** Plays a prompt (text for drivers that speak, `sound:`/`recording:` media for those that play). */
+  play(channelId: string, playbackId: string, media: string): Promise<void>;
+  stopPlayback(playbackId: string): Promise<void>;
+  /** Records a channel or bridge into `name`; `recording.finished` follows on stop or hang-up. */
+  startRecording(
+    target: RecordingTarget,
+    recordingId: string,
+    options?: { maxDurationMs?: number },
+  ): Promise<void>;
+  stopRecording(recordingId: string): Promise<void>;
+}
+
+export interface OriginateRequest {
+  readonly channelId: string;
+  readonly endpoint: Address;
+  /** What the called party sees as the caller. */
+  readonly callerId?: string;
+  /** How long to let it ring before the driver gives up with `no_answer`. */
+  readonly timeoutMs?: number;
+}
+
+export type BridgeRole = 'normal' | 'listen' | 'whisper';
+
+export type RecordingTarget = { readonly kind: 'channel' | 'bridge'; readonly id: string };
+
+/** The causes a driver reports and accepts; drivers map their own codes (Q.850) onto these. */
+export type HangupCause = Extract<
+  EndReason,
+  | 'normal'
+  | 'no_answer'
+  | 'busy'
+  | 'rejected'
+  | 'invalid_number'
+  | 'unreachable'
+  | 'canceled'
+  | 'network_error'
+>;
+
+/** What a driver can do, so the engine refuses clearly instead of failing late. */
+export interface DriverCapabilities {
+  readonly hold: boolean;
+  readonly dtmf: boolean;
+  readonly redirect: boolean;
+  readonly bridgeRoles: readonly BridgeRole[];
+  readonly playback: boolean;
+  readonly recording: boolean;
+}
+
+/** Events a driver reports; `type` is the discriminant. */
+export type DriverEvent =
+  | {
+      readonly type: 'channel.inbound';
+      readonly channelId: string;
+      readonly from: string;
+      readonly to: string;
+    }
+  | { readonly type: 'channel.ringing'; readonly channelId: string }
+  | { readonly type: 'channel.answered'; readonly channelId: string }
+  | {
+      readonly type: 'channel.dtmf';
+      readonly channelId: string;
+      readonly digit: string;
+      readonly durationMs: number;
+    }
+  | { readonly type: 'channel.held'; readonly channelId: string }
+  | { readonly type: 'channel.unheld'; readonly channelId: string }
+  | { readonly type: 'channel.hangup'; readonly channelId: string; readonly cause: HangupCause }
+  | { readonly type: 'playback.finished'; readonly playbackId: string; readonly channelId: string }
+  | {
+      readonly type: 'recording.finished';
+      readonly recordingId: string;
+      readonly target: RecordingTarget;
+      readonly durationMs: number;
+    }
+  | { readonly type: 'driver.connected' }
+  | { readonly type: 'driver.disconnected'; readonly reason: string };
+
+export type DriverEventType = DriverEvent['type'];
+
+export type DriverErrorKind = 'not_found' | 'not_supported' | 'invalid' | 'unavailable';
+
+/** A command the driver could not carry out. */
+export class DriverError extends Error {
+  constructor(
+    readonly kind: DriverErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
