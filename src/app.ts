@@ -1,0 +1,116 @@
+import type { CountryCode } from 'libphonenumber-js';
+import pino, { type Logger } from 'pino';
+import { buildServer } from './api/server.ts';
+import type { SimControls } from './api/sim-controls.ts';
+import type { SwitchboardConfig } from './config/config.ts';
+import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
+import { CallEngine } from './engine/call-engine.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store, StoreConfig } from './store/types.ts';
+import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
+import { SimulatorDriver } from './telephony/sim/simulator.ts';
+
+/** A running Switchboard: its parts, for the CLI and for tests that drive it from outside. */
+export interface Switchboard {
+  readonly engine: CallEngine;
+  readonly driver: SimulatorDriver;
+  readonly clock: Clock;
+  readonly store: Store;
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SwitchboardParts {
+  /** A clock to use instead of the configured one (tests pass a VirtualClock they keep). */
+  readonly clock?: Clock;
+  readonly store?: StoreConfig;
+  readonly logger?: Logger | false;
+}
+
+/** The composition root: builds the store, clock, driver, engine and API from the configuration. */
+export async function createSwitchboard(config: SwitchboardConfig, parts: SwitchboardParts = {}): Promise<Switchboard> {
+  const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
+  const log = logger || undefined;
+  const clock = parts.clock ?? makeClock(config.clock);
+  const store = await openStore(
+    parts.store ??
+      (config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl }
+        : { kind: 'sqlite', file: `${config.dataDir}/switchboard.db` }),
+  );
+  const profiles = config.profilesFile ? loadProfilesFile(config.profilesFile) : [];
+  const driver = new SimulatorDriver({ clock, profiles });
+  const engine = new CallEngine({
+    driver,
+    clock,
+    store,
+    ringTimeoutMs: config.ringTimeoutMs,
+    defaultCountry: config.defaultCountry as CountryCode,
+    maxLiveCalls: config.maxLiveCalls,
+    log,
+  });
+  if (clock instanceof VirtualClock) clock.onSettle(() => engine.idle());
+  await engine.start();
+
+  const sim: SimControls = {
+    setProfile: (rule) => driver.setProfile(rule),
+    removeProfile: (match) => driver.removeProfile(match),
+    listProfiles: () => driver.listProfiles(),
+    placeInboundCall: (call) => driver.placeInboundCall(call),
+    partyAnswer: (id) => driver.partyAnswer(id),
+    partyHangup: (id, cause) => driver.partyHangup(id, cause),
+    partyReject: (id, cause) => driver.partyReject(id, cause),
+    partySendDtmf: (id, digits, gap) => driver.partySendDtmf(id, digits, gap),
+    partyHold: (id) => driver.partyHold(id),
+    partyUnhold: (id) => driver.partyUnhold(id),
+    channels: () => driver.channels(),
+    ...(clock instanceof VirtualClock && { clock }),
+    reset: async () => {
+      await engine.endAll('canceled');
+      driver.reset();
+    },
+  };
+  const { app } = await buildServer({
+    calls: engine,
+    events: engine.events,
+    sim,
+    health: () => ({
+      driver: driver.name,
+      store: store.kind,
+      clock: clock instanceof VirtualClock ? 'virtual' : 'real',
+      liveCalls: engine.liveCount,
+    }),
+    auth: { apiKeys: config.apiKeys },
+    cors: { origins: config.corsOrigins },
+    logger: logger,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    driver,
+    clock,
+    store,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= (async () => {
+        if (clock instanceof VirtualClock) clock.pause();
+        await engine.stop();
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function makeClock(setting: SwitchboardConfig['clock']): Clock {
+  if (setting === 'real') return new SystemClock();
+  const clock = new VirtualClock(Date.now());
+  if (typeof setting === 'number') clock.runAtSpeed(setting);
+  return clock;
+}

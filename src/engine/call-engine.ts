@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
+import { parseAddress } from '../core/address.ts';
+import type { Address, CallSnapshot } from '../core/call.ts';
+import type { Clock } from '../core/clock.ts';
+import { SwitchboardError } from '../core/errors.ts';
+import type { CallRecordFilter, Page, Store } from '../store/types.ts';
+import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
+import { CallOps, type EngineDeps } from './call-ops.ts';
+import { applyChannelEvent } from './driver-events.ts';
+import { EventPublisher } from './event-publisher.ts';
+import { type Leg, LiveCall } from './live-call.ts';
+import { KeyedSerialQueue } from './serial-queue.ts';
+import type { CallControl, EventFeed, OriginateCommand } from './types.ts';
+
+export interface EngineOptions {
+  readonly driver: TelephonyDriver;
+  readonly clock: Clock;
+  readonly store: Store;
+  /** How long a dialled party may ring before the call fails with `no_answer` (default 30 s). */
+  readonly ringTimeoutMs?: number;
+  /** Country for numbers written without a country code (default US). */
+  readonly defaultCountry?: CountryCode;
+  /** Most calls alive at once; more are refused with CONCURRENT_LIMIT_REACHED (default unlimited). */
+  readonly maxLiveCalls?: number;
+  readonly log?: EngineDeps['log'];
+}
+
+const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
+
+/**
+ * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.
+ * Commands come from apps and the API; driver events come from the phone system.
+ */
+export class CallEngine implements CallControl {
+  readonly events: EventFeed;
+  private readonly ops: CallOps;
+  private readonly queue = new KeyedSerialQueue();
+  private readonly publisher: EventPublisher;
+  private readonly ringTimeoutMs: number;
+  private readonly defaultCountry: CountryCode;
+  private readonly maxLiveCalls: number;
+  private unsubscribe: (() => void) | undefined;
+  private driverUp = false;
+
+  constructor(private readonly options: EngineOptions) {
+    const log = options.log ?? SILENT_LOG;
+    this.publisher = new EventPublisher(options.store.events, options.clock, (err) =>
+      log.error({ err }, 'event subscriber threw'),
+    );
+    this.events = this.publisher;
+    this.ringTimeoutMs = options.ringTimeoutMs ?? 30_000;
+    this.defaultCountry = options.defaultCountry ?? 'US';
+    this.maxLiveCalls = options.maxLiveCalls ?? Number.POSITIVE_INFINITY;
+    this.ops = new CallOps(
+      {
+        driver: options.driver,
+        clock: options.clock,
+        records: options.store.calls,
+        publisher: this.publisher,
+        log,
+      },
+      (call, leg) => this.onRingTimeout(call, leg),
+    );
+  }
+
+  /** Closes records a previous process left live, then connects to the driver. */
+  async start(): Promise<void> {
+    await this.publisher.init();
+    const at = new Date(this.options.clock.now()).toISOString();
+    await this.options.store.calls.closeLive('server_restart', at);
+    this.unsubscribe = this.options.driver.onEvent((event) => this.onDriverEvent(event));
+    await this.options.driver.start();
+    this.driverUp = true;
+  }
+
+  /** Ends every live call with `server_restart`, waits until records are durable, disconnects. */
+  async stop(): Promise<void> {
+    await this.endAll('server_restart');
+    this.unsubscribe?.();
+    this.driverUp = false;
+    await this.options.driver.stop();
+  }
+
+  /** Ends every live call with `reason` and waits until their records are durable. */
+  async endAll(reason: 'server_restart' | 'canceled'): Promise<void> {
+    await Promise.all(
+      [...this.ops.calls.values()].map((call) =>
+        this.queue.run(call.id, () => this.ops.finish(call, reason)).catch(() => undefined),
+      ),
+    );
+    await this.idle();
+  }
+
+  /** Resolves once no call has work queued and every event is published. */
+  async idle(): Promise<void> {
+    while (this.queue.size > 0) await this.queue.idle();
+  }
+
+  get liveCount(): number {
+    return this.ops.calls.size;
+  }
+
+  async originate(command: OriginateCommand): Promise<CallSnapshot> {
+    const to = parseAddress(command.to, 'to', this.defaultCountry);
+    const from =
+      command.from === undefined ? undefined : parseAddress(command.from, 'from', this.defaultCountry);
+    this.assertCanStartCall();
+    const now = this.options.clock.now();
+    const call = new LiveCall(randomUUID(), 'outbound', from ?? to, to, now, command.context);
+    if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
+    this.ops.register(call);
+    return this.queue.run(call.id, async () => {
+      const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
+      await this.ops.publish(call, 'call.ringing');
+      try {
+        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor);
+      } catch (error) {
+        // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
+        this.options.log?.warn({ err: error, callId: call.id }, 'originate refused by the driver');
+        await this.ops.finish(call, 'unreachable');
+      }
+      return call.snapshot(this.options.clock.now());
+    });
+  }
+
+  answer(callId: string): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('answer');
+      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+      if (call.direction !== 'inbound' || !caller) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only a ringing inbound call can be answered by the server.',
+          {
+            callId,
+            status: call.status,
+            direction: call.direction,
+          },
+        );
+      }
+      await this.options.driver.answer(caller.id);
+      this.ops.legAnswered(caller);
+      call.apply('answer');
+      call.answeredAt = this.options.clock.now();
+      await this.ops.publish(call, 'call.answered');
+    });
+  }
+
+  hangup(callId: string): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('end');
+      const answered = call.answeredAt !== undefined;
+      await this.ops.finish(call, answered ? 'normal' : 'canceled', answered ? 'normal' : 'canceled');
+    });
+  }
+
+  hold(callId: string): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('hold');
+      this.requireCapability('hold', 'hold');
+      await this.options.driver.hold(this.remoteLeg(call).id);
+      call.apply('hold');
+      call.heldAt = this.options.clock.now();
+      await this.ops.publish(call, 'call.held');
+    });
+  }
+
+  unhold(callId: string): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('unhold');
+      await this.options.driver.unhold(this.remoteLeg(call).id);
+      call.apply('unhold');
+      call.heldAt = undefined;
+      await this.ops.publish(call, 'call.unheld');
+    });
+  }
+
+  transfer(callId: string, to: string): Promise<CallSnapshot> {
+    const target = parseAddress(to, 'to', this.defaultCountry);
+    return this.command(callId, async (call) => {
+      call.check('start_transfer');
+      const staying = this.remoteLeg(call);
+      if (call.status === 'on_hold') {
+        await this.options.driver.unhold(staying.id);
+        call.heldAt = undefined;
+      }
+      call.apply('start_transfer');
+      call.transferTo = target.value;
+      call.transferInitiatedAt = this.options.clock.now();
+      // Blind transfer: the transferring party leaves at once; the remote party waits in the bridge.
+      for (const leg of call.liveLegs()) {
+        if (leg !== staying) await this.ops.hangupLeg(leg, 'normal', 'transferred');
+      }
+      await this.ops.publish(call, 'call.transferring', { transferTo: target.value });
+      await this.ops.dial(call, 'transfer_target', target, call.ringTimeoutMs ?? this.ringTimeoutMs);
+    });
+  }
+
+  sendDtmf(callId: string, digits: string): Promise<CallSnapshot> {
+    if (!/^[0-9*#A-D]{1,32}$/.test(digits)) {
+      throw new SwitchboardError('VALIDATION_ERROR', 'digits: use 1 to 32 of 0-9, *, # and A-D.', {
+        field: 'digits',
+      });
+    }
+    return this.command(callId, async (call) => {
+      call.check('send_dtmf');
+      this.requireCapability('dtmf', 'send DTMF');
+      const remote = this.remoteLeg(call);
+      await this.options.driver.sendDtmf(remote.id, digits);
+      for (const digit of digits) {
+        await this.ops.publish(call, 'call.dtmf', { digit, legId: remote.id, direction: 'out' });
+      }
+    });
+  }
+
+  async get(callId: string): Promise<CallSnapshot> {
+    const live = this.ops.calls.get(callId);
+    if (live) return live.snapshot(this.options.clock.now());
+    const record = await this.options.store.calls.get(callId);
+    if (!record) throw callNotFound(callId);
+    return record;
+  }
+
+  list(filter: CallRecordFilter): Promise<Page<CallSnapshot>> {
+    return this.options.store.calls.list(filter);
+  }
+
+  /** Runs a command in the call's queue and answers with the call's snapshot after it. */
+  private async command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
+    const found = this.ops.calls.get(callId);
+    if (!found) {
+      const record = await this.options.store.calls.get(callId);
+      if (!record) throw callNotFound(callId);
+      // Finished calls answer the table's own conflict, naming their final status.
+      throw new SwitchboardError(
+        'INVALID_STATE',
+        `The call is ${record.status}; it cannot be changed any more.`,
+        {
+          callId,
+          status: record.status,
+        },
+      );
+    }
+    return this.queue.run(callId, async () => {
+      await step(found);
+      return found.snapshot(this.options.clock.now());
+    });
+  }
+
+  private remoteLeg(call: LiveCall): Leg {
+    const leg = call.remoteLeg();
+    if (!leg) {
+      throw new SwitchboardError('INVALID_STATE', 'The call has no connected remote party.', {
+        callId: call.id,
+        status: call.status,
+      });
+    }
+    return leg;
+  }
+
+  private requireCapability(capability: 'hold' | 'dtmf', what: string): void {
+    if (!this.options.driver.capabilities[capability]) {
+      throw new SwitchboardError('NOT_SUPPORTED', `The ${this.options.driver.name} driver cannot ${what}.`, {
+        capability,
+      });
+    }
+  }
+
+  private assertCanStartCall(): void {
+    if (!this.driverUp) throw new SwitchboardError('DRIVER_UNAVAILABLE');
+    if (this.ops.calls.size >= this.maxLiveCalls) {
+      throw new SwitchboardError('CONCURRENT_LIMIT_REACHED', undefined, { limit: this.maxLiveCalls });
+    }
+  }
+
+  private onRingTimeout(call: LiveCall, leg: Leg): void {
+    void this.queue
+      .run(call.id, async () => {
+        if (!leg.live || leg.status === 'answered') return;
+        await this.ops.hangupLeg(leg, 'no_answer');
+        await this.ops.finish(call, 'no_answer');
+      })
+      .catch((err) => this.options.log?.error({ err, callId: call.id }, 'ring timeout handling failed'));
+  }
+
+  private onDriverEvent(event: DriverEvent): void {
+    switch (event.type) {
+      case 'driver.connected':
+        this.driverUp = true;
+        void this.publisher.publish({ type: 'driver.connected', data: { driver: this.options.driver.name } });
+        return;
+      case 'driver.disconnected':
+        this.driverUp = false;
+        void this.publisher.publish({
+          type: 'driver.disconnected',
+          data: { driver: this.options.driver.name, reason: event.reason },
+        });
+        return;
+      case 'channel.inbound':
+        this.onInbound(event.channelId, event.from, event.to);
+        return;
+      case 'playback.finished':
+      case 'recording.finished':
+        // Media is the apps' business (IVR, recording policy); the call's state does not change.
+        return;
+      default: {
+        const call = this.ops.channels.get(event.channelId);
+        if (!call) return;
+        void this.queue
+          .run(call.id, () => applyChannelEvent(this.ops, call, event, this.ringTimeoutMs))
+          .catch((err) =>
+            this.options.log?.error({ err, callId: call.id, event }, 'driver event handling failed'),
+          );
+      }
+    }
+  }
+
+  /** A caller dialled in: a call is created and rings until an app or the API answers it. */
+  private onInbound(channelId: string, fromRaw: string, toRaw: string): void {
+    const now = this.options.clock.now();
+    const from = tryAddress(fromRaw);
+    const to = tryAddress(toRaw);
+    const call = new LiveCall(randomUUID(), 'inbound', from, to, now, undefined);
+    this.ops.register(call);
+    this.ops.adopt(call, 'caller', channelId, from);
+    void this.queue
+      .run(call.id, async () => {
+        if (this.ops.calls.size > this.maxLiveCalls) {
+          await this.ops.finish(call, 'busy', 'busy');
+          return;
+        }
+        await this.ops.publish(call, 'call.ringing');
+      })
+      .catch((err) => this.options.log?.error({ err, callId: call.id }, 'inbound call handling failed'));
+  }
+}
+
+/** Inbound identities come from the network and may be anything (anonymous, short codes): keep them as sent. */
+function tryAddress(raw: string): Address {
+  try {
+    return parseAddress(raw, 'from');
+  } catch {
+    return { kind: 'endpoint', value: raw };
+  }
+}
+
+function callNotFound(callId: string): SwitchboardError {
+  return new SwitchboardError('CALL_NOT_FOUND', `No call has id "${callId}".`, { callId });
+}

@@ -1,0 +1,152 @@
+import type { Address, EndReason, LegRole } from '../core/call.ts';
+import { finalStatusFor, isFinal } from '../core/call.ts';
+import type { Clock } from '../core/clock.ts';
+import type { DomainEventDataMap } from '../core/events.ts';
+import type { CallRecordRepository } from '../store/types.ts';
+import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
+import type { EventPublisher } from './event-publisher.ts';
+import type { Leg, LiveCall } from './live-call.ts';
+
+type CallEventType = {
+  [T in keyof DomainEventDataMap]: DomainEventDataMap[T] extends { call: unknown } ? T : never;
+}[keyof DomainEventDataMap];
+
+type ExtraData<T extends CallEventType> = Omit<DomainEventDataMap[T], 'call'>;
+
+/** What every engine step needs; small enough to pass around, so steps live in their own modules. */
+export interface EngineDeps {
+  readonly driver: TelephonyDriver;
+  readonly clock: Clock;
+  readonly records: CallRecordRepository;
+  readonly publisher: EventPublisher;
+  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** How long the driver waits beyond the engine's own ring timeout, as a backstop only. */
+const DRIVER_TIMEOUT_MARGIN_MS = 5_000;
+
+/**
+ * The building blocks of call handling shared by commands and driver events: the registry of live
+ * calls and their channels, dialling legs, bridging, publishing and finishing. Every method is called
+ * from inside the call's serial queue.
+ */
+export class CallOps {
+  readonly calls = new Map<string, LiveCall>();
+  /** channel id -> call, to route driver events. */
+  readonly channels = new Map<string, LiveCall>();
+
+  constructor(
+    readonly deps: EngineDeps,
+    private readonly onRingTimeout: (call: LiveCall, leg: Leg) => void,
+  ) {}
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  register(call: LiveCall): void {
+    this.calls.set(call.id, call);
+  }
+
+  /** Saves the record (durable) and then publishes the event with the call's snapshot. */
+  async publish<T extends CallEventType>(call: LiveCall, type: T, extra?: ExtraData<T>): Promise<void> {
+    const snapshot = call.snapshot(this.now());
+    await this.deps.records.save(snapshot);
+    await this.deps.publisher.publish({
+      type,
+      callId: call.id,
+      data: { call: snapshot, ...extra },
+    } as never);
+  }
+
+  /** Adds a leg and asks the driver to dial it, with the engine's ring timeout armed. */
+  async dial(call: LiveCall, role: LegRole, address: Address, ringTimeoutMs: number): Promise<Leg> {
+    const leg = call.addLeg(role, address, this.now());
+    this.channels.set(leg.id, call);
+    leg.timer = this.deps.clock.setTimer(ringTimeoutMs, () => this.onRingTimeout(call, leg));
+    await this.deps.driver.originate({
+      channelId: leg.id,
+      endpoint: address,
+      callerId: role === 'caller' ? call.to.value : call.from.value,
+      timeoutMs: ringTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS,
+    });
+    return leg;
+  }
+
+  /** Registers a channel the driver announced (an inbound caller). */
+  adopt(call: LiveCall, role: LegRole, channelId: string, address: Address): Leg {
+    const leg = call.addLeg(role, address, this.now(), channelId);
+    leg.status = 'ringing';
+    this.channels.set(channelId, call);
+    return leg;
+  }
+
+  /** Marks a leg answered and stops its ring timeout. */
+  legAnswered(leg: Leg): void {
+    leg.status = 'answered';
+    leg.answeredAt = this.now();
+    this.stopRinging(leg);
+  }
+
+  /** Joins two answered legs in the call's bridge, creating it on first use. */
+  async bridge(call: LiveCall, ...legs: Leg[]): Promise<void> {
+    if (!call.bridgeId) {
+      call.bridgeId = `${call.id}-bridge`;
+      await this.deps.driver.createBridge(call.bridgeId);
+    }
+    for (const leg of legs) {
+      if (leg.bridged) continue;
+      await this.deps.driver.addToBridge(call.bridgeId, leg.id, 'normal');
+      leg.bridged = true;
+    }
+  }
+
+  /** Marks a leg ended; the driver is not asked (it told us, or is being told separately). */
+  legEnded(leg: Leg, reason: EndReason): void {
+    if (!leg.live) return;
+    leg.status = 'ended';
+    leg.endedAt = this.now();
+    leg.endReason = reason;
+    leg.bridged = false;
+    this.stopRinging(leg);
+  }
+
+  /** Hangs up a live leg through the driver; a channel already gone is not an error. */
+  async hangupLeg(leg: Leg, cause: HangupCause, reason: EndReason = cause): Promise<void> {
+    if (!leg.live) return;
+    this.legEnded(leg, reason);
+    try {
+      await this.deps.driver.hangup(leg.id, cause);
+    } catch (error) {
+      if ((error as { kind?: string }).kind !== 'not_found') {
+        this.deps.log.warn({ err: error, channelId: leg.id }, 'hang-up of a leg failed');
+      }
+    }
+  }
+
+  /**
+   * Ends the call: every live leg hung up with `cause`, the bridge destroyed, the record made durable,
+   * then `call.ended` or `call.failed` published and the call forgotten. Idempotent.
+   */
+  async finish(call: LiveCall, reason: EndReason, cause: HangupCause = 'normal'): Promise<void> {
+    if (isFinal(call.status)) return;
+    const final = finalStatusFor(reason, call.answeredAt !== undefined);
+    call.apply(final === 'failed' ? 'fail' : 'end');
+    call.endedAt = this.now();
+    call.endReason = reason;
+    call.heldAt = undefined;
+    for (const leg of call.legs)
+      await this.hangupLeg(leg, cause, leg.live ? reason : (leg.endReason ?? reason));
+    if (call.bridgeId) {
+      await this.deps.driver.destroyBridge(call.bridgeId).catch(() => undefined);
+    }
+    this.calls.delete(call.id);
+    for (const leg of call.legs) this.channels.delete(leg.id);
+    await this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended');
+  }
+
+  private stopRinging(leg: Leg): void {
+    if (leg.timer) this.deps.clock.clearTimer(leg.timer);
+    leg.timer = undefined;
+  }
+}

@@ -1,0 +1,90 @@
+import type { EndReason } from '../core/call.ts';
+import { canTransition } from '../core/call-state-machine.ts';
+import type { DriverEvent } from '../telephony/driver.ts';
+import type { CallOps } from './call-ops.ts';
+import type { Leg, LiveCall } from './live-call.ts';
+
+type ChannelEvent = Exclude<
+  DriverEvent,
+  {
+    type:
+      | 'channel.inbound'
+      | 'driver.connected'
+      | 'driver.disconnected'
+      | 'recording.finished'
+      | 'playback.finished';
+  }
+>;
+
+/**
+ * What a driver event on one of a call's channels means for the call. Runs inside the call's serial
+ * queue; `ringTimeoutMs` is the engine's default for legs dialled as a consequence (click-to-dial's
+ * second leg).
+ */
+export async function applyChannelEvent(
+  ops: CallOps,
+  call: LiveCall,
+  event: ChannelEvent,
+  ringTimeoutMs: number,
+): Promise<void> {
+  const leg = call.leg(event.channelId);
+  if (!leg?.live || !ops.calls.has(call.id)) return;
+  switch (event.type) {
+    case 'channel.ringing':
+      if (leg.status === 'dialing') leg.status = 'ringing';
+      return;
+    case 'channel.answered':
+      return onAnswered(ops, call, leg, ringTimeoutMs);
+    case 'channel.hangup':
+      ops.legEnded(leg, event.cause);
+      return onLegGone(ops, call, leg, event.cause);
+    case 'channel.dtmf':
+      return ops.publish(call, 'call.dtmf', { digit: event.digit, legId: leg.id, direction: 'in' });
+    case 'channel.held':
+      if (!canTransition(call.status, 'hold')) return;
+      call.apply('hold');
+      call.heldAt = ops.now();
+      return ops.publish(call, 'call.held');
+    case 'channel.unheld':
+      if (!canTransition(call.status, 'unhold')) return;
+      call.apply('unhold');
+      call.heldAt = undefined;
+      return ops.publish(call, 'call.unheld');
+  }
+}
+
+async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs: number): Promise<void> {
+  ops.legAnswered(leg);
+  if (leg.role === 'caller' && call.direction === 'outbound') {
+    // Click-to-dial: the caller's own phone is up, now dial the party they asked for.
+    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
+    return;
+  }
+  if (leg.role === 'callee') {
+    const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+    if (caller) await ops.bridge(call, caller, leg);
+    call.apply('answer');
+    call.answeredAt = ops.now();
+    return ops.publish(call, 'call.answered');
+  }
+  if (leg.role === 'transfer_target') {
+    const staying = call.remoteLeg();
+    if (staying && staying !== leg) await ops.bridge(call, staying, leg);
+    call.apply('complete_transfer');
+    return ops.publish(call, 'call.transferred', { transferTo: call.transferTo ?? leg.address.value });
+  }
+}
+
+/** A party hung up or failed: decide whether the call goes on or ends, and why. */
+async function onLegGone(ops: CallOps, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
+  if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
+    // A party leaving during a transfer is expected; the call continues.
+    return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });
+  }
+  const wasUp = call.answeredAt !== undefined;
+  const reason: EndReason =
+    !wasUp && cause === 'normal' && leg.role !== 'callee' && leg.role !== 'transfer_target'
+      ? 'canceled'
+      : cause;
+  await ops.finish(call, wasUp && leg.role !== 'transfer_target' ? 'normal' : reason);
+}
