@@ -30,7 +30,10 @@ export interface SwitchboardParts {
 }
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
-export async function createSwitchboard(config: SwitchboardConfig, parts: SwitchboardParts = {}): Promise<Switchboard> {
+export async function createSwitchboard(
+  config: SwitchboardConfig,
+  parts: SwitchboardParts = {},
+): Promise<Switchboard> {
   const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
@@ -61,7 +64,7 @@ export async function createSwitchboard(config: SwitchboardConfig, parts: Switch
     placeInboundCall: (call) => driver.placeInboundCall(call),
     partyAnswer: (id) => driver.partyAnswer(id),
     partyHangup: (id, cause) => driver.partyHangup(id, cause),
-    partyReject: (id, cause) => driver.partyReject(id, cause),
+    partyReject: (id, cause) => driver.partyReject(id, cause as 'busy' | 'rejected' | undefined),
     partySendDtmf: (id, digits, gap) => driver.partySendDtmf(id, digits, gap),
     partyHold: (id) => driver.partyHold(id),
     partyUnhold: (id) => driver.partyUnhold(id),

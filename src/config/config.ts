@@ -74,7 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     driver: 'simulator',
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
-    corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
+    corsOrigins:
+      e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
     ringTimeoutMs: e.RING_TIMEOUT_MS ?? 30_000,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'US',
     maxLiveCalls: e.MAX_LIVE_CALLS,

@@ -67,7 +67,8 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer: VirtualTimer = { due: this.current + Math.max(0, ms), order: this.order++, fn };
+    // `|| 0`: NaN counts as 0, as with Node's timers; a NaN due would make `now()` NaN once it ran.
+    const timer: VirtualTimer = { due: this.current + Math.max(0, ms || 0), order: this.order++, fn };
     this.push(timer);
     return timer;
   }
@@ -96,14 +97,15 @@ export class VirtualClock implements Clock {
    */
   advance(ms: number): Promise<void> {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`cannot advance by ${ms} ms`);
-    const run = this.advancing.then(() => this.runUntil(this.current + ms));
-    this.advancing = run.catch(() => undefined);
-    return run;
+    return this.serialise(() => this.current + ms);
   }
 
   /** Moves to an absolute time (never backwards). */
   advanceTo(time: number): Promise<void> {
-    return this.advance(Math.max(0, time - this.current));
+    if (!Number.isFinite(time)) throw new RangeError(`cannot advance to ${time}`);
+    // The target is absolute: it must not be read as a distance from a time an earlier, still
+    // pending advance is about to leave behind.
+    return this.serialise(() => Math.max(this.current, time));
   }
 
   /** Runs the clock against real time, `factor` virtual ms per real ms, until {@link pause}. */
@@ -123,6 +125,12 @@ export class VirtualClock implements Clock {
   pause(): void {
     if (this.running) clearInterval(this.running);
     this.running = undefined;
+  }
+
+  private serialise(target: () => number): Promise<void> {
+    const run = this.advancing.then(() => this.runUntil(target()));
+    this.advancing = run.catch(() => undefined);
+    return run;
   }
 
   private async runUntil(target: number): Promise<void> {

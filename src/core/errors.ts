@@ -13,12 +13,21 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { status: 403, message: 'This credential may not do that.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   CALL_NOT_FOUND: { status: 404, message: 'No call has that id.' },
+  CHANNEL_NOT_FOUND: {
+    status: 404,
+    message: 'No channel has that id; the simulator lists its channels at GET /api/v1/sim/channels.',
+  },
   AGENT_NOT_FOUND: { status: 404, message: 'No agent has that id.' },
   QUEUE_NOT_FOUND: { status: 404, message: 'No queue has that id.' },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   DUPLICATE: { status: 409, message: 'That resource exists already.' },
   CONCURRENT_LIMIT_REACHED: { status: 429, message: 'Too many live calls; end some before starting more.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large; send a smaller one.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Send the body as JSON with the header Content-Type: application/json.',
+  },
   NOT_SUPPORTED: { status: 422, message: 'The telephony driver cannot do that.' },
   SIMULATOR_ONLY: {
     status: 409,

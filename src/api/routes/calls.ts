@@ -1,0 +1,156 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
+import type { CallControl } from '../../engine/types.ts';
+import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
+import {
+  addressInput,
+  contextInput,
+  dtmfDigits,
+  envelope,
+  idInput,
+  isoTimeInput,
+  ok,
+  v1Errors,
+} from '../schemas/common.ts';
+
+const OriginateBody = z.strictObject({
+  from: addressInput(
+    'Rings first (an agent phone or endpoint), then `to` is dialled; omit to dial `to` alone.',
+  ).optional(),
+  to: addressInput('Number (E.164 preferred) or endpoint (TECH/resource) to dial.'),
+  context: contextInput.optional(),
+  ringTimeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .optional()
+    .describe('How long the dialled party may ring; the engine default is 30 s.'),
+});
+
+const ListQuery = z.strictObject({
+  status: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.enum(CALL_STATUSES)))
+    .optional()
+    .describe(`Comma-separated statuses, any of: ${CALL_STATUSES.join(', ')}.`),
+  number: addressInput('Calls whose `from` or `to` is exactly this.').optional(),
+  since: isoTimeInput('Calls started at or after this instant.').optional(),
+  until: isoTimeInput('Calls started before this instant.').optional(),
+  cursor: z.string().min(1).max(512).optional().describe('`nextCursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500.'),
+});
+
+const CallParams = z.strictObject({ callId: idInput('The call id.') });
+const TransferBody = z.strictObject({ to: addressInput('Where to send the remote party.') });
+const DtmfBody = z.strictObject({ digits: dtmfDigits });
+
+const CallAnswer = envelope(CallSnapshotSchema);
+
+/** Commands without a body: one route each, alike but for the verb. */
+const PLAIN_COMMANDS: Record<
+  'hangup' | 'answer' | 'hold' | 'unhold',
+  { summary: string; run: (calls: CallControl, callId: string) => Promise<CallSnapshot> }
+> = {
+  hangup: {
+    summary: 'End the call and all its legs (canceled before answer, normal after)',
+    run: (calls, id) => calls.hangup(id),
+  },
+  answer: { summary: 'Answer an inbound call that is ringing', run: (calls, id) => calls.answer(id) },
+  hold: { summary: 'Put the remote party on hold with music', run: (calls, id) => calls.hold(id) },
+  unhold: { summary: 'Take the remote party off hold', run: (calls, id) => calls.unhold(id) },
+};
+
+/** /api/v1/calls: originate, list, inspect and command calls; every answer is enveloped. */
+export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (app, { calls }) => {
+  app.post(
+    '/calls',
+    {
+      schema: {
+        summary: 'Originate a call (click-to-dial)',
+        description: 'Answers as soon as the call is placed; follow it with events or GET /calls/{callId}.',
+        tags: ['calls'],
+        operationId: 'originateCall',
+        body: OriginateBody,
+        response: { 201: CallAnswer, ...v1Errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(ok(await calls.originate(request.body))),
+  );
+
+  app.get(
+    '/calls',
+    {
+      schema: {
+        summary: 'List call records, newest first',
+        tags: ['calls'],
+        operationId: 'listCalls',
+        querystring: ListQuery,
+        response: { 200: envelope(CallPageSchema), ...v1Errors },
+      },
+    },
+    async (request) => ok(await calls.list(request.query)),
+  );
+
+  app.get(
+    '/calls/:callId',
+    {
+      schema: {
+        summary: 'One call, live or finished',
+        tags: ['calls'],
+        operationId: 'getCall',
+        params: CallParams,
+        response: { 200: CallAnswer, ...v1Errors },
+      },
+    },
+    async (request) => ok(await calls.get(request.params.callId)),
+  );
+
+  for (const [verb, command] of Object.entries(PLAIN_COMMANDS)) {
+    app.post(
+      `/calls/:callId/${verb}`,
+      {
+        schema: {
+          summary: command.summary,
+          tags: ['calls'],
+          operationId: `${verb}Call`,
+          params: CallParams,
+          response: { 200: CallAnswer, ...v1Errors },
+        },
+      },
+      async (request) => ok(await command.run(calls, request.params.callId)),
+    );
+  }
+
+  app.post(
+    '/calls/:callId/transfer',
+    {
+      schema: {
+        summary: 'Blind-transfer the remote party to another number or endpoint',
+        tags: ['calls'],
+        operationId: 'transferCall',
+        params: CallParams,
+        body: TransferBody,
+        response: { 200: CallAnswer, ...v1Errors },
+      },
+    },
+    async (request) => ok(await calls.transfer(request.params.callId, request.body.to)),
+  );
+
+  app.post(
+    '/calls/:callId/dtmf',
+    {
+      schema: {
+        summary: 'Send DTMF digits to the remote party',
+        tags: ['calls'],
+        operationId: 'sendCallDtmf',
+        params: CallParams,
+        body: DtmfBody,
+        response: { 200: CallAnswer, ...v1Errors },
+      },
+    },
+    async (request) => ok(await calls.sendDtmf(request.params.callId, request.body.digits)),
+  );
+};

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EventFeed } from '../../engine/types.ts';
+import { envelope, ok, v1Errors } from '../schemas/common.ts';
+import { DomainEventSchema } from '../schemas/event.ts';
+
+const EventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0).describe('Return events with a seq greater than this.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('At most this many (1..1000).'),
+});
+
+/** GET /api/v1/events: the event log, for clients catching up over HTTP. */
+export const eventRoutes: FastifyPluginAsyncZod<{ events: EventFeed }> = async (app, { events }) => {
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'Logged events after a seq, in order',
+        description:
+          'Pass the seq of the last event as `after` for the next page, until fewer than `limit` come back; ' +
+          'Socket.io delivers the live ones.',
+        tags: ['events'],
+        operationId: 'listEvents',
+        querystring: EventsQuery,
+        response: { 200: envelope(z.array(DomainEventSchema)), ...v1Errors },
+      },
+    },
+    async (request) => ok(await events.after(request.query.after, request.query.limit)),
+  );
+};

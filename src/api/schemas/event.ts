@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { END_REASONS } from '../../core/call.ts';
+import type { DomainEvent, DomainEventDataMap, DomainEventType } from '../../core/events.ts';
+import { CallSnapshotSchema } from './call.ts';
+import { isoTime } from './common.ts';
+
+const call = CallSnapshotSchema;
+const callData = z.object({ call });
+
+/** What each event type carries; the mapped type makes an event type without a schema a compile error. */
+const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } = {
+  'call.created': callData,
+  'call.ringing': callData,
+  'call.answered': callData,
+  'call.held': callData,
+  'call.unheld': callData,
+  'call.transferring': z.object({ call, transferTo: z.string() }),
+  'call.transferred': z.object({ call, transferTo: z.string() }),
+  'call.dtmf': z.object({
+    call,
+    digit: z.string(),
+    legId: z.string(),
+    direction: z.enum(['in', 'out']).describe('`in`: the party pressed it; `out`: Switchboard sent it.'),
+  }),
+  'call.leg.ended': z.object({ call, legId: z.string(), endReason: z.enum(END_REASONS) }),
+  'call.ended': callData,
+  'call.failed': callData,
+  'driver.connected': z.object({ driver: z.string() }),
+  'driver.disconnected': z.object({ driver: z.string(), reason: z.string() }),
+};
+
+const eventOfType = (type: DomainEventType) =>
+  z.object({
+    id: z.string(),
+    seq: z.number().int().positive().describe('Monotonic per server; resume after the last one you saw.'),
+    type: z.literal(type),
+    timestamp: isoTime('When it happened.'),
+    callId: z.string().optional(),
+    agentId: z.string().optional(),
+    queueId: z.string().optional(),
+    data: EVENT_DATA[type],
+  });
+
+const variants = (Object.keys(EVENT_DATA) as DomainEventType[]).map(eventOfType);
+
+/**
+ * One domain event, as logged and as emitted on Socket.io under its `type`. The union is built from a
+ * list, which TypeScript cannot follow, so the annotation states the type it was built to match.
+ */
+export const DomainEventSchema = z
+  .discriminatedUnion('type', variants as [(typeof variants)[number], ...(typeof variants)[number][]])
+  .meta({
+    id: 'DomainEvent',
+    description: 'A change Switchboard made; `type` is also its Socket.io event name.',
+  }) as unknown as z.ZodType<DomainEvent>;

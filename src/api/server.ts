@@ -1,0 +1,74 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { CallControl, EventFeed } from '../engine/types.ts';
+import { createKeyCheck, registerHttpAuth } from './auth.ts';
+import { registerErrorHandling } from './errors.ts';
+import { acceptJsonOnly, refuseWhileClosing } from './http-setup.ts';
+import { loggerOptions } from './logging.ts';
+import { registerOpenApi } from './openapi.ts';
+import { callRoutes } from './routes/calls.ts';
+import { ctiRoutes } from './routes/cti.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
+import type { SimControls } from './sim-controls.ts';
+import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
+
+/** Everything the API needs; it talks to calls and events only through these. */
+export interface ApiDeps {
+  readonly calls: CallControl;
+  readonly events: EventFeed;
+  /** Present when the simulator driver runs; /api/v1/sim answers 409 SIMULATOR_ONLY otherwise. */
+  readonly sim?: SimControls;
+  /** Merged into GET /health after `status: 'ok'`. */
+  readonly health: () => Record<string, unknown>;
+  /** No keys: authentication off. Otherwise /api/* and Socket.io need one of them. */
+  readonly auth: { readonly apiKeys: readonly string[] };
+  /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
+  readonly cors: { readonly origins: readonly string[] | '*' | false };
+  /** A pino logger to log through, `false` for none; a default pino logger when absent. */
+  readonly logger?: Logger | false;
+}
+
+/**
+ * Builds the HTTP API and the Socket.io gateway on one server, without listening (the caller calls
+ * `app.listen`). Closing `app` also disconnects every Socket.io client.
+ */
+export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance; io: SwitchboardIo }> {
+  const app: FastifyInstance = Fastify({ ...loggerOptions(deps.logger), return503OnClosing: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  acceptJsonOnly(app);
+  registerErrorHandling(app);
+  refuseWhileClosing(app);
+
+  // CORS before auth: a preflight carries no credentials and must be answered before the key check.
+  if (deps.cors.origins !== false) {
+    await app.register(cors, {
+      origin: deps.cors.origins === '*' ? '*' : [...deps.cors.origins],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
+    });
+  }
+  const checkKey = createKeyCheck(deps.auth.apiKeys);
+  if (checkKey) registerHttpAuth(app, checkKey);
+
+  await registerOpenApi(app);
+  await app.register(healthRoutes, { health: deps.health });
+  await app.register(ctiRoutes, { prefix: '/api/cti', calls: deps.calls });
+  await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });
+  if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
+  else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });
+
+  const gateway = createSocketGateway(app.server, {
+    events: deps.events,
+    checkKey,
+    cors: deps.cors.origins,
+    log: app.log,
+  });
+  app.addHook('preClose', gateway.close);
+  return { app, io: gateway.io };
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { HangupCause } from '../telephony/driver.ts';
+import { enumOf } from './schemas/call.ts';
+import { addressInput } from './schemas/common.ts';
+
+/** How a simulated remote party ends a call attempt it does not answer. */
+export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number';
+
+/** Scripted behaviour of a simulated remote party. */
+export interface SimProfile {
+  /** Answers after this long; `null` never answers (the caller's ring timeout decides). */
+  readonly answerAfterMs?: number | null;
+  readonly outcome?: SimOutcome;
+  /** For an outcome other than `answer`: how long before the failure is reported. */
+  readonly failAfterMs?: number;
+  /** Hangs up this long after answering; `null` stays until the other side hangs up. */
+  readonly hangupAfterMs?: number | null;
+  /** Digits the party presses after answering. */
+  readonly dtmf?: {
+    readonly digits: string;
+    readonly afterMs?: number;
+    readonly interDigitMs?: number;
+    readonly durationMs?: number;
+  };
+}
+
+/** A profile and the dialled address it applies to; profiles are keyed (upserted) by `match`. */
+export interface SimProfileRule {
+  readonly match: string;
+  readonly profile: SimProfile;
+}
+
+/** The simulator's view of one channel: the fields clients rely on, and whatever else it reports. */
+export type SimChannelView = {
+  readonly id: string;
+  readonly direction: 'inbound' | 'outbound';
+  /** The dialled address (outbound) or the caller (inbound). */
+  readonly address: string;
+  readonly state: string;
+} & Readonly<Record<string, unknown>>;
+
+/** How a remote party declines a ringing call. */
+export type SimRejectCause = 'busy' | 'rejected';
+
+/**
+ * What the simulator lets the API do: script the remote parties, act as them, and move virtual time.
+ * It mirrors the SimulatorDriver of `src/telephony/sim`, so the driver itself can be passed in.
+ * Methods may answer synchronously or with a promise. A channel that does not exist rejects with
+ * DriverError `not_found`; an action the channel's state does not allow with DriverError `invalid`.
+ */
+export interface SimControls {
+  /** Adds a rule, or replaces the one with the same `match`. */
+  setProfile(rule: SimProfileRule): void | Promise<void>;
+  /** Removes the rule for `match`; false when there was none. */
+  removeProfile(match: string): boolean;
+  listProfiles(): readonly SimProfileRule[];
+  /** A remote party calls in; returns the id of the new inbound channel. */
+  placeInboundCall(call: { from: string; to: string; abandonAfterMs?: number }): string;
+  partyAnswer(channelId: string): void | Promise<void>;
+  partyHangup(channelId: string, cause?: HangupCause): void | Promise<void>;
+  partyReject(channelId: string, cause?: SimRejectCause): void | Promise<void>;
+  partySendDtmf(channelId: string, digits: string, interDigitMs?: number): void | Promise<void>;
+  partyHold(channelId: string): void | Promise<void>;
+  partyUnhold(channelId: string): void | Promise<void>;
+  channels(): readonly SimChannelView[];
+  /** The virtual clock; absent when the simulator runs on the real clock. */
+  readonly clock?: { now(): number; advance(ms: number): Promise<void> };
+  /** Ends every channel, forgets every profile. */
+  reset(): Promise<void>;
+}
+
+const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+const delay = (description: string) => z.number().int().min(0).max(MAX_DELAY_MS).describe(description);
+
+export const SimOutcomeSchema = enumOf<SimOutcome>({
+  answer: true,
+  busy: true,
+  rejected: true,
+  unreachable: true,
+  invalid_number: true,
+});
+
+export const SimRejectCauseSchema = enumOf<SimRejectCause>({ busy: true, rejected: true });
+
+export const HangupCauseSchema = enumOf<HangupCause>({
+  normal: true,
+  no_answer: true,
+  busy: true,
+  rejected: true,
+  invalid_number: true,
+  unreachable: true,
+  canceled: true,
+  network_error: true,
+});
+
+/**
+ * A profile rule, strict (unknown fields rejected) for requests and lenient for answers, so that a
+ * field the simulator adds later is dropped from an answer instead of failing it.
+ */
+function profileRule(strict: boolean) {
+  const object = <S extends z.ZodRawShape>(shape: S) => (strict ? z.strictObject(shape) : z.object(shape));
+  return object({
+    match: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe('An exact address, or a prefix ending in `*` (`+1555*`, `*`); the most specific rule wins.'),
+    profile: object({
+      answerAfterMs: delay('Answers after this long; null never answers.').nullable().optional(),
+      outcome: SimOutcomeSchema.optional().describe('What the party does; `answer` unless set.'),
+      failAfterMs: delay('For a failing outcome: when the failure is reported.').optional(),
+      hangupAfterMs: delay('Hangs up this long after answering; null stays on.').nullable().optional(),
+      dtmf: object({
+        digits: z
+          .string()
+          .regex(/^[0-9*#A-D]{1,128}$/, 'use 1 to 128 of 0-9, *, #, A-D')
+          .describe('Digits to press, one at a time.'),
+        afterMs: delay('After answering.').optional(),
+        interDigitMs: delay('Between digits.').optional(),
+        durationMs: delay('Tone length of each digit.').optional(),
+      })
+        .optional()
+        .describe('Digits the party presses once answered.'),
+    }),
+  });
+}
+
+export const SimProfileRuleBody = profileRule(true);
+export const SimProfileRuleSchema = profileRule(false).meta({ id: 'SimProfileRule' });
+
+export const SimInboundBody = z.strictObject({
+  from: addressInput('The remote caller.'),
+  to: addressInput('The number or endpoint it dials.'),
+  abandonAfterMs: delay('The caller gives up after this long if nobody answers.').optional(),
+});
+
+/** A channel in answers: the fields clients rely on, and whatever else the simulator reports. */
+export const SimChannelSchema = z
+  .looseObject({
+    id: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    address: z.string().describe('The dialled address (outbound) or the caller (inbound).'),
+    state: z.string(),
+  })
+  .meta({ id: 'SimChannel' });

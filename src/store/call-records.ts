@@ -1,0 +1,143 @@
+import type { Insertable } from 'kysely';
+import { type CallSnapshot, FINAL_STATUSES } from '../core/call.ts';
+import { SwitchboardError } from '../core/errors.ts';
+import { closeSnapshot } from './close-snapshot.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type CallsTable, toNumber, type UseDb } from './schema.ts';
+import type { CallRecordRepository } from './types.ts';
+
+const MAX_LIMIT = 500;
+const FINAL = [...FINAL_STATUSES];
+
+/** The call-record repository over either backend. */
+export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
+  return {
+    async save(call) {
+      const row = toRow(call);
+      await useDb()
+        .insertInto('calls')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => ({
+            direction: eb.ref('excluded.direction'),
+            status: eb.ref('excluded.status'),
+            from_address: eb.ref('excluded.from_address'),
+            to_address: eb.ref('excluded.to_address'),
+            started_at_ms: eb.ref('excluded.started_at_ms'),
+            answered_at_ms: eb.ref('excluded.answered_at_ms'),
+            ended_at_ms: eb.ref('excluded.ended_at_ms'),
+            end_reason: eb.ref('excluded.end_reason'),
+            snapshot: eb.ref('excluded.snapshot'),
+          })),
+        )
+        .execute();
+    },
+
+    async get(id) {
+      const row = await useDb()
+        .selectFrom('calls')
+        .select('snapshot')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : (JSON.parse(row.snapshot) as CallSnapshot);
+    },
+
+    async list(filter) {
+      const limit = checkLimit(filter.limit);
+      let query = useDb().selectFrom('calls').select(['id', 'started_at_ms', 'snapshot']);
+      if (filter.status !== undefined) {
+        // `in ()` is a syntax error in PostgreSQL, and no status at all matches nothing anyway.
+        if (filter.status.length === 0) return { items: [] };
+        query = query.where('status', 'in', filter.status);
+      }
+      const number = filter.number;
+      if (number !== undefined) {
+        query = query.where((eb) => eb.or([eb('from_address', '=', number), eb('to_address', '=', number)]));
+      }
+      if (filter.since !== undefined)
+        query = query.where('started_at_ms', '>=', instant(filter.since, 'since'));
+      if (filter.until !== undefined)
+        query = query.where('started_at_ms', '<', instant(filter.until, 'until'));
+      if (filter.cursor !== undefined) {
+        const after = decodeCursor(filter.cursor);
+        query = query.where((eb) =>
+          eb(eb.refTuple('started_at_ms', 'id'), '<', eb.tuple(after.startedAtMs, after.id)),
+        );
+      }
+      // One extra row tells whether another page follows without a count query.
+      const rows = await query
+        .orderBy('started_at_ms', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const pageRows = rows.slice(0, limit);
+      const items = pageRows.map((row) => JSON.parse(row.snapshot) as CallSnapshot);
+      const last = pageRows.at(-1);
+      if (rows.length <= limit || last === undefined) return { items };
+      return { items, nextCursor: encodeCursor({ startedAtMs: toNumber(last.started_at_ms), id: last.id }) };
+    },
+
+    async closeLive(reason, endedAt) {
+      const endedAtMs = instant(endedAt, 'endedAt');
+      return useDb()
+        .transaction()
+        .execute(async (trx) => {
+          const live = await trx
+            .selectFrom('calls')
+            .select(['id', 'snapshot'])
+            .where('status', 'not in', FINAL)
+            .execute();
+          for (const row of live) {
+            const closed = closeSnapshot(JSON.parse(row.snapshot) as CallSnapshot, reason, endedAt);
+            await trx
+              .updateTable('calls')
+              .set({
+                status: closed.status,
+                ended_at_ms: endedAtMs,
+                end_reason: reason,
+                snapshot: JSON.stringify(closed),
+              })
+              .where('id', '=', row.id)
+              .execute();
+          }
+          return live.length;
+        });
+    },
+  } satisfies CallRecordRepository;
+}
+
+function toRow(call: CallSnapshot): Insertable<CallsTable> {
+  return {
+    id: call.id,
+    direction: call.direction,
+    status: call.status,
+    from_address: call.from,
+    to_address: call.to,
+    started_at_ms: instant(call.startedAt, 'startedAt'),
+    answered_at_ms: call.answeredAt === undefined ? null : instant(call.answeredAt, 'answeredAt'),
+    ended_at_ms: call.endedAt === undefined ? null : instant(call.endedAt, 'endedAt'),
+    end_reason: call.endReason ?? null,
+    snapshot: JSON.stringify(call),
+  };
+}
+
+function instant(iso: string, field: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) {
+    throw new SwitchboardError('VALIDATION_ERROR', `${field} is not an ISO-8601 instant.`, {
+      field,
+      value: iso,
+    });
+  }
+  return ms;
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new SwitchboardError('VALIDATION_ERROR', `limit must be an integer from 1 to ${MAX_LIMIT}.`, {
+      field: 'limit',
+      value: limit,
+    });
+  }
+  return limit;
+}

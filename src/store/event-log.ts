@@ -1,0 +1,60 @@
+import type { DomainEvent } from '../core/events.ts';
+import { toNumber, type UseDb } from './schema.ts';
+import type { EventLogRepository } from './types.ts';
+
+/**
+ * Rows per INSERT. A 5000-event batch in one statement would need 30 000 bound parameters, close to
+ * SQLite's limit of 32 766, so large batches go in chunks inside one transaction instead.
+ */
+const ROWS_PER_INSERT = 1000;
+
+/** The event-log repository over either backend. */
+export function createEventLogRepository(useDb: UseDb): EventLogRepository {
+  return {
+    async append(events) {
+      if (events.length === 0) return;
+      const rows = events.map((event) => ({
+        seq: event.seq,
+        id: event.id,
+        type: event.type,
+        timestamp: event.timestamp,
+        call_id: event.callId ?? null,
+        body: JSON.stringify(event),
+      }));
+      const db = useDb();
+      if (rows.length <= ROWS_PER_INSERT) {
+        await db.insertInto('events').values(rows).execute();
+        return;
+      }
+      // All or nothing: a duplicate seq anywhere in the batch must leave the log as it was.
+      await db.transaction().execute(async (trx) => {
+        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+          await trx
+            .insertInto('events')
+            .values(rows.slice(start, start + ROWS_PER_INSERT))
+            .execute();
+        }
+      });
+    },
+
+    async after(seq, limit) {
+      if (limit <= 0) return [];
+      const rows = await useDb()
+        .selectFrom('events')
+        .select('body')
+        .where('seq', '>', seq)
+        .orderBy('seq', 'asc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => JSON.parse(row.body) as DomainEvent);
+    },
+
+    async lastSeq() {
+      const row = await useDb()
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .executeTakeFirst();
+      return row?.last == null ? 0 : toNumber(row.last);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { StoreKind } from './types.ts';
+
+/**
+ * Migrations live in code rather than in a folder so that they ship inside the bundle and need no
+ * file-system lookup at start-up. Names sort lexically; never rename or edit one that has shipped.
+ */
+function migrations(kind: StoreKind): Record<string, Migration> {
+  return {
+    '001_calls_and_events': {
+      async up(db: Kysely<unknown>) {
+        // Keyset pagination compares ids; byte order keeps that identical across backends, whereas
+        // PostgreSQL's default collation depends on the server's locale.
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        // In SQLite only `integer primary key` becomes the rowid, which spares a second index.
+        const seqType = kind === 'sqlite' ? 'integer' : 'bigint';
+
+        await db.schema
+          .createTable('calls')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('direction', 'text', (col) => col.notNull())
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('from_address', 'text', (col) => col.notNull())
+          .addColumn('to_address', 'text', (col) => col.notNull())
+          .addColumn('started_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('answered_at_ms', 'bigint')
+          .addColumn('ended_at_ms', 'bigint')
+          .addColumn('end_reason', 'text')
+          .addColumn('snapshot', 'text', (col) => col.notNull())
+          .execute();
+        // Every list is ordered by (started_at_ms, id); each filter leads its own index with that tail.
+        await db.schema
+          .createIndex('calls_started_idx')
+          .on('calls')
+          .columns(['started_at_ms', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('calls_status_started_idx')
+          .on('calls')
+          .columns(['status', 'started_at_ms', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('calls_from_started_idx')
+          .on('calls')
+          .columns(['from_address', 'started_at_ms', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('calls_to_started_idx')
+          .on('calls')
+          .columns(['to_address', 'started_at_ms', 'id'])
+          .execute();
+
+        await db.schema
+          .createTable('events')
+          .addColumn('seq', seqType, (col) => col.primaryKey())
+          .addColumn('id', 'text', (col) => col.notNull().unique())
+          .addColumn('type', 'text', (col) => col.notNull())
+          .addColumn('timestamp', 'text', (col) => col.notNull())
+          .addColumn('call_id', 'text')
+          .addColumn('body', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema.createIndex('events_call_id_idx').on('events').column('call_id').execute();
+      },
+    },
+  };
+}
+
+/**
+ * Brings the database up to the latest migration. `schema` names where PostgreSQL keeps Kysely's own
+ * bookkeeping tables; the connection's search_path must point at the same schema.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, kind: StoreKind, schema?: string): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`Store migration ${failed ?? '(setup)'} failed: ${describe(error)}`, { cause: error });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

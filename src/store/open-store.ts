@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { SwitchboardError } from '../core/errors.ts';
+import { createCallRecordRepository } from './call-records.ts';
+import { createEventLogRepository } from './event-log.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+import type { Store, StoreConfig, StoreKind } from './types.ts';
+
+/** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Without a bound, `pg` waits forever for an unreachable server and start-up just hangs. */
+const PG_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Opens the configured backend, migrates it to the latest schema, and returns the Store. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  const { db, schema } = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
+  try {
+    await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return assembleStore(db, config.kind);
+}
+
+/** `DATABASE_URL` selects PostgreSQL; otherwise SQLite in `SWITCHBOARD_DATA_DIR` (default `./data`). */
+export function storeConfigFromEnv(env: Readonly<Record<string, string | undefined>>): StoreConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (url) return { kind: 'postgres', url };
+  const dataDir = env.SWITCHBOARD_DATA_DIR?.trim() || './data';
+  return { kind: 'sqlite', file: join(dataDir, 'switchboard.db') };
+}
+
+function openSqlite(file: string): { db: Kysely<Database>; schema?: string } {
+  const inMemory = file === ':memory:' || file === '';
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const database = new SqliteDatabase(file);
+  try {
+    // WAL lets readers proceed during a write; NORMAL in WAL mode survives a process crash, which is
+    // the failure this store must ride out, at a fraction of FULL's fsync cost.
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }) };
+}
+
+async function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>) {
+  const pool = new pg.Pool({ connectionString: config.url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+  // An idle client that loses its server emits on the pool; without a listener Node would crash the
+  // process. The pool discards that client and the next query connects afresh, so nothing is lost.
+  pool.on('error', () => {});
+  const schema = config.schema;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      // Set per connection rather than through the URL's `options`, which a URL could override.
+      ...(schema === undefined
+        ? {}
+        : {
+            onCreateConnection: async (connection) => {
+              await connection.executeQuery(CompiledQuery.raw(`set search_path to ${quoteIdent(schema)}`));
+            },
+          }),
+    }),
+  });
+  try {
+    if (schema !== undefined) {
+      await createSchemaIfMissing(db, schema);
+      return { db, schema };
+    }
+    // Kysely's migrator looks for its tables in any schema unless told which, so name the current one.
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    const current = rows[0]?.schema;
+    if (!current) throw new Error('PostgreSQL has no current schema; set search_path or pass a schema.');
+    return { db, schema: current };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+async function createSchemaIfMissing(db: Kysely<Database>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    // Two processes starting together can both pass the "if not exists" check; the loser's unique
+    // violation means the schema is there, which is all that was wanted.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
+  let closed = false;
+  let closing: Promise<void> | undefined;
+  const useDb = () => {
+    if (closed) throw new SwitchboardError('API_UNAVAILABLE', 'The store is closed; the server is stopping.');
+    return db;
+  };
+  return {
+    kind,
+    calls: createCallRecordRepository(useDb),
+    events: createEventLogRepository(useDb),
+    close() {
+      closed = true;
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { ColumnType, Kysely } from 'kysely';
+
+/**
+ * Table shapes as Kysely sees them. Integer columns are `bigint` in PostgreSQL, which `pg` returns as
+ * strings (they may exceed 2^53), so reads are typed `number | string` and go through {@link toNumber}.
+ */
+type BigIntColumn = ColumnType<number | string, number, number>;
+type NullableBigIntColumn = ColumnType<number | string | null, number | null, number | null>;
+
+export interface CallsTable {
+  id: string;
+  direction: string;
+  status: string;
+  from_address: string;
+  to_address: string;
+  started_at_ms: BigIntColumn;
+  answered_at_ms: NullableBigIntColumn;
+  ended_at_ms: NullableBigIntColumn;
+  end_reason: string | null;
+  /** The whole CallSnapshot as JSON; the other columns exist only to filter and sort. */
+  snapshot: string;
+}
+
+export interface EventsTable {
+  seq: BigIntColumn;
+  id: string;
+  type: string;
+  timestamp: string;
+  call_id: string | null;
+  /** The whole DomainEvent as JSON, so it reads back exactly as appended. */
+  body: string;
+}
+
+export interface Database {
+  calls: CallsTable;
+  events: EventsTable;
+}
+
+/** Reads an integer column that `pg` may hand back as a string. */
+export function toNumber(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/**
+ * How repositories reach the database: called per operation, so that it can refuse once the store is
+ * closed instead of leaving the call to hang on a destroyed pool.
+ */
+export type UseDb = () => Kysely<Database>;

@@ -1,0 +1,635 @@
+import type { Address } from '../../core/call.ts';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import {
+  type BridgeRole,
+  type DriverCapabilities,
+  DriverError,
+  type DriverEvent,
+  type HangupCause,
+  type OriginateRequest,
+  type RecordingTarget,
+  type TelephonyDriver,
+} from '../driver.ts';
+import { type SimBridge, SimChannel, type SimChannelSnapshot } from './channel.ts';
+import { SimMedia } from './media.ts';
+import {
+  addressKindOf,
+  ProfileError,
+  type ProfileRule,
+  ProfileTable,
+  parseProfileRule,
+  parseProfileRules,
+} from './profiles.ts';
+
+export type { SimChannelSnapshot } from './channel.ts';
+export {
+  DEFAULT_ENDPOINT_PROFILE,
+  DEFAULT_NUMBER_PROFILE,
+  type PartyProfile,
+  type ProfileRule,
+} from './profiles.ts';
+
+const CAPABILITIES: DriverCapabilities = Object.freeze({
+  hold: true,
+  dtmf: true,
+  redirect: true,
+  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
+  playback: true,
+  recording: true,
+});
+
+const HANGUP_CAUSES: ReadonlySet<string> = new Set<HangupCause>([
+  'normal',
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'canceled',
+  'network_error',
+]);
+
+const DTMF_DIGITS = /^[0-9*#A-D]+$/;
+const PARTY_DTMF_GAP_MS = 250;
+const PARTY_DTMF_TONE_MS = 100;
+
+/**
+ * How many ended channels {@link SimulatorDriver.channel} can still show (state `ended`, with their
+ * cause). Older ones are forgotten, so a long load run keeps nothing per ended channel beyond this.
+ */
+export const RECENT_ENDED_CHANNELS = 1_000;
+
+type TimerKind = 'party' | 'deadline' | 'dtmf';
+
+export interface SimulatorOptions {
+  readonly clock: Clock;
+  /** Rules in force from the start and again after {@link SimulatorDriver.reset}. */
+  readonly profiles?: readonly ProfileRule[];
+}
+
+/**
+ * A phone system that lives in the process. Remote parties follow their profiles (see
+ * `profiles.ts`) or act on command (`party*` methods); all time goes through the injected clock.
+ *
+ * Choices where the contract leaves room, so that tests can rely on them:
+ * - Events reach listeners only once the step that caused them is complete, in the order they
+ *   happened; an event caused from inside a listener is delivered after the current one has reached
+ *   every listener. A listener that throws does not stop delivery; the first error is rethrown to
+ *   whoever caused the events (a command, a party method, or `clock.advance`).
+ * - `originate` reports `channel.ringing` before it resolves, whatever the party then does (a real
+ *   PBX reports no ringing for a busy or invalid number; the engine must not depend on either). A
+ *   party move "after 0 ms" happens on the clock's next turn (`advance(0)` or later), never inside
+ *   the command.
+ * - When the party's move and the originate timeout fall due at the same instant, the party wins.
+ * - Answering an inbound channel (`answer`) reports `channel.answered`, as ARI reports the state change.
+ * - Commands other than `start` reject with `unavailable` until `start()` and after `stop()`.
+ * - `stop()` is the phone system going away: live channels end with `network_error`, bridges go.
+ */
+export class SimulatorDriver implements TelephonyDriver {
+  readonly name = 'simulator';
+  readonly capabilities: DriverCapabilities = CAPABILITIES;
+
+  private readonly clock: Clock;
+  private readonly profiles: ProfileTable;
+  private readonly initialProfiles: readonly ProfileRule[];
+  private readonly media: SimMedia;
+  private readonly live = new Map<string, SimChannel>();
+  private readonly recent = new Map<string, SimChannel>();
+  private readonly bridges = new Map<string, SimBridge>();
+  private listeners: readonly ((event: DriverEvent) => void)[] = [];
+  private readonly queue: DriverEvent[] = [];
+  private delivering = false;
+  private started = false;
+  private inboundCount = 0;
+
+  constructor(options: SimulatorOptions) {
+    this.clock = options.clock;
+    this.initialProfiles = parseProfileRules(options.profiles ?? [], 'simulator profiles');
+    this.profiles = new ProfileTable(this.initialProfiles);
+    this.media = new SimMedia(
+      this.clock,
+      (event) => this.emit(event),
+      (work) => this.batch(work),
+    );
+  }
+
+  // --- Profiles ---------------------------------------------------------------------------------
+
+  /** Adds or replaces (same `match`) a rule; channels already placed keep the profile they had. */
+  setProfile(rule: ProfileRule): void {
+    try {
+      this.profiles.set(parseProfileRule(rule, 'profile rule'));
+    } catch (error) {
+      if (error instanceof ProfileError) throw new DriverError('invalid', error.message);
+      throw error;
+    }
+  }
+
+  /** Removes the rule with exactly this `match`; false if there was none. */
+  removeProfile(match: string): boolean {
+    return this.profiles.remove(match);
+  }
+
+  /** The rules in force, in the order they were first set. */
+  listProfiles(): ProfileRule[] {
+    return this.profiles.list();
+  }
+
+  // --- Lifecycle and events ---------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.emit({ type: 'driver.connected' });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.batch(() => {
+      this.endEverything('network_error');
+      this.started = false;
+      this.emit({ type: 'driver.disconnected', reason: 'simulator stopped' });
+    });
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners = [...this.listeners.slice(0, i), ...this.listeners.slice(i + 1)];
+    };
+  }
+
+  /**
+   * Ends every live channel (each still gets its `channel.hangup`, cause `normal`), destroys bridges,
+   * clears every timer and restores the profiles given at construction. Stays started.
+   */
+  reset(): void {
+    this.recent.clear();
+    this.batch(() => this.endEverything('normal'));
+    this.profiles.replaceAll(this.initialProfiles);
+  }
+
+  // --- Channel commands (the engine's side) -----------------------------------------------------
+
+  async originate(request: OriginateRequest): Promise<void> {
+    this.assertStarted();
+    const { channelId, endpoint, timeoutMs } = request;
+    if (typeof channelId !== 'string' || channelId === '') {
+      throw new DriverError('invalid', 'originate needs a channel id');
+    }
+    if (this.live.has(channelId)) {
+      throw new DriverError('invalid', `channel id "${channelId}" is already in use`);
+    }
+    if (!endpoint?.value) throw new DriverError('invalid', 'originate needs an endpoint to dial');
+    if (timeoutMs !== undefined && !(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+      throw new DriverError('invalid', `timeoutMs must be 0 or more, got ${timeoutMs}`);
+    }
+    const kind = endpoint.kind === 'number' ? 'number' : 'endpoint';
+    const profile = this.profiles.resolve(endpoint.value, kind);
+    const ch = new SimChannel(
+      channelId,
+      'outbound',
+      endpoint.value,
+      undefined,
+      request.callerId,
+      profile,
+      this.clock.now(),
+    );
+    this.recent.delete(channelId);
+    this.live.set(channelId, ch);
+    const partyMoveAfter = profile.outcome === 'answer' ? profile.answerAfterMs : profile.failAfterMs;
+    if (partyMoveAfter !== null) ch.partyTimer = this.arm(ch, partyMoveAfter, 'party');
+    if (timeoutMs !== undefined) ch.deadline = this.arm(ch, timeoutMs, 'deadline');
+    this.emit({ type: 'channel.ringing', channelId });
+  }
+
+  async answer(channelId: string): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    if (ch.direction !== 'inbound') {
+      throw new DriverError(
+        'invalid',
+        `channel "${channelId}" is outbound: only its remote party answers it`,
+      );
+    }
+    this.requireState(ch, 'ringing', 'answer');
+    this.batch(() => this.answerNow(ch));
+  }
+
+  async ring(channelId: string): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    if (ch.direction !== 'inbound') {
+      throw new DriverError('invalid', `channel "${channelId}" is outbound: ringback is for inbound callers`);
+    }
+    this.requireState(ch, 'ringing', 'ring');
+  }
+
+  async hangup(channelId: string, cause: HangupCause): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    checkCause(cause);
+    this.batch(() => this.end(ch, cause));
+  }
+
+  async hold(channelId: string): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    this.requireState(ch, 'answered', 'hold');
+    ch.held = true;
+  }
+
+  async unhold(channelId: string): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    this.requireState(ch, 'answered', 'unhold');
+    ch.held = false;
+  }
+
+  async sendDtmf(channelId: string, digits: string): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    checkDigits(digits);
+    this.requireState(ch, 'answered', 'send DTMF to');
+    ch.dtmfReceived += digits;
+  }
+
+  /**
+   * The channel is connected to `endpoint` outside the application, which the application sees as
+   * the channel leaving: it leaves its bridge and gets `channel.hangup` with cause `normal`.
+   */
+  async redirect(channelId: string, endpoint: Address): Promise<void> {
+    const ch = this.commandTarget(channelId);
+    if (!endpoint?.value) throw new DriverError('invalid', 'redirect needs an endpoint');
+    this.batch(() => this.end(ch, 'normal'));
+  }
+
+  // --- Bridges ----------------------------------------------------------------------------------
+
+  async createBridge(bridgeId: string): Promise<void> {
+    this.assertStarted();
+    if (typeof bridgeId !== 'string' || bridgeId === '') {
+      throw new DriverError('invalid', 'a bridge needs an id');
+    }
+    if (this.bridges.has(bridgeId)) throw new DriverError('invalid', `bridge "${bridgeId}" exists already`);
+    this.bridges.set(bridgeId, { id: bridgeId, members: new Set(), recordings: undefined });
+  }
+
+  /** Destroys a bridge; its channels stay up outside any bridge, its recordings finish. */
+  async destroyBridge(bridgeId: string): Promise<void> {
+    const bridge = this.bridgeTarget(bridgeId);
+    this.batch(() => this.dropBridge(bridge));
+  }
+
+  /** Adds a channel to a bridge (moving it out of another one); adding it again changes its role. */
+  async addToBridge(bridgeId: string, channelId: string, role: BridgeRole = 'normal'): Promise<void> {
+    const bridge = this.bridgeTarget(bridgeId);
+    const ch = this.commandTarget(channelId);
+    if (!CAPABILITIES.bridgeRoles.includes(role)) {
+      throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
+    }
+    if (ch.bridge !== bridge) leaveBridge(ch);
+    bridge.members.add(ch);
+    ch.bridge = bridge;
+    ch.bridgeRole = role;
+  }
+
+  async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
+    const bridge = this.bridgeTarget(bridgeId);
+    const ch = this.commandTarget(channelId);
+    if (ch.bridge !== bridge) {
+      throw new DriverError('invalid', `channel "${channelId}" is not in bridge "${bridgeId}"`);
+    }
+    leaveBridge(ch);
+  }
+
+  // --- Media ------------------------------------------------------------------------------------
+
+  /** Plays for 1000 ms (`sound:`/`recording:` media) or 1000 ms + 50 ms per character of text. */
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    this.media.play(this.commandTarget(channelId), playbackId, media);
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    this.assertStarted();
+    this.batch(() => this.media.stopPlayback(playbackId));
+  }
+
+  async startRecording(
+    target: RecordingTarget,
+    recordingId: string,
+    options: { maxDurationMs?: number } = {},
+  ): Promise<void> {
+    let owner: SimChannel | SimBridge;
+    if (target?.kind === 'channel') owner = this.commandTarget(target.id);
+    else if (target?.kind === 'bridge') owner = this.bridgeTarget(target.id);
+    else throw new DriverError('invalid', 'a recording target is { kind: "channel" | "bridge", id }');
+    this.media.startRecording(target, owner, recordingId, options.maxDurationMs);
+  }
+
+  async stopRecording(recordingId: string): Promise<void> {
+    this.assertStarted();
+    this.batch(() => this.media.stopRecording(recordingId));
+  }
+
+  // --- The remote parties (simulator controls) --------------------------------------------------
+
+  /**
+   * A remote caller dials in: emits `channel.inbound {from, to}`; the caller's profile (matched on
+   * `from`) governs its DTMF after answer and when it hangs up. If the engine never answers, the
+   * caller hangs up (cause `canceled`) after `abandonAfterMs` (default: never). Returns the channel id.
+   */
+  placeInboundCall(call: { from: string; to: string; abandonAfterMs?: number }): string {
+    this.assertStarted();
+    const { from, to, abandonAfterMs } = call;
+    if (typeof from !== 'string' || from === '')
+      throw new DriverError('invalid', 'an inbound call needs a from');
+    if (typeof to !== 'string' || to === '') throw new DriverError('invalid', 'an inbound call needs a to');
+    if (abandonAfterMs !== undefined && !(abandonAfterMs >= 0 && Number.isFinite(abandonAfterMs))) {
+      throw new DriverError('invalid', `abandonAfterMs must be 0 or more, got ${abandonAfterMs}`);
+    }
+    let channelId: string;
+    do channelId = `sim-in-${++this.inboundCount}`;
+    while (this.live.has(channelId));
+    const profile = this.profiles.resolve(from, addressKindOf(from));
+    const ch = new SimChannel(channelId, 'inbound', from, to, undefined, profile, this.clock.now());
+    this.recent.delete(channelId);
+    this.live.set(channelId, ch);
+    if (abandonAfterMs !== undefined) ch.deadline = this.arm(ch, abandonAfterMs, 'deadline');
+    this.emit({ type: 'channel.inbound', channelId, from, to });
+    return channelId;
+  }
+
+  /** The remote party of a ringing outbound channel answers now. */
+  partyAnswer(channelId: string): void {
+    const ch = this.partyTarget(channelId);
+    if (ch.direction !== 'outbound') {
+      throw new DriverError('invalid', `channel "${channelId}" is inbound: the engine answers it`);
+    }
+    this.requireState(ch, 'ringing', 'answer');
+    this.batch(() => this.answerNow(ch));
+  }
+
+  /** The remote party hangs up (cause `normal` unless told otherwise). */
+  partyHangup(channelId: string, cause: HangupCause = 'normal'): void {
+    const ch = this.partyTarget(channelId);
+    checkCause(cause);
+    this.batch(() => this.end(ch, cause));
+  }
+
+  /** The remote party of a ringing outbound channel declines it (cause `rejected` unless `busy`). */
+  partyReject(channelId: string, cause: 'busy' | 'rejected' = 'rejected'): void {
+    const ch = this.partyTarget(channelId);
+    if (cause !== 'busy' && cause !== 'rejected') {
+      throw new DriverError('invalid', `a party rejects with busy or rejected, not "${cause}"`);
+    }
+    if (ch.direction !== 'outbound') {
+      throw new DriverError('invalid', `channel "${channelId}" is inbound: its caller can only hang up`);
+    }
+    this.requireState(ch, 'ringing', 'reject');
+    this.batch(() => this.end(ch, cause));
+  }
+
+  /**
+   * The remote party presses digits: the first now, then one every `interDigitMs` through the clock.
+   * Digits pressed while others are still being sent follow them.
+   */
+  partySendDtmf(channelId: string, digits: string, interDigitMs = PARTY_DTMF_GAP_MS): void {
+    const ch = this.partyTarget(channelId);
+    checkDigits(digits);
+    if (!(interDigitMs >= 0 && Number.isFinite(interDigitMs))) {
+      throw new DriverError('invalid', `interDigitMs must be 0 or more, got ${interDigitMs}`);
+    }
+    this.requireState(ch, 'answered', 'send DTMF from');
+    const delay = ch.dtmfOut ? interDigitMs : 0;
+    this.batch(() => this.press(ch, digits, delay, interDigitMs, PARTY_DTMF_TONE_MS));
+  }
+
+  /** The remote party puts the call on hold from its phone: emits `channel.held`. */
+  partyHold(channelId: string): void {
+    const ch = this.partyTarget(channelId);
+    this.requireState(ch, 'answered', 'hold');
+    if (ch.held) throw new DriverError('invalid', `channel "${channelId}" is on hold already`);
+    ch.held = true;
+    this.emit({ type: 'channel.held', channelId });
+  }
+
+  /** The remote party takes the call off hold: emits `channel.unheld`. */
+  partyUnhold(channelId: string): void {
+    const ch = this.partyTarget(channelId);
+    this.requireState(ch, 'answered', 'unhold');
+    if (!ch.held) throw new DriverError('invalid', `channel "${channelId}" is not on hold`);
+    ch.held = false;
+    this.emit({ type: 'channel.unheld', channelId });
+  }
+
+  /** A live channel, or one of the last {@link RECENT_ENDED_CHANNELS} that ended; undefined otherwise. */
+  channel(channelId: string): SimChannelSnapshot | undefined {
+    return (this.live.get(channelId) ?? this.recent.get(channelId))?.snapshot();
+  }
+
+  /** The live channels, oldest first. */
+  channels(): SimChannelSnapshot[] {
+    return Array.from(this.live.values(), (ch) => ch.snapshot());
+  }
+
+  // --- Inside -----------------------------------------------------------------------------------
+
+  private arm(ch: SimChannel, ms: number, kind: TimerKind): TimerHandle {
+    return this.clock.setTimer(ms, () => this.fire(ch, kind));
+  }
+
+  private fire(ch: SimChannel, kind: TimerKind): void {
+    this.batch(() => {
+      if (!ch.live) return;
+      if (kind === 'dtmf') {
+        this.nextDigit(ch);
+      } else if (kind === 'deadline') {
+        ch.deadline = undefined;
+        if (ch.state === 'ringing') this.end(ch, ch.direction === 'outbound' ? 'no_answer' : 'canceled');
+      } else {
+        ch.partyTimer = undefined;
+        if (ch.state === 'answered') this.end(ch, 'normal');
+        else if (ch.profile.outcome === 'answer') this.answerNow(ch);
+        else this.end(ch, ch.profile.outcome);
+      }
+    });
+  }
+
+  private answerNow(ch: SimChannel): void {
+    ch.state = 'answered';
+    this.cancel(ch.partyTimer);
+    this.cancel(ch.deadline);
+    ch.partyTimer = ch.deadline = undefined;
+    const { hangupAfterMs, dtmf } = ch.profile;
+    if (hangupAfterMs !== null) ch.partyTimer = this.arm(ch, hangupAfterMs, 'party');
+    this.emit({ type: 'channel.answered', channelId: ch.id });
+    if (dtmf) this.press(ch, dtmf.digits, dtmf.afterMs, dtmf.interDigitMs, dtmf.durationMs);
+  }
+
+  private press(ch: SimChannel, digits: string, delayMs: number, interDigitMs: number, durationMs: number) {
+    const run = { digits, pos: 0, delayMs, interDigitMs, durationMs };
+    if (ch.dtmfOut) {
+      ch.dtmfOut.runs.push(run);
+      return;
+    }
+    ch.dtmfOut = { runs: [run], timer: undefined };
+    if (delayMs === 0) this.nextDigit(ch);
+    else ch.dtmfOut.timer = this.arm(ch, delayMs, 'dtmf');
+  }
+
+  private nextDigit(ch: SimChannel): void {
+    const out = ch.dtmfOut;
+    const run = out?.runs[0];
+    if (!out || !run) return;
+    out.timer = undefined;
+    const digit = run.digits[run.pos++]!;
+    let wait: number | undefined = run.interDigitMs;
+    if (run.pos >= run.digits.length) {
+      out.runs.shift();
+      wait = out.runs[0]?.delayMs;
+    }
+    if (wait === undefined) ch.dtmfOut = undefined;
+    else out.timer = this.arm(ch, wait, 'dtmf');
+    this.emit({ type: 'channel.dtmf', channelId: ch.id, digit, durationMs: run.durationMs });
+  }
+
+  /** Ends a channel: everything it owns stops first, so `channel.hangup` is its last event. */
+  private end(ch: SimChannel, cause: HangupCause): void {
+    if (!ch.live) return;
+    ch.state = 'ended';
+    ch.cause = cause;
+    ch.held = false;
+    this.cancel(ch.partyTimer);
+    this.cancel(ch.deadline);
+    this.cancel(ch.dtmfOut?.timer);
+    ch.partyTimer = ch.deadline = ch.dtmfOut = undefined;
+    leaveBridge(ch);
+    this.live.delete(ch.id);
+    this.recent.set(ch.id, ch);
+    if (this.recent.size > RECENT_ENDED_CHANNELS) {
+      this.recent.delete(this.recent.keys().next().value!);
+    }
+    this.media.channelGone(ch);
+    this.emit({ type: 'channel.hangup', channelId: ch.id, cause });
+  }
+
+  private endEverything(cause: HangupCause): void {
+    for (const ch of [...this.live.values()]) this.end(ch, cause);
+    for (const bridge of [...this.bridges.values()]) this.dropBridge(bridge);
+  }
+
+  private dropBridge(bridge: SimBridge): void {
+    for (const ch of bridge.members) {
+      ch.bridge = undefined;
+      ch.bridgeRole = undefined;
+    }
+    bridge.members.clear();
+    this.media.bridgeGone(bridge);
+    this.bridges.delete(bridge.id);
+  }
+
+  private cancel(timer: TimerHandle | undefined): void {
+    if (timer) this.clock.clearTimer(timer);
+  }
+
+  /**
+   * Runs a step whose events must reach listeners only once it is complete; nested steps (a listener
+   * calling back into the driver) add their events to the same queue, behind the current ones.
+   */
+  private batch(work: () => void): void {
+    if (this.delivering) {
+      work();
+      return;
+    }
+    this.delivering = true;
+    try {
+      work();
+    } finally {
+      this.delivering = false;
+      this.deliver();
+    }
+  }
+
+  private emit(event: DriverEvent): void {
+    this.queue.push(event);
+    if (!this.delivering) this.deliver();
+  }
+
+  private deliver(): void {
+    this.delivering = true;
+    let failed = false;
+    let failure: unknown;
+    try {
+      for (let i = 0; i < this.queue.length; i++) {
+        const event = this.queue[i]!;
+        for (const listener of this.listeners) {
+          try {
+            listener(event);
+          } catch (error) {
+            if (!failed) failure = error;
+            failed = true;
+          }
+        }
+      }
+    } finally {
+      this.queue.length = 0;
+      this.delivering = false;
+    }
+    if (failed) throw failure;
+  }
+
+  private assertStarted(): void {
+    if (!this.started) {
+      throw new DriverError('unavailable', 'the simulator is not started; call start() first');
+    }
+  }
+
+  /** The live channel a command is for; `not_found` once it has ended. */
+  private commandTarget(channelId: string): SimChannel {
+    this.assertStarted();
+    return this.partyTarget(channelId);
+  }
+
+  private partyTarget(channelId: string): SimChannel {
+    const ch = this.live.get(channelId);
+    if (!ch) {
+      const ended = this.recent.has(channelId) ? ' (it has ended)' : '';
+      throw new DriverError('not_found', `no live channel "${channelId}"${ended}`);
+    }
+    return ch;
+  }
+
+  private bridgeTarget(bridgeId: string): SimBridge {
+    this.assertStarted();
+    const bridge = this.bridges.get(bridgeId);
+    if (!bridge) throw new DriverError('not_found', `no bridge "${bridgeId}"`);
+    return bridge;
+  }
+
+  private requireState(ch: SimChannel, state: 'ringing' | 'answered', action: string): void {
+    if (ch.state !== state) {
+      throw new DriverError(
+        'invalid',
+        `cannot ${action} channel "${ch.id}": it is ${ch.state}, not ${state}`,
+      );
+    }
+  }
+}
+
+function leaveBridge(ch: SimChannel): void {
+  if (!ch.bridge) return;
+  ch.bridge.members.delete(ch);
+  ch.bridge = undefined;
+  ch.bridgeRole = undefined;
+}
+
+function checkCause(cause: string): void {
+  if (!HANGUP_CAUSES.has(cause)) {
+    throw new DriverError(
+      'invalid',
+      `unknown hangup cause "${cause}"; use one of ${[...HANGUP_CAUSES].join(', ')}`,
+    );
+  }
+}
+
+function checkDigits(digits: string): void {
+  if (typeof digits !== 'string' || !DTMF_DIGITS.test(digits)) {
+    throw new DriverError('invalid', `DTMF digits may only be 0-9, *, # and A-D, got "${digits}"`);
+  }
+}

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectEvents, startServer, type TestServer } from './support/server.ts';
+
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close({ removeData: true }).catch(() => undefined);
+});
+
+async function start(dataDir?: string) {
+  const server = await startServer(dataDir ? { dataDir } : {});
+  servers.push(server);
+  return server;
+}
+
+describe('event resume', () => {
+  it('a client that reconnects with its last seq gets exactly what it missed, in order', async () => {
+    const server = await start();
+    const first = await connectEvents(server.url);
+    const a = await server.request('POST', '/api/v1/calls', { from: 'dispatcher-001', to: '+12125550101' });
+    await first.waitFor((e) => e.type === 'call.ringing' && e.callId === a.body.data.id);
+    const lastSeen = first.events.at(-1)!.seq;
+    first.close();
+
+    // While the client is away: the first call is answered and ended, a second one starts.
+    await server.advance(3_000);
+    await server.request('POST', `/api/v1/calls/${a.body.data.id}/hangup`);
+    const b = await server.request('POST', '/api/v1/calls', { from: 'dispatcher-002', to: '+12125550102' });
+
+    const logged = await server.request('GET', `/api/v1/events?after=${lastSeen}`);
+    const missed = logged.body.data.map((e: { seq: number; type: string }) => [e.seq, e.type]);
+    expect(missed).toEqual([
+      [lastSeen + 1, 'call.answered'],
+      [lastSeen + 2, 'call.ended'],
+      [lastSeen + 3, 'call.ringing'],
+    ]);
+
+    const again = await connectEvents(server.url, { lastSeq: lastSeen });
+    await again.waitFor((e) => e.type === 'call.ringing' && e.callId === b.body.data.id);
+    // Live events keep flowing after the replay, with no gap and no repeat.
+    await server.advance(3_000);
+    await again.waitFor((e) => e.type === 'call.answered' && e.callId === b.body.data.id);
+    expect(again.events.map((e) => [e.seq, e.type])).toEqual([...missed, [lastSeen + 4, 'call.answered']]);
+    again.close();
+  });
+});
+
+describe('records across restarts', () => {
+  it('keeps finished calls, and closes calls that were live at shutdown as server_restart', async () => {
+    const first = await start();
+    const done = await first.request('POST', '/api/cti/call', { from: 'dispatcher-001', to: '+12125550101' });
+    await first.advance(3_000);
+    await first.advance(5_000);
+    await first.request('POST', '/api/cti/hangup', { callId: done.body.callId });
+    const live = await first.request('POST', '/api/cti/call', { from: 'dispatcher-002', to: '+12125550102' });
+    await first.advance(3_000);
+    const before = (await first.request('GET', `/api/v1/calls/${done.body.callId}`)).body.data;
+    const lastSeq = (await first.request('GET', '/api/v1/events?after=0&limit=500')).body.data.at(-1).seq;
+    await first.close();
+
+    const second = await start(first.dataDir);
+    const after = (await second.request('GET', `/api/v1/calls/${done.body.callId}`)).body.data;
+    expect(after).toEqual(before);
+    const closed = (await second.request('GET', `/api/v1/calls/${live.body.callId}`)).body.data;
+    expect(closed).toMatchObject({ status: 'ended', endReason: 'server_restart', duration: 0 });
+    const listed = (await second.request('GET', '/api/v1/calls')).body.data.items.map(
+      (c: { id: string }) => c.id,
+    );
+    expect(listed.sort()).toEqual([done.body.callId, live.body.callId].sort());
+
+    // Seq keeps counting after the restart, so resuming clients never see a seq twice.
+    const next = await second.request('POST', '/api/v1/calls', { to: '+12125550103' });
+    const events = (await second.request('GET', `/api/v1/events?after=${lastSeq}`)).body.data;
+    expect(events[0]).toMatchObject({ type: 'call.ended', callId: live.body.callId });
+    expect(events.at(-1)).toMatchObject({ type: 'call.ringing', callId: next.body.data.id });
+    expect(events.every((e: { seq: number }) => e.seq > lastSeq)).toBe(true);
+  });
+});
+
+describe('bad input', () => {
+  it('answers 400 with the error shape, never 500', async () => {
+    const server = await start();
+    const cases: Array<[string, string, unknown, string]> = [
+      ['POST', '/api/v1/calls', '{"to": "+1555', 'VALIDATION_ERROR'],
+      ['POST', '/api/v1/calls', { to: '+12125550101', colour: 'red' }, 'VALIDATION_ERROR'],
+      ['POST', '/api/v1/calls', { from: 'dispatcher-001' }, 'VALIDATION_ERROR'],
+      ['POST', '/api/v1/calls', { to: 15551230001 }, 'VALIDATION_ERROR'],
+      ['POST', '/api/v1/calls', { to: 'not a number!' }, 'INVALID_PHONE_NUMBER'],
+      ['POST', '/api/v1/calls', { to: '+12125550101', ringTimeoutMs: -5 }, 'VALIDATION_ERROR'],
+      ['GET', '/api/v1/calls?status=dancing', undefined, 'VALIDATION_ERROR'],
+      ['GET', '/api/v1/calls?limit=100000', undefined, 'VALIDATION_ERROR'],
+      ['GET', '/api/v1/events?after=-1', undefined, 'VALIDATION_ERROR'],
+      ['POST', '/api/v1/sim/clock/advance', { ms: 'soon' }, 'VALIDATION_ERROR'],
+    ];
+    for (const [method, path, body, code] of cases) {
+      const res = await server.request(method, path, body);
+      expect({ path, body, status: res.status }).toEqual({ path, body, status: 400 });
+      expect(res.body).toMatchObject({ success: false, error: { code, message: expect.any(String) } });
+    }
+    const cti = await server.request('POST', '/api/cti/call', { from: 'dispatcher-001', to: '+1' });
+    expect(cti.status).toBe(400);
+    expect(cti.body.error).toEqual(expect.any(String));
+  });
+});

@@ -1,0 +1,522 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallSnapshot, CallStatus } from '../src/core/call.ts';
+import type { DomainEvent } from '../src/core/events.ts';
+import { openStore, storeConfigFromEnv } from '../src/store/open-store.ts';
+import type { Store, StoreConfig } from '../src/store/types.ts';
+
+/**
+ * One contract suite, run against every backend. Each test gets a store of its own (a new SQLite file,
+ * or a new PostgreSQL schema) so that lists never see another test's rows and files run in parallel.
+ */
+
+const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+interface Backend {
+  readonly name: Store['kind'];
+  /** Why the backend cannot run here, if it cannot. */
+  readonly unavailable?: string;
+  /** A fresh, empty place to open a store at, and how to remove it. */
+  provision(): Promise<{ config: StoreConfig; dispose(): Promise<void> }>;
+}
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'switchboard-store-test-'));
+afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
+
+const sqliteBackend: Backend = {
+  name: 'sqlite',
+  async provision() {
+    // A nested path checks that openStore creates missing parent folders.
+    const file = join(tempRoot, randomUUID(), 'data', 'switchboard.db');
+    return { config: { kind: 'sqlite', file }, dispose: async () => {} };
+  },
+};
+
+async function pgUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return `PostgreSQL at ${PG_URL} did not answer (${(error as Error).message})`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const postgresBackend: Backend = {
+  name: 'postgres',
+  unavailable: await pgUnavailable(),
+  async provision() {
+    const schema = `sb_test_${process.pid}_${randomUUID().replaceAll('-', '')}`;
+    return {
+      config: { kind: 'postgres', url: PG_URL, schema },
+      dispose: () => withAdmin((c) => c.query(`drop schema if exists "${schema}" cascade`).then(() => {})),
+    };
+  },
+};
+
+// --- fixtures -------------------------------------------------------------------------------------
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const at = (offsetSec: number): string => new Date(T0 + offsetSec * 1000).toISOString();
+
+/** A call; an override set to `undefined` removes that field, as a snapshot would simply lack it. */
+function makeCall(id: string, overrides: Partial<CallSnapshot> = {}): CallSnapshot {
+  const startedAt = overrides.startedAt ?? at(0);
+  const call: CallSnapshot = {
+    id,
+    direction: 'outbound',
+    status: 'answered',
+    from: '+15550001111',
+    to: '+15550002222',
+    context: { crmTicket: 'T-1', nested: { tags: ['vip', 'callback'], attempt: 2, ok: true, none: null } },
+    legs: [
+      {
+        id: `${id}-a`,
+        role: 'agent',
+        address: 'PJSIP/1001',
+        status: 'answered',
+        startedAt,
+        answeredAt: startedAt,
+      },
+      {
+        id: `${id}-b`,
+        role: 'callee',
+        address: '+15550002222',
+        status: 'answered',
+        startedAt,
+        answeredAt: startedAt,
+      },
+    ],
+    startedAt,
+    answeredAt: startedAt,
+    duration: 0,
+    ...overrides,
+  };
+  return Object.fromEntries(
+    Object.entries(call).filter(([, v]) => v !== undefined),
+  ) as unknown as CallSnapshot;
+}
+
+function makeEvent(seq: number, call?: CallSnapshot): DomainEvent {
+  const timestamp = at(seq / 1000);
+  if (call === undefined) {
+    return { id: `evt-${seq}`, seq, type: 'driver.connected', timestamp, data: { driver: 'sim' } };
+  }
+  return { id: `evt-${seq}`, seq, type: 'call.ringing', timestamp, callId: call.id, data: { call } };
+}
+
+/** Events `from`..`to` inclusive; every fifth carries no call, as driver events do. */
+const events = (from: number, to: number): DomainEvent[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => {
+    const seq = from + i;
+    return seq % 5 === 0 ? makeEvent(seq) : makeEvent(seq, makeCall(`c${seq}`));
+  });
+
+/** Reads every page of a listing, so tests can check what pagination yields as a whole. */
+async function listAll(
+  store: Store,
+  limit: number,
+  filter: Omit<Parameters<Store['calls']['list']>[0], 'limit' | 'cursor'> = {},
+): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await store.calls.list({ ...filter, limit, ...(cursor === undefined ? {} : { cursor }) });
+    pages += 1;
+    ids.push(...page.items.map((c) => c.id));
+    cursor = page.nextCursor;
+    expect(pages).toBeLessThan(1000);
+  } while (cursor !== undefined);
+  return { ids, pages };
+}
+
+/** The order list() promises: newest startedAt first, ties by id descending. */
+const newestFirst = (calls: readonly CallSnapshot[]): string[] =>
+  [...calls]
+    .sort(
+      (a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    )
+    .map((c) => c.id);
+
+// --- the suite ------------------------------------------------------------------------------------
+
+for (const backend of [sqliteBackend, postgresBackend]) {
+  if (backend.unavailable !== undefined) {
+    console.warn(`Skipping the ${backend.name} store tests: ${backend.unavailable}`);
+  }
+  const suite = backend.unavailable === undefined ? describe : describe.skip;
+
+  suite(`store: ${backend.name}`, () => {
+    let config: StoreConfig;
+    let dispose: () => Promise<void>;
+    let store: Store;
+    const opened: Store[] = [];
+
+    const open = async (): Promise<Store> => {
+      const s = await openStore(config);
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      ({ config, dispose } = await backend.provision());
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+      await dispose();
+    });
+
+    it('reports its kind', () => {
+      expect(store.kind).toBe(backend.name);
+    });
+
+    describe('call records', () => {
+      it('reads back a saved call deep-equal', async () => {
+        const call = makeCall('call-1', { transferTo: '+15550003333', heldAt: at(5) });
+        await store.calls.save(call);
+        expect(await store.calls.get('call-1')).toStrictEqual(call);
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        expect(await store.calls.get('nope')).toBeUndefined();
+      });
+
+      it('replaces a record saved again under the same id', async () => {
+        await store.calls.save(makeCall('call-1', { status: 'ringing', answeredAt: undefined }));
+        const ended = makeCall('call-1', {
+          status: 'ended',
+          from: '+15559990000',
+          endedAt: at(42),
+          duration: 42,
+          endReason: 'normal',
+        });
+        await store.calls.save(ended);
+
+        expect(await store.calls.get('call-1')).toStrictEqual(ended);
+        const page = await store.calls.list({ limit: 10 });
+        expect(page.items).toStrictEqual([ended]);
+        // Filter columns follow the new snapshot, not the first one.
+        expect((await store.calls.list({ limit: 10, status: ['ringing'] })).items).toEqual([]);
+        expect((await store.calls.list({ limit: 10, number: '+15559990000' })).items).toHaveLength(1);
+        expect((await store.calls.list({ limit: 10, number: '+15550001111' })).items).toHaveLength(0);
+      });
+
+      it('keeps records and events across close and reopen', async () => {
+        const calls = [makeCall('a', { startedAt: at(1) }), makeCall('b', { startedAt: at(2) })];
+        for (const call of calls) await store.calls.save(call);
+        const logged = events(1, 20);
+        await store.events.append(logged);
+        await store.close();
+
+        const reopened = await open();
+        expect(await reopened.calls.get('a')).toStrictEqual(calls[0]);
+        expect((await reopened.calls.list({ limit: 10 })).items).toStrictEqual([calls[1], calls[0]]);
+        expect(await reopened.events.lastSeq()).toBe(20);
+        expect(await reopened.events.after(0, 100)).toStrictEqual(logged);
+      });
+
+      it('lists newest first, ties broken by id descending', async () => {
+        const calls = [
+          makeCall('m', { startedAt: at(10) }),
+          makeCall('a', { startedAt: at(30) }),
+          makeCall('z', { startedAt: at(10) }),
+          makeCall('b', { startedAt: at(10) }),
+          makeCall('y', { startedAt: at(-5) }),
+        ];
+        for (const call of calls) await store.calls.save(call);
+        const page = await store.calls.list({ limit: 10 });
+        expect(page.items.map((c) => c.id)).toEqual(['a', 'z', 'm', 'b', 'y']);
+        expect(page.nextCursor).toBeUndefined();
+      });
+
+      it('filters by status, by number on either side, and by start time', async () => {
+        const specs: Array<[string, CallStatus, string, string, number]> = [
+          ['c1', 'ringing', '+15550000001', '+15550000009', 0],
+          ['c2', 'answered', '+15550000009', '+15550000002', 10],
+          ['c3', 'ended', '+15550000003', '+15550000004', 20],
+          ['c4', 'failed', '+15550000005', '+15550000009', 30],
+          ['c5', 'on_hold', '+155500000091', '+15550000006', 40],
+        ];
+        for (const [id, status, from, to, t] of specs) {
+          await store.calls.save(makeCall(id, { status, from, to, startedAt: at(t) }));
+        }
+        const ids = async (filter: Omit<Parameters<Store['calls']['list']>[0], 'limit'>) =>
+          (await store.calls.list({ ...filter, limit: 50 })).items.map((c) => c.id);
+
+        expect(await ids({ status: ['ended', 'failed'] })).toEqual(['c4', 'c3']);
+        expect(await ids({ status: ['on_hold'] })).toEqual(['c5']);
+        expect(await ids({ status: [] })).toEqual([]);
+        // Exact match only: c5's from has the number as a prefix and must not match.
+        expect(await ids({ number: '+15550000009' })).toEqual(['c4', 'c2', 'c1']);
+        expect(await ids({ number: '+1555' })).toEqual([]);
+        // since is inclusive, until exclusive.
+        expect(await ids({ since: at(10) })).toEqual(['c5', 'c4', 'c3', 'c2']);
+        expect(await ids({ until: at(30) })).toEqual(['c3', 'c2', 'c1']);
+        expect(await ids({ since: at(10), until: at(30) })).toEqual(['c3', 'c2']);
+        // Instants compare as instants, whatever their offset notation.
+        expect(await ids({ since: '2025-03-01T13:00:10+01:00' })).toEqual(['c5', 'c4', 'c3', 'c2']);
+        expect(await ids({ number: '+15550000009', status: ['ringing', 'failed'], since: at(5) })).toEqual([
+          'c4',
+        ]);
+      });
+
+      it('pages through every record once, in order, with an opaque cursor', async () => {
+        // Several calls share a start time, so pages must break ties by id to lose or repeat nothing.
+        const calls = Array.from({ length: 53 }, (_, i) =>
+          makeCall(`call-${String((i * 37) % 53).padStart(3, '0')}`, { startedAt: at(Math.floor(i / 4)) }),
+        );
+        for (const call of calls) await store.calls.save(call);
+
+        const { ids, pages } = await listAll(store, 10);
+        expect(pages).toBe(6);
+        expect(new Set(ids).size).toBe(53);
+        expect(ids).toEqual(newestFirst(calls));
+
+        const first = await store.calls.list({ limit: 10 });
+        expect(first.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      });
+
+      it('pages through a filtered listing', async () => {
+        const calls = Array.from({ length: 30 }, (_, i) =>
+          makeCall(`f${String(i).padStart(2, '0')}`, {
+            status: i % 3 === 0 ? 'ended' : 'answered',
+            startedAt: at(i % 7),
+          }),
+        );
+        for (const call of calls) await store.calls.save(call);
+        const { ids } = await listAll(store, 4, { status: ['ended'] });
+        expect(ids).toEqual(newestFirst(calls.filter((c) => c.status === 'ended')));
+      });
+
+      it('keeps a cursor valid while records are added', async () => {
+        const calls = Array.from({ length: 6 }, (_, i) => makeCall(`k${i}`, { startedAt: at(i * 10) }));
+        for (const call of calls) await store.calls.save(call);
+        const first = await store.calls.list({ limit: 3 });
+        expect(first.items.map((c) => c.id)).toEqual(['k5', 'k4', 'k3']);
+
+        // A newer call belongs before the cursor, an older one after it.
+        await store.calls.save(makeCall('newer', { startedAt: at(100) }));
+        await store.calls.save(makeCall('older', { startedAt: at(-100) }));
+        const second = await store.calls.list({ limit: 3, cursor: first.nextCursor });
+        expect(second.items.map((c) => c.id)).toEqual(['k2', 'k1', 'k0']);
+        const third = await store.calls.list({ limit: 3, cursor: second.nextCursor });
+        expect(third.items.map((c) => c.id)).toEqual(['older']);
+        expect(third.nextCursor).toBeUndefined();
+      });
+
+      it('honours limit and offers a cursor only when more follow', async () => {
+        for (let i = 0; i < 5; i++) await store.calls.save(makeCall(`l${i}`, { startedAt: at(i) }));
+
+        const three = await store.calls.list({ limit: 3 });
+        expect(three.items).toHaveLength(3);
+        expect(three.nextCursor).toBeDefined();
+
+        const exact = await store.calls.list({ limit: 5 });
+        expect(exact.items).toHaveLength(5);
+        expect(exact.nextCursor).toBeUndefined();
+
+        const one = await store.calls.list({ limit: 1 });
+        expect(one.items.map((c) => c.id)).toEqual(['l4']);
+
+        expect((await store.calls.list({ limit: 500 })).items).toHaveLength(5);
+      });
+
+      it('rejects a limit outside 1..500 and a cursor it did not issue', async () => {
+        await expect(store.calls.list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+        await expect(store.calls.list({ limit: 501 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+        await expect(store.calls.list({ limit: 2.5 })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+        await expect(store.calls.list({ limit: 10, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+        await expect(store.calls.list({ limit: 10, since: 'yesterday' })).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+      });
+
+      it('closes every live record and leaves finished ones alone', async () => {
+        const endedAt = at(125.9);
+        const ringing = makeCall('ringing', {
+          status: 'ringing',
+          answeredAt: undefined,
+          duration: undefined,
+          legs: [{ id: 'r-a', role: 'caller', address: '+15550001111', status: 'ringing', startedAt: at(0) }],
+        });
+        const answered = makeCall('answered', { status: 'answered', answeredAt: at(5) });
+        const held = makeCall('held', {
+          status: 'on_hold',
+          answeredAt: at(0),
+          heldAt: at(60),
+          legs: [
+            { id: 'h-a', role: 'agent', address: 'PJSIP/1001', status: 'answered', startedAt: at(0) },
+            {
+              id: 'h-b',
+              role: 'callee',
+              address: '+15550002222',
+              status: 'ended',
+              startedAt: at(0),
+              endedAt: at(30),
+              endReason: 'transferred',
+            },
+          ],
+        });
+        const finished = makeCall('finished', {
+          status: 'ended',
+          endedAt: at(50),
+          endReason: 'normal',
+          duration: 50,
+        });
+        const failed = makeCall('failed', {
+          status: 'failed',
+          answeredAt: undefined,
+          duration: undefined,
+          endedAt: at(30),
+          endReason: 'busy',
+        });
+        const queued = makeCall('queued', { status: 'queued', answeredAt: undefined, duration: undefined });
+        for (const call of [ringing, answered, held, finished, failed, queued]) await store.calls.save(call);
+
+        expect(await store.calls.closeLive('server_restart', endedAt)).toBe(4);
+
+        expect(await store.calls.get('ringing')).toStrictEqual({
+          ...ringing,
+          status: 'ended',
+          endedAt,
+          endReason: 'server_restart',
+          legs: [{ ...ringing.legs[0], status: 'ended', endedAt, endReason: 'server_restart' }],
+        });
+        const closedAnswered = await store.calls.get('answered');
+        expect(closedAnswered).toMatchObject({
+          status: 'ended',
+          endedAt,
+          endReason: 'server_restart',
+          duration: 120,
+        });
+        expect(closedAnswered?.legs.every((l) => l.status === 'ended' && l.endedAt === endedAt)).toBe(true);
+        const closedHeld = await store.calls.get('held');
+        expect(closedHeld).toMatchObject({ status: 'ended', duration: 125 });
+        // A leg that had ended keeps its own end.
+        expect(closedHeld?.legs[1]).toStrictEqual(held.legs[1]);
+        expect(closedHeld?.legs[0]).toMatchObject({ status: 'ended', endedAt, endReason: 'server_restart' });
+
+        expect(await store.calls.get('finished')).toStrictEqual(finished);
+        expect(await store.calls.get('failed')).toStrictEqual(failed);
+
+        // The filter columns moved with the snapshots.
+        expect(
+          (await store.calls.list({ limit: 50, status: ['ended'] })).items.map((c) => c.id).sort(),
+        ).toEqual(['answered', 'finished', 'held', 'queued', 'ringing']);
+        expect(await store.calls.closeLive('server_restart', endedAt)).toBe(0);
+      });
+
+      it('closes an unanswered call as failed when the reason is a failure', async () => {
+        await store.calls.save(
+          makeCall('r', { status: 'ringing', answeredAt: undefined, duration: undefined }),
+        );
+        await store.calls.save(makeCall('a', { status: 'answered' }));
+        expect(await store.calls.closeLive('network_error', at(10))).toBe(2);
+        expect((await store.calls.get('r'))?.status).toBe('failed');
+        expect((await store.calls.get('r'))?.duration).toBeUndefined();
+        expect((await store.calls.get('a'))?.status).toBe('ended');
+      });
+    });
+
+    describe('event log', () => {
+      it('starts empty', async () => {
+        expect(await store.events.lastSeq()).toBe(0);
+        expect(await store.events.after(0, 10)).toEqual([]);
+        await store.events.append([]);
+        expect(await store.events.lastSeq()).toBe(0);
+      });
+
+      it('returns events after a seq, in seq order, as appended, up to the limit', async () => {
+        const batch = events(1, 30);
+        await store.events.append(batch.slice(0, 10));
+        // Appended out of order within a batch, still read back in seq order.
+        await store.events.append([...batch.slice(10)].reverse());
+
+        expect(await store.events.lastSeq()).toBe(30);
+        expect(await store.events.after(0, 100)).toStrictEqual(batch);
+        expect(await store.events.after(0, 5)).toStrictEqual(batch.slice(0, 5));
+        expect(await store.events.after(12, 3)).toStrictEqual(batch.slice(12, 15));
+        expect(await store.events.after(28, 10)).toStrictEqual(batch.slice(28));
+        expect(await store.events.after(30, 10)).toEqual([]);
+      });
+
+      it('keeps gaps in seq as they are', async () => {
+        const sparse = [makeEvent(3), makeEvent(70, makeCall('x')), makeEvent(2 ** 40, makeCall('y'))];
+        await store.events.append(sparse);
+        expect(await store.events.lastSeq()).toBe(2 ** 40);
+        expect(await store.events.after(3, 10)).toStrictEqual(sparse.slice(1));
+      });
+
+      it('rejects a seq that exists already and keeps the log unchanged', async () => {
+        await store.events.append(events(1, 5));
+        await expect(store.events.append([makeEvent(3, makeCall('dup'))])).rejects.toThrow();
+        // The whole batch fails, including its new events, whether small or chunked.
+        const small = [...events(6, 8), { ...makeEvent(4), id: 'evt-other' }];
+        await expect(store.events.append(small)).rejects.toThrow();
+        const large = [...events(6, 2999), { ...makeEvent(2), id: 'evt-late' }];
+        await expect(store.events.append(large)).rejects.toThrow();
+
+        expect(await store.events.lastSeq()).toBe(5);
+        expect(await store.events.after(0, 100)).toStrictEqual(events(1, 5));
+      });
+
+      it('appends 5000 events in one call', async () => {
+        const batch = events(1, 5000);
+        await store.events.append(batch);
+        expect(await store.events.lastSeq()).toBe(5000);
+        const back = await store.events.after(0, 10_000);
+        expect(back).toHaveLength(5000);
+        expect(back).toStrictEqual(batch);
+        expect(await store.events.after(4990, 100)).toStrictEqual(batch.slice(4990));
+      });
+    });
+
+    it('rejects calls after close', async () => {
+      await store.close();
+      await expect(store.calls.get('x')).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+      await expect(store.calls.save(makeCall('x'))).rejects.toThrow();
+      await expect(store.events.lastSeq()).rejects.toThrow();
+      await expect(store.events.append(events(1, 1))).rejects.toThrow();
+    });
+  });
+}
+
+describe('storeConfigFromEnv', () => {
+  it('selects PostgreSQL when DATABASE_URL is set', () => {
+    expect(storeConfigFromEnv({ DATABASE_URL: 'postgres://db/x' })).toEqual({
+      kind: 'postgres',
+      url: 'postgres://db/x',
+    });
+  });
+
+  it('defaults to SQLite under ./data, or under SWITCHBOARD_DATA_DIR', () => {
+    expect(storeConfigFromEnv({})).toEqual({ kind: 'sqlite', file: join('data', 'switchboard.db') });
+    expect(storeConfigFromEnv({ SWITCHBOARD_DATA_DIR: '/var/lib/sb' })).toEqual({
+      kind: 'sqlite',
+      file: join('/var/lib/sb', 'switchboard.db'),
+    });
+  });
+});
