@@ -37,12 +37,7 @@ export async function createSwitchboard(
   const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
-  const store = await openStore(
-    parts.store ??
-      (config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl }
-        : { kind: 'sqlite', file: `${config.dataDir}/switchboard.db` }),
-  );
+  const store = await openStore(parts.store ?? config.store);
   const profiles = config.profilesFile ? loadProfilesFile(config.profilesFile) : [];
   const driver = new SimulatorDriver({ clock, profiles });
   const engine = new CallEngine({

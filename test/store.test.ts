@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot, CallStatus } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
-import { openStore, storeConfigFromEnv } from '../src/store/open-store.ts';
+import { openStore } from '../src/store/open-store.ts';
 import type { Store, StoreConfig } from '../src/store/types.ts';
 
 /**
@@ -503,20 +503,3 @@ for (const backend of [sqliteBackend, postgresBackend]) {
     });
   });
 }
-
-describe('storeConfigFromEnv', () => {
-  it('selects PostgreSQL when DATABASE_URL is set', () => {
-    expect(storeConfigFromEnv({ DATABASE_URL: 'postgres://db/x' })).toEqual({
-      kind: 'postgres',
-      url: 'postgres://db/x',
-    });
-  });
-
-  it('defaults to SQLite under ./data, or under SWITCHBOARD_DATA_DIR', () => {
-    expect(storeConfigFromEnv({})).toEqual({ kind: 'sqlite', file: join('data', 'switchboard.db') });
-    expect(storeConfigFromEnv({ SWITCHBOARD_DATA_DIR: '/var/lib/sb' })).toEqual({
-      kind: 'sqlite',
-      file: join('/var/lib/sb', 'switchboard.db'),
-    });
-  });
-});

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import type { StoreConfig } from '../store/types.ts';
 
 /**
  * Everything an operator can set, from environment variables (and `switchboard start` flags, which
@@ -8,9 +10,8 @@ import { z } from 'zod';
 export interface SwitchboardConfig {
   readonly port: number;
   readonly host: string;
-  /** `DATABASE_URL` (PostgreSQL) or the embedded store's folder. */
-  readonly databaseUrl: string | undefined;
-  readonly dataDir: string;
+  /** PostgreSQL when `DATABASE_URL` is set, else the embedded SQLite file in `SWITCHBOARD_DATA_DIR`. */
+  readonly store: StoreConfig;
   /** `real` wall-clock time, `virtual` (moves only through the simulator API), or a speed factor. */
   readonly clock: 'real' | 'virtual' | number;
   readonly driver: 'simulator';
@@ -68,8 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   return {
     port: e.CTI_PORT ?? e.PORT ?? 5000,
     host: e.HOST ?? '127.0.0.1',
-    databaseUrl: e.DATABASE_URL,
-    dataDir: e.SWITCHBOARD_DATA_DIR ?? './data',
+    store: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: join(e.SWITCHBOARD_DATA_DIR ?? './data', 'switchboard.db') },
     clock: e.SWITCHBOARD_CLOCK ?? 'real',
     driver: 'simulator',
     profilesFile: e.SWITCHBOARD_PROFILES,

@@ -27,14 +27,6 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   return assembleStore(db, config.kind);
 }
 
-/** `DATABASE_URL` selects PostgreSQL; otherwise SQLite in `SWITCHBOARD_DATA_DIR` (default `./data`). */
-export function storeConfigFromEnv(env: Readonly<Record<string, string | undefined>>): StoreConfig {
-  const url = env.DATABASE_URL?.trim();
-  if (url) return { kind: 'postgres', url };
-  const dataDir = env.SWITCHBOARD_DATA_DIR?.trim() || './data';
-  return { kind: 'sqlite', file: join(dataDir, 'switchboard.db') };
-}
-
 function openSqlite(file: string): { db: Kysely<Database>; schema?: string } {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertSafeExposure, loadConfig } from '../src/config/config.ts';
+
+describe('configuration', () => {
+  it('defaults to loopback, port 5000, the embedded store in ./data and the real clock', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 5000,
+      host: '127.0.0.1',
+      store: { kind: 'sqlite', file: join('data', 'switchboard.db') },
+      clock: 'real',
+      corsOrigins: false,
+      ringTimeoutMs: 30_000,
+    });
+  });
+
+  it('selects PostgreSQL with DATABASE_URL and lets flags override the environment', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/x', PORT: '6000' }, { CTI_PORT: '7000' });
+    expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://db/x' });
+    expect(config.port).toBe(7000);
+    expect(loadConfig({ SWITCHBOARD_DATA_DIR: '/var/lib/sb' }).store).toEqual({
+      kind: 'sqlite',
+      file: join('/var/lib/sb', 'switchboard.db'),
+    });
+  });
+
+  it('reads the clock as real, virtual or a speed factor', () => {
+    expect(loadConfig({ SWITCHBOARD_CLOCK: 'virtual' }).clock).toBe('virtual');
+    expect(loadConfig({ SWITCHBOARD_CLOCK: '10' }).clock).toBe(10);
+    expect(() => loadConfig({ SWITCHBOARD_CLOCK: 'fast' })).toThrow(/SWITCHBOARD_CLOCK/);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ CTI_PORT: '70000' })).toThrow(/CTI_PORT/);
+    expect(() => loadConfig({ DEFAULT_COUNTRY: 'XX' })).toThrow(/DEFAULT_COUNTRY/);
+  });
+
+  it('refuses a public interface without API keys, and allows it with them', () => {
+    expect(() => assertSafeExposure(loadConfig({ HOST: '0.0.0.0' }))).toThrow(/SWITCHBOARD_API_KEYS/);
+    expect(() =>
+      assertSafeExposure(loadConfig({ HOST: '0.0.0.0', SWITCHBOARD_API_KEYS: 'k1,k2' })),
+    ).not.toThrow();
+    expect(loadConfig({ SWITCHBOARD_API_KEYS: 'k1, k2' }).apiKeys).toEqual(['k1', 'k2']);
+    expect(() => assertSafeExposure(loadConfig({}))).not.toThrow();
+  });
+
+  it('never allows every origin outside development unless asked', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).corsOrigins).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).corsOrigins).toBe('*');
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+  });
+});
