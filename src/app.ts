@@ -2,6 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
+import { AcdService } from './apps/acd/acd-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import { CallEngine } from './engine/call-engine.ts';
@@ -13,6 +14,7 @@ import { SimulatorDriver } from './telephony/sim/simulator.ts';
 /** A running Switchboard: its parts, for the CLI and for tests that drive it from outside. */
 export interface Switchboard {
   readonly engine: CallEngine;
+  readonly acd: AcdService;
   readonly driver: SimulatorDriver;
   readonly clock: Clock;
   readonly store: Store;
@@ -49,8 +51,24 @@ export async function createSwitchboard(
     maxLiveCalls: config.maxLiveCalls,
     log,
   });
-  if (clock instanceof VirtualClock) clock.onSettle(() => engine.idle());
+  const acd = new AcdService({
+    engine,
+    publish: (event) => engine.publish(event),
+    store,
+    clock,
+    ...(log && { log }),
+  });
+  // Virtual time waits for every consequence of a timer (engine steps and the ACD's reactions to them).
+  if (clock instanceof VirtualClock) {
+    clock.onSettle(async () => {
+      do {
+        await engine.idle();
+        await acd.idle();
+      } while (engine.busy || acd.busy);
+    });
+  }
   await engine.start();
+  await acd.start();
 
   const sim: SimControls = {
     setProfile: (rule) => driver.setProfile(rule),
@@ -88,6 +106,7 @@ export async function createSwitchboard(
   let closing: Promise<void> | undefined;
   return {
     engine,
+    acd,
     driver,
     clock,
     store,
@@ -97,6 +116,7 @@ export async function createSwitchboard(
     close() {
       closing ??= (async () => {
         if (clock instanceof VirtualClock) clock.pause();
+        acd.stop();
         await engine.stop();
         await app.close();
         await store.close();

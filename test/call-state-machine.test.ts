@@ -10,6 +10,7 @@ import { SwitchboardError } from '../src/core/errors.ts';
 
 const TRANSITIONS: readonly CallTransition[] = [
   'ring',
+  'enqueue',
   'answer',
   'hold',
   'unhold',
@@ -24,11 +25,20 @@ const TRANSITIONS: readonly CallTransition[] = [
  * The call model of DESIGN.md, written out independently of the table under test: `queued` →
  * `ringing` → `answered` ⇄ `on_hold`, `answered` → `transferring` → `answered` | `ended`, any live
  * status → `ended` or `failed`; an inbound call may be answered straight from the queue, ringing may
- * be reported again, and DTMF keeps the status of a connected call.
+ * be reported again, and DTMF keeps the status of a connected call. Queues add `enqueue`: a ringing
+ * inbound call (or an offer that rang out) goes back to `queued`, a waiting caller may be moved to
+ * another queue, and a waiting caller may be sent on to a number (overflow) by a transfer.
  */
 const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> = {
-  queued: { ring: 'ringing', answer: 'answered', end: 'ended', fail: 'failed' },
-  ringing: { ring: 'ringing', answer: 'answered', end: 'ended', fail: 'failed' },
+  queued: {
+    ring: 'ringing',
+    enqueue: 'queued',
+    answer: 'answered',
+    start_transfer: 'transferring',
+    end: 'ended',
+    fail: 'failed',
+  },
+  ringing: { ring: 'ringing', enqueue: 'queued', answer: 'answered', end: 'ended', fail: 'failed' },
   answered: {
     hold: 'on_hold',
     start_transfer: 'transferring',

@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentProfile } from '../src/core/agent.ts';
 import type { CallSnapshot, CallStatus } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
+import type { QueueConfig } from '../src/core/queue.ts';
+import type { InboundRoute } from '../src/core/routing.ts';
 import { openStore } from '../src/store/open-store.ts';
-import type { Store, StoreConfig } from '../src/store/types.ts';
+import type { AgentStateEntry, Store, StoreConfig } from '../src/store/types.ts';
 
 /**
  * One contract suite, run against every backend. Each test gets a store of its own (a new SQLite file,
@@ -129,6 +132,63 @@ const events = (from: number, to: number): DomainEvent[] =>
     const seq = from + i;
     return seq % 5 === 0 ? makeEvent(seq) : makeEvent(seq, makeCall(`c${seq}`));
   });
+
+function makeAgent(id: string, overrides: Partial<AgentProfile> = {}): AgentProfile {
+  return {
+    id,
+    name: `Agent ${id}`,
+    endpoint: 'PJSIP/1001',
+    skills: { german: 7, dispatch: 10 },
+    teams: ['north', 'night'],
+    roles: ['dispatcher', 'supervisor'],
+    ...overrides,
+  };
+}
+
+/** A queue using every optional field, so a round trip proves that nothing is lost. */
+function makeQueue(id: string, overrides: Partial<QueueConfig> = {}): QueueConfig {
+  return {
+    id,
+    name: `Queue ${id}`,
+    strategy: 'skills',
+    members: ['dispatcher-001', 'dispatcher-002'],
+    requiredSkills: { german: 5 },
+    offerTimeoutMs: 15_000,
+    wrapUpMs: 5000,
+    maxWaitMs: 120_000,
+    overflow: { kind: 'queue', queueId: 'backup' },
+    whenNoAgents: 'overflow',
+    businessHours: {
+      timeZone: 'Europe/Berlin',
+      weekly: { mon: ['08:00-12:00', '13:00-18:00'], sat: ['22:00-06:00'] },
+      holidays: ['2026-12-25', '2026-12-26'],
+    },
+    closedAction: { kind: 'hangup', reason: 'busy' },
+    serviceLevelMs: 20_000,
+    agingMs: 120_000,
+    ...overrides,
+  };
+}
+
+function makeRoute(id: string, overrides: Partial<InboundRoute> = {}): InboundRoute {
+  return {
+    id,
+    dialled: '+4930123*',
+    caller: '+49171*',
+    window: { timeZone: 'Europe/Berlin', weekly: { mon: ['00:00-24:00'] } },
+    order: 100,
+    destination: { kind: 'queue', queueId: 'support', priority: 'high' },
+    ...overrides,
+  };
+}
+
+function stateEntry(
+  agentId: string,
+  offsetSec: number,
+  extra: Partial<AgentStateEntry> = {},
+): AgentStateEntry {
+  return { agentId, state: 'available', at: at(offsetSec), ...extra };
+}
 
 /** Reads every page of a listing, so tests can check what pagination yields as a whole. */
 async function listAll(
@@ -494,12 +554,192 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       });
     });
 
+    describe('configuration documents', () => {
+      it('reads back agents, queues and routes deep-equal', async () => {
+        const agent = makeAgent('dispatcher-001');
+        const queue = makeQueue('emergency');
+        const route = makeRoute('r-1');
+        await store.agents.save(agent);
+        await store.queues.save(queue);
+        await store.routes.save(route);
+
+        expect(await store.agents.get('dispatcher-001')).toStrictEqual(agent);
+        expect(await store.queues.get('emergency')).toStrictEqual(queue);
+        expect(await store.routes.get('r-1')).toStrictEqual(route);
+        // Each kind lives apart: an id in one is unknown in the others.
+        expect(await store.queues.get('dispatcher-001')).toBeUndefined();
+        expect(await store.agents.get('nope')).toBeUndefined();
+      });
+
+      it('replaces a document saved again under the same id', async () => {
+        await store.queues.save(makeQueue('q'));
+        const minimal = makeQueue('q', { name: 'Renamed', strategy: 'ring_all' });
+        const { maxWaitMs, overflow, businessHours, closedAction, ...rest } = minimal;
+        const replaced: QueueConfig = { ...rest, whenNoAgents: 'wait' };
+        await store.queues.save(replaced);
+
+        // Fields absent from the new document are gone, not merged from the old one.
+        expect(await store.queues.get('q')).toStrictEqual(replaced);
+        expect(await store.queues.list()).toStrictEqual([replaced]);
+      });
+
+      it('lists by id in byte order', async () => {
+        for (const id of ['b', 'dispatcher-010', 'B', 'a', 'dispatcher-002', 'a.1', 'a-1', '_z']) {
+          await store.agents.save(makeAgent(id));
+        }
+        expect((await store.agents.list()).map((a) => a.id)).toEqual([
+          'B',
+          '_z',
+          'a',
+          'a-1',
+          'a.1',
+          'b',
+          'dispatcher-002',
+          'dispatcher-010',
+        ]);
+        expect(await store.routes.list()).toEqual([]);
+      });
+
+      it('deletes by id and says whether anything was deleted', async () => {
+        await store.routes.save(makeRoute('r-1'));
+        await store.routes.save(makeRoute('r-2', { dialled: '*', caller: undefined, window: undefined }));
+        expect(await store.routes.delete('r-1')).toBe(true);
+        expect(await store.routes.delete('r-1')).toBe(false);
+        expect(await store.routes.delete('never')).toBe(false);
+        expect(await store.routes.get('r-1')).toBeUndefined();
+        expect((await store.routes.list()).map((r) => r.id)).toEqual(['r-2']);
+        // A deleted id may be used again.
+        await store.routes.save(makeRoute('r-1', { order: 5 }));
+        expect((await store.routes.get('r-1'))?.order).toBe(5);
+      });
+    });
+
+    describe('agent state log', () => {
+      it('reads entries back as appended, in time order', async () => {
+        const entries: AgentStateEntry[] = [
+          stateEntry('dispatcher-001', 10, { state: 'reserved', callId: 'call-1' }),
+          stateEntry('dispatcher-001', 0),
+          stateEntry('dispatcher-002', 5, { state: 'away', reason: 'lunch' }),
+          stateEntry('dispatcher-001', 20, { state: 'on_call', callId: 'call-1' }),
+        ];
+        await store.agentStates.append(entries);
+        await store.agentStates.append([]);
+
+        expect(await store.agentStates.list({ limit: 100 })).toStrictEqual([
+          entries[1],
+          entries[2],
+          entries[0],
+          entries[3],
+        ]);
+      });
+
+      it('keeps the order of appending for entries of the same instant', async () => {
+        const same = [
+          stateEntry('a', 0, { state: 'reserved', callId: 'c' }),
+          stateEntry('a', 0, { state: 'available' }),
+          stateEntry('a', 0, { state: 'away', reason: 'no_answer' }),
+        ];
+        await store.agentStates.append(same.slice(0, 2));
+        await store.agentStates.append(same.slice(2));
+        expect(await store.agentStates.list({ agentId: 'a', limit: 10 })).toStrictEqual(same);
+      });
+
+      it('filters by agent and by time, and honours the limit', async () => {
+        const entries = Array.from({ length: 30 }, (_, i) =>
+          stateEntry(i % 3 === 0 ? 'x' : 'y', i, { state: i % 2 === 0 ? 'available' : 'on_call' }),
+        );
+        await store.agentStates.append([...entries].reverse());
+        const secs = async (filter: Parameters<Store['agentStates']['list']>[0]) =>
+          (await store.agentStates.list(filter)).map((e) => `${e.agentId}${(Date.parse(e.at) - T0) / 1000}`);
+
+        expect(await secs({ agentId: 'x', limit: 100 })).toEqual([
+          'x0',
+          'x3',
+          'x6',
+          'x9',
+          'x12',
+          'x15',
+          'x18',
+          'x21',
+          'x24',
+          'x27',
+        ]);
+        // since is inclusive, until exclusive; the limit keeps the earliest.
+        expect(await secs({ agentId: 'x', since: at(6), until: at(21), limit: 100 })).toEqual([
+          'x6',
+          'x9',
+          'x12',
+          'x15',
+          'x18',
+        ]);
+        expect(await secs({ since: at(25), limit: 3 })).toEqual(['y25', 'y26', 'x27']);
+        expect(await secs({ agentId: 'x', limit: 2 })).toEqual(['x0', 'x3']);
+        expect(await secs({ agentId: 'nobody', limit: 10 })).toEqual([]);
+        // Instants compare as instants, whatever their offset notation.
+        expect(await secs({ agentId: 'y', until: '2025-03-01T13:00:03+01:00', limit: 10 })).toEqual([
+          'y1',
+          'y2',
+        ]);
+      });
+
+      it('rejects a bad limit or instant and writes nothing of a bad batch', async () => {
+        await expect(store.agentStates.list({ limit: 0 })).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+        await expect(store.agentStates.list({ limit: 10_001 })).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+        await expect(store.agentStates.list({ limit: 5, since: 'yesterday' })).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+        await expect(
+          store.agentStates.append([stateEntry('a', 0), { ...stateEntry('a', 1), at: 'later' }]),
+        ).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+        expect(await store.agentStates.list({ limit: 10 })).toEqual([]);
+      });
+
+      it('appends 2500 entries in one call', async () => {
+        const many = Array.from({ length: 2500 }, (_, i) => stateEntry(`agent-${i % 7}`, i / 10));
+        await store.agentStates.append(many);
+        expect(await store.agentStates.list({ limit: 10_000 })).toStrictEqual(many);
+      });
+    });
+
+    it('keeps configuration and the state log across close and reopen', async () => {
+      const agent = makeAgent('dispatcher-001');
+      const queue = makeQueue('q1');
+      const route = makeRoute('r-1');
+      const entries = [
+        stateEntry('dispatcher-001', 0),
+        stateEntry('dispatcher-001', 1, { state: 'away', reason: 'break' }),
+      ];
+      await store.agents.save(agent);
+      await store.queues.save(queue);
+      await store.routes.save(route);
+      await store.agentStates.append(entries);
+      await store.close();
+
+      const reopened = await open();
+      expect(await reopened.agents.list()).toStrictEqual([agent]);
+      expect(await reopened.queues.get('q1')).toStrictEqual(queue);
+      expect(await reopened.routes.list()).toStrictEqual([route]);
+      expect(await reopened.agentStates.list({ agentId: 'dispatcher-001', limit: 10 })).toStrictEqual(
+        entries,
+      );
+    });
+
     it('rejects calls after close', async () => {
       await store.close();
       await expect(store.calls.get('x')).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
       await expect(store.calls.save(makeCall('x'))).rejects.toThrow();
       await expect(store.events.lastSeq()).rejects.toThrow();
       await expect(store.events.append(events(1, 1))).rejects.toThrow();
+      await expect(store.agents.list()).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+      await expect(store.queues.save(makeQueue('q'))).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+      await expect(store.routes.delete('r')).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
+      await expect(store.agentStates.append([stateEntry('a', 0)])).rejects.toMatchObject({
+        code: 'API_UNAVAILABLE',
+      });
     });
   });
 }

@@ -11,6 +11,7 @@ import { SwitchboardError } from './errors.ts';
  */
 export type CallTransition =
   | 'ring'
+  | 'enqueue'
   | 'answer'
   | 'hold'
   | 'unhold'
@@ -23,8 +24,15 @@ export type CallTransition =
 const LIVE_EXITS = { end: 'ended', fail: 'failed' } as const;
 
 export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTransition, CallStatus>>>> = {
-  queued: { ring: 'ringing', answer: 'answered', ...LIVE_EXITS },
-  ringing: { ring: 'ringing', answer: 'answered', ...LIVE_EXITS },
+  queued: {
+    ring: 'ringing',
+    enqueue: 'queued',
+    answer: 'answered',
+    start_transfer: 'transferring',
+    ...LIVE_EXITS,
+  },
+  // `enqueue` from ringing: an inbound call taken into a queue, or an agent's offer that rang out.
+  ringing: { ring: 'ringing', enqueue: 'queued', answer: 'answered', ...LIVE_EXITS },
   answered: { hold: 'on_hold', start_transfer: 'transferring', send_dtmf: 'answered', ...LIVE_EXITS },
   on_hold: { unhold: 'answered', send_dtmf: 'on_hold', start_transfer: 'transferring', ...LIVE_EXITS },
   transferring: { complete_transfer: 'answered', ...LIVE_EXITS },
@@ -35,6 +43,7 @@ export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTr
 /** Human words for the error message: "cannot hold a call that is ringing". */
 const VERB: Record<CallTransition, string> = {
   ring: 'ring',
+  enqueue: 'queue',
   answer: 'answer',
   hold: 'hold',
   unhold: 'take off hold',

@@ -61,6 +61,8 @@ export type Address =
 export interface LegSnapshot {
   readonly id: string;
   readonly role: LegRole;
+  /** For an agent's leg: which agent. */
+  readonly agentId?: string;
   readonly address: string;
   readonly status: LegStatus;
   readonly startedAt: string;
@@ -87,4 +89,15 @@ export interface CallSnapshot {
   readonly transferTo?: string;
   readonly transferInitiatedAt?: string;
   readonly heldAt?: string;
+  /** The queue the call waits in or came through. */
+  readonly queueId?: string;
+  /** The agent who took the call (or is being offered it). */
+  readonly agentId?: string;
+  /** Policies attached to the call: `recording` asks the recording policy to record it. */
+  readonly flags?: CallFlags;
+}
+
+export interface CallFlags {
+  readonly recording?: boolean;
+  readonly emergency?: boolean;
 }

@@ -1,4 +1,6 @@
+import type { Agent } from './agent.ts';
 import type { CallSnapshot, EndReason } from './call.ts';
+import type { CallPriority } from './queue.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
@@ -8,9 +10,53 @@ export interface CallEventData {
   readonly call: CallSnapshot;
 }
 
+export interface QueueCallData {
+  readonly queueId: string;
+  readonly callId: string;
+  /** 1 = next to be offered. */
+  readonly position: number;
+  readonly estimatedWaitMs: number;
+}
+
+/** Live and interval figures of one queue. */
+export interface QueueStats {
+  readonly queueId: string;
+  readonly at: string;
+  readonly waiting: number;
+  readonly longestWaitMs: number;
+  readonly agentsLoggedIn: number;
+  readonly agentsAvailable: number;
+  /** Since `intervalStart` (the current interval, `intervalMs` long). */
+  readonly intervalStart: string;
+  readonly entered: number;
+  readonly answered: number;
+  readonly abandoned: number;
+  readonly overflowed: number;
+  /** Share of answered + abandoned calls answered within the queue's threshold, 0..1; null before any. */
+  readonly serviceLevel: number | null;
+  readonly averageWaitMs: number | null;
+  readonly averageTalkMs: number | null;
+}
+
+/** An emergency as clients see it. */
+export interface EmergencySnapshot {
+  readonly id: string;
+  readonly callId: string;
+  readonly driverId: string;
+  readonly driverPhone: string;
+  readonly driverName?: string;
+  readonly vehiclePlate?: string;
+  readonly location?: { readonly lat: number; readonly lng: number };
+  readonly raisedAt: string;
+  readonly reportedAt?: string;
+  readonly status: 'raised' | 'offered' | 'escalated' | 'answered' | 'ended';
+  readonly dispatcherId?: string;
+  readonly answeredAt?: string;
+  readonly endedAt?: string;
+}
+
 /** What each event type carries in `data`. */
 export interface DomainEventDataMap {
-  'call.created': CallEventData;
   'call.ringing': CallEventData;
   'call.answered': CallEventData;
   'call.held': CallEventData;
@@ -23,8 +69,28 @@ export interface DomainEventDataMap {
     readonly direction: 'in' | 'out';
   };
   'call.leg.ended': CallEventData & { readonly legId: string; readonly endReason: EndReason };
+  'call.queued': CallEventData & { readonly queueId: string };
+  'call.offered': CallEventData & { readonly legId: string; readonly agentId: string };
+  'call.offer.ended': CallEventData & {
+    readonly legId: string;
+    readonly agentId: string;
+    readonly reason: EndReason;
+  };
   'call.ended': CallEventData;
   'call.failed': CallEventData;
+  'agent.state': { readonly agent: Agent; readonly previous: Agent['status']['state'] };
+  'queue.entered': QueueCallData & { readonly priority: CallPriority };
+  'queue.position': QueueCallData;
+  'queue.left': {
+    readonly queueId: string;
+    readonly callId: string;
+    readonly reason: 'answered' | 'abandoned' | 'overflow' | 'closed' | 'no_agents' | 'ended' | 'moved';
+    readonly waitedMs: number;
+  };
+  'queue.stats': { readonly stats: QueueStats };
+  'emergency.raised': { readonly emergency: EmergencySnapshot };
+  'emergency.escalated': { readonly emergency: EmergencySnapshot };
+  'emergency.updated': { readonly emergency: EmergencySnapshot };
   'driver.connected': { readonly driver: string };
   'driver.disconnected': { readonly driver: string; readonly reason: string };
 }
@@ -32,7 +98,6 @@ export interface DomainEventDataMap {
 export type DomainEventType = keyof DomainEventDataMap;
 
 export const DOMAIN_EVENT_TYPES = [
-  'call.created',
   'call.ringing',
   'call.answered',
   'call.held',
@@ -41,8 +106,19 @@ export const DOMAIN_EVENT_TYPES = [
   'call.transferred',
   'call.dtmf',
   'call.leg.ended',
+  'call.queued',
+  'call.offered',
+  'call.offer.ended',
   'call.ended',
   'call.failed',
+  'agent.state',
+  'queue.entered',
+  'queue.position',
+  'queue.left',
+  'queue.stats',
+  'emergency.raised',
+  'emergency.escalated',
+  'emergency.updated',
   'driver.connected',
   'driver.disconnected',
 ] as const satisfies readonly DomainEventType[];

@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { parseAddress } from '../core/address.ts';
-import type { Address, CallSnapshot } from '../core/call.ts';
+import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
+import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
+import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import { CallOps, type EngineDeps } from './call-ops.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
-import type { CallControl, EventFeed, OriginateCommand } from './types.ts';
+import type {
+  CallControl,
+  CallDistribution,
+  EventFeed,
+  OriginateCommand,
+  QueuedCallCommand,
+} from './types.ts';
 
 export interface EngineOptions {
   readonly driver: TelephonyDriver;
@@ -32,7 +39,7 @@ const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
  * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.
  * Commands come from apps and the API; driver events come from the phone system.
  */
-export class CallEngine implements CallControl {
+export class CallEngine implements CallControl, CallDistribution {
   readonly events: EventFeed;
   private readonly ops: CallOps;
   private readonly queue = new KeyedSerialQueue();
@@ -95,6 +102,16 @@ export class CallEngine implements CallControl {
   /** Resolves once no call has work queued and every event is published. */
   async idle(): Promise<void> {
     while (this.queue.size > 0) await this.queue.idle();
+  }
+
+  /** Whether any call has work queued or running. */
+  get busy(): boolean {
+    return this.queue.size > 0;
+  }
+
+  /** Publishes an app's own event (agent, queue, emergency) into the same ordered, logged stream. */
+  publish(event: NewDomainEvent): Promise<DomainEvent> {
+    return this.publisher.publish(event);
   }
 
   get liveCount(): number {
@@ -214,6 +231,105 @@ export class CallEngine implements CallControl {
     });
   }
 
+  park(callId: string, queueId: string): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('enqueue');
+      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+      if (call.direction !== 'inbound' || !caller || call.openOffers().length > 0 || call.agentId) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only an inbound call that nobody has taken can wait in a queue.',
+          {
+            callId,
+            status: call.status,
+          },
+        );
+      }
+      if (caller.status !== 'answered') {
+        await this.options.driver.answer(caller.id);
+        this.ops.legAnswered(caller);
+      }
+      await this.ops.holdLeg(caller);
+      call.apply('enqueue');
+      call.queueId = queueId;
+      await this.ops.publish(call, 'call.queued', { queueId });
+    });
+  }
+
+  async createQueued(command: QueuedCallCommand): Promise<CallSnapshot> {
+    const to = parseAddress(command.to, 'to', this.defaultCountry);
+    const from = command.from === undefined ? to : parseAddress(command.from, 'from', this.defaultCountry);
+    this.assertCanStartCall();
+    const call = new LiveCall(randomUUID(), 'outbound', from, to, this.options.clock.now(), command.context);
+    call.status = 'queued';
+    call.queueId = command.queueId;
+    call.flags = command.flags;
+    this.ops.register(call);
+    return this.queue.run(call.id, async () => {
+      await this.ops.publish(call, 'call.queued', { queueId: command.queueId });
+      return call.snapshot(this.options.clock.now());
+    });
+  }
+
+  async offer(
+    callId: string,
+    offer: { agentId: string; endpoint: string; timeoutMs: number },
+  ): Promise<string> {
+    const endpoint = parseAddress(offer.endpoint, 'endpoint', this.defaultCountry);
+    let legId = '';
+    await this.command(callId, async (call) => {
+      call.check('ring');
+      if (call.queueId === undefined || call.agentId !== undefined) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only a call waiting in a queue can be offered to an agent.',
+          {
+            callId,
+            status: call.status,
+          },
+        );
+      }
+      call.apply('ring');
+      let leg: Leg;
+      try {
+        leg = await this.ops.dial(call, 'agent', endpoint, offer.timeoutMs, offer.agentId);
+      } catch (error) {
+        const failed = call.legs.at(-1)!;
+        this.ops.legEnded(failed, 'unreachable');
+        await this.ops.publish(call, 'call.offered', { legId: failed.id, agentId: offer.agentId });
+        await this.ops.endOffer(call, failed, 'unreachable');
+        this.options.log?.warn({ err: error, callId, agentId: offer.agentId }, 'offer refused by the driver');
+        legId = failed.id;
+        return;
+      }
+      legId = leg.id;
+      await this.ops.publish(call, 'call.offered', { legId: leg.id, agentId: offer.agentId });
+    });
+    return legId;
+  }
+
+  async withdrawOffer(callId: string, legId: string): Promise<void> {
+    await this.command(callId, async (call) => {
+      const leg = call.openOffers().find((l) => l.id === legId);
+      if (!leg) return; // already answered, rung out or withdrawn: the outcome event says which
+      await this.ops.hangupLeg(leg, 'canceled');
+      await this.ops.endOffer(call, leg, 'canceled');
+    });
+  }
+
+  end(callId: string, reason: EndReason): Promise<CallSnapshot> {
+    return this.command(callId, async (call) => {
+      call.check('end');
+      await this.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
+    });
+  }
+
+  /** Snapshots of every live call, for supervision and invariant checks. */
+  liveCalls(): CallSnapshot[] {
+    const now = this.options.clock.now();
+    return [...this.ops.calls.values()].map((call) => call.snapshot(now));
+  }
+
   async get(callId: string): Promise<CallSnapshot> {
     const live = this.ops.calls.get(callId);
     if (live) return live.snapshot(this.options.clock.now());
@@ -279,7 +395,9 @@ export class CallEngine implements CallControl {
       .run(call.id, async () => {
         if (!leg.live || leg.status === 'answered') return;
         await this.ops.hangupLeg(leg, 'no_answer');
-        await this.ops.finish(call, 'no_answer');
+        // An agent who lets an offer ring out does not end the call: it waits for the next agent.
+        if (leg.role === 'agent') await this.ops.endOffer(call, leg, 'no_answer');
+        else await this.ops.finish(call, 'no_answer');
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'ring timeout handling failed'));
   }
@@ -344,6 +462,17 @@ function tryAddress(raw: string): Address {
     return { kind: 'endpoint', value: raw };
   }
 }
+
+const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
+  'normal',
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'canceled',
+  'network_error',
+]);
 
 function callNotFound(callId: string): SwitchboardError {
   return new SwitchboardError('CALL_NOT_FOUND', `No call has id "${callId}".`, { callId });

@@ -48,20 +48,33 @@ export class CallOps {
     this.calls.set(call.id, call);
   }
 
-  /** Saves the record (durable) and then publishes the event with the call's snapshot. */
+  /**
+   * Saves the record (durable) and then publishes the event with the call's snapshot. The event names
+   * the call's queue and agent (or the agent an offer is for), so consumers can filter without digging.
+   */
   async publish<T extends CallEventType>(call: LiveCall, type: T, extra?: ExtraData<T>): Promise<void> {
     const snapshot = call.snapshot(this.now());
     await this.deps.records.save(snapshot);
+    const agentId = (extra as { agentId?: string } | undefined)?.agentId ?? call.agentId;
     await this.deps.publisher.publish({
       type,
       callId: call.id,
+      ...(agentId !== undefined && { agentId }),
+      ...(call.queueId !== undefined && { queueId: call.queueId }),
       data: { call: snapshot, ...extra },
     } as never);
   }
 
   /** Adds a leg and asks the driver to dial it, with the engine's ring timeout armed. */
-  async dial(call: LiveCall, role: LegRole, address: Address, ringTimeoutMs: number): Promise<Leg> {
+  async dial(
+    call: LiveCall,
+    role: LegRole,
+    address: Address,
+    ringTimeoutMs: number,
+    agentId?: string,
+  ): Promise<Leg> {
     const leg = call.addLeg(role, address, this.now());
+    leg.agentId = agentId;
     this.channels.set(leg.id, call);
     leg.timer = this.deps.clock.setTimer(ringTimeoutMs, () => this.onRingTimeout(call, leg));
     await this.deps.driver.originate({
@@ -99,6 +112,30 @@ export class CallOps {
       await this.deps.driver.addToBridge(call.bridgeId, leg.id, 'normal');
       leg.bridged = true;
     }
+  }
+
+  /** Plays music on hold to a party (held call, or a caller waiting in a queue). */
+  async holdLeg(leg: Leg): Promise<void> {
+    if (leg.held) return;
+    await this.deps.driver.hold(leg.id);
+    leg.held = true;
+  }
+
+  async unholdLeg(leg: Leg): Promise<void> {
+    if (!leg.held) return;
+    await this.deps.driver.unhold(leg.id);
+    leg.held = false;
+  }
+
+  /**
+   * An agent's offer stopped ringing (it rang out, was refused, or was withdrawn). The leg is already
+   * ended. When it was the last offer in flight and nobody took the call, the call waits again.
+   */
+  async endOffer(call: LiveCall, leg: Leg, reason: EndReason): Promise<void> {
+    if (call.agentId === undefined && call.status === 'ringing' && call.openOffers().length === 0) {
+      call.apply('enqueue');
+    }
+    await this.publish(call, 'call.offer.ended', { legId: leg.id, agentId: leg.agentId ?? '', reason });
   }
 
   /** Marks a leg ended; the driver is not asked (it told us, or is being told separately). */

@@ -60,8 +60,12 @@ async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs:
     await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
     return;
   }
+  if (leg.role === 'agent') return onAgentAnswered(ops, call, leg, ringTimeoutMs);
   if (leg.role === 'callee') {
-    const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+    // The party who asked for this call: the click-to-dial caller, or the agent who took a queued call.
+    const caller = call.legs.find(
+      (l) => (l.role === 'caller' || l.role === 'agent') && l.status === 'answered',
+    );
     if (caller) await ops.bridge(call, caller, leg);
     call.apply('answer');
     call.answeredAt = ops.now();
@@ -69,14 +73,42 @@ async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs:
   }
   if (leg.role === 'transfer_target') {
     const staying = call.remoteLeg();
-    if (staying && staying !== leg) await ops.bridge(call, staying, leg);
+    if (staying && staying !== leg) {
+      await ops.unholdLeg(staying);
+      await ops.bridge(call, staying, leg);
+    }
     call.apply('complete_transfer');
+    // A caller sent on from a queue (overflow to a number) is answered only now.
+    call.answeredAt ??= ops.now();
     return ops.publish(call, 'call.transferred', { transferTo: call.transferTo ?? leg.address.value });
   }
 }
 
+/**
+ * An agent took an offered call: other offers stop ringing (ring-all), then the agent is connected to
+ * the waiting caller, or — for a call that waited before anyone was dialled — the number is dialled.
+ */
+async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs: number): Promise<void> {
+  call.agentId = leg.agentId;
+  for (const other of call.openOffers()) {
+    await ops.hangupLeg(other, 'canceled');
+    await ops.endOffer(call, other, 'canceled');
+  }
+  const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+  if (!caller) {
+    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
+    return;
+  }
+  await ops.unholdLeg(caller);
+  await ops.bridge(call, caller, leg);
+  call.apply('answer');
+  call.answeredAt = ops.now();
+  return ops.publish(call, 'call.answered');
+}
+
 /** A party hung up or failed: decide whether the call goes on or ends, and why. */
 async function onLegGone(ops: CallOps, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
+  if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.
     return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });

@@ -1,6 +1,7 @@
 import type {
   Address,
   CallDirection,
+  CallFlags,
   CallSnapshot,
   CallStatus,
   EndReason,
@@ -26,6 +27,10 @@ export class Leg {
   timer: TimerHandle | undefined;
   /** Whether the leg sits in the call's bridge. */
   bridged = false;
+  /** Whether the party hears music on hold (a held call, or a caller waiting in a queue). */
+  held = false;
+  /** For an agent's leg: which agent it rings. */
+  agentId: string | undefined;
 
   constructor(
     readonly id: string,
@@ -42,6 +47,7 @@ export class Leg {
     return {
       id: this.id,
       role: this.role,
+      ...(this.agentId !== undefined && { agentId: this.agentId }),
       address: this.address.value,
       status: this.status,
       startedAt: iso(this.startedAt)!,
@@ -65,6 +71,10 @@ export class LiveCall {
   transferInitiatedAt: number | undefined;
   /** The bridge that joins the parties once two are up. */
   bridgeId: string | undefined;
+  queueId: string | undefined;
+  /** The agent who answered. */
+  agentId: string | undefined;
+  flags: CallFlags | undefined;
   /** Ring timeout asked for at originate, when it differs from the engine's default. */
   ringTimeoutMs: number | undefined;
   readonly legs: Leg[] = [];
@@ -108,6 +118,11 @@ export class LiveCall {
     return this.legs.filter((l) => l.live);
   }
 
+  /** Agents' legs still ringing: the offers in flight. */
+  openOffers(): Leg[] {
+    return this.legs.filter((l) => l.role === 'agent' && l.live && l.status !== 'answered');
+  }
+
   /**
    * The party the call is about, who stays through holds and transfers: the dialled party of an
    * outbound call (or its transfer target once connected), the caller of an inbound one.
@@ -139,6 +154,9 @@ export class LiveCall {
         transferInitiatedAt: iso(this.transferInitiatedAt),
       }),
       ...(this.heldAt !== undefined && { heldAt: iso(this.heldAt) }),
+      ...(this.queueId !== undefined && { queueId: this.queueId }),
+      ...(this.agentId !== undefined && { agentId: this.agentId }),
+      ...(this.flags !== undefined && { flags: this.flags }),
     };
   }
 }

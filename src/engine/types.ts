@@ -1,4 +1,4 @@
-import type { CallSnapshot } from '../core/call.ts';
+import type { CallFlags, CallSnapshot, EndReason } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
 
@@ -47,4 +47,33 @@ export interface EventFeed {
   after(seq: number, limit: number): Promise<DomainEvent[]>;
   /** The last seq published (0 before any). */
   readonly lastSeq: number;
+}
+
+/**
+ * What call-distribution apps (ACD, emergency, dialer) ask of the engine. A call in distribution waits
+ * in status `queued` (the caller hears music on hold) and is offered to agents one leg at a time — or
+ * several at once for ring-all, where the first answer wins and the other offers are withdrawn.
+ * Outcomes come back as events: `call.offered`, `call.offer.ended` (with the reason), `call.answered`
+ * (with `agentId`), `call.ended`/`call.failed`. Every `call.offered` is followed by exactly one
+ * `call.offer.ended` unless the agent answered.
+ */
+export interface CallDistribution {
+  /** Takes a ringing inbound call (or a queued one, to move it) into `queueId`: answered with music on hold. */
+  park(callId: string, queueId: string): Promise<CallSnapshot>;
+  /** A call that waits for an agent before anyone is dialled: when an agent takes it, `to` is dialled. */
+  createQueued(command: QueuedCallCommand): Promise<CallSnapshot>;
+  /** Rings an agent for a waiting call; resolves with the offer's leg id. */
+  offer(callId: string, offer: { agentId: string; endpoint: string; timeoutMs: number }): Promise<string>;
+  /** Stops an offer that is still ringing (the agent logged out, or another agent is preferred). */
+  withdrawOffer(callId: string, legId: string): Promise<void>;
+  /** Ends a call for a reason of the app's (queue closed, overflow to hang-up). */
+  end(callId: string, reason: EndReason): Promise<CallSnapshot>;
+}
+
+export interface QueuedCallCommand {
+  readonly queueId: string;
+  readonly to: string;
+  readonly from?: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+  readonly flags?: CallFlags;
 }

@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import { type CallSnapshot, FINAL_STATUSES } from '../core/call.ts';
-import { SwitchboardError } from '../core/errors.ts';
+import { checkLimit, instant } from './checks.ts';
 import { closeSnapshot } from './close-snapshot.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type CallsTable, toNumber, type UseDb } from './schema.ts';
@@ -43,7 +43,7 @@ export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
     },
 
     async list(filter) {
-      const limit = checkLimit(filter.limit);
+      const limit = checkLimit(filter.limit, MAX_LIMIT);
       let query = useDb().selectFrom('calls').select(['id', 'started_at_ms', 'snapshot']);
       if (filter.status !== undefined) {
         // `in ()` is a syntax error in PostgreSQL, and no status at all matches nothing anyway.
@@ -119,25 +119,4 @@ function toRow(call: CallSnapshot): Insertable<CallsTable> {
     end_reason: call.endReason ?? null,
     snapshot: JSON.stringify(call),
   };
-}
-
-function instant(iso: string, field: string): number {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) {
-    throw new SwitchboardError('VALIDATION_ERROR', `${field} is not an ISO-8601 instant.`, {
-      field,
-      value: iso,
-    });
-  }
-  return ms;
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new SwitchboardError('VALIDATION_ERROR', `limit must be an integer from 1 to ${MAX_LIMIT}.`, {
-      field: 'limit',
-      value: limit,
-    });
-  }
-  return limit;
 }

@@ -62,6 +62,44 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('events_call_id_idx').on('events').column('call_id').execute();
       },
     },
+    '002_contact_centre': {
+      async up(db: Kysely<unknown>) {
+        // Lists order by id; byte order keeps that the same on both backends (see 001).
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        // Configuration is read whole and validated at the edge, so a JSON document per id is enough:
+        // a new optional field needs no migration.
+        for (const table of ['agents', 'queues', 'inbound_routes']) {
+          await db.schema
+            .createTable(table)
+            .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+            .addColumn('document', 'text', (col) => col.notNull())
+            .execute();
+        }
+
+        await db.schema
+          .createTable('agent_state_log')
+          // SQLite's `integer primary key` numbers rows itself; PostgreSQL needs a sequence for that.
+          .addColumn('id', kind === 'sqlite' ? 'integer' : 'bigserial', (col) => col.primaryKey())
+          .addColumn('agent_id', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('state', 'text', (col) => col.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('call_id', 'text')
+          .addColumn('at', 'text', (col) => col.notNull())
+          .addColumn('at_ms', 'bigint', (col) => col.notNull())
+          .execute();
+        // Reports read one agent's history over a period, or every agent's over a period.
+        await db.schema
+          .createIndex('agent_state_log_agent_at_idx')
+          .on('agent_state_log')
+          .columns(['agent_id', 'at_ms', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('agent_state_log_at_idx')
+          .on('agent_state_log')
+          .columns(['at_ms', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

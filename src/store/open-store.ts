@@ -3,11 +3,17 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
+import type { QueueConfig } from '../core/queue.ts';
+import type { InboundRoute } from '../core/routing.ts';
+import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createCallRecordRepository } from './call-records.ts';
+import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository } from './event-log.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { withStatementCache } from './sqlite-statements.ts';
 import type { Store, StoreConfig, StoreKind } from './types.ts';
 
 /** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. */
@@ -41,7 +47,9 @@ function openSqlite(file: string): { db: Kysely<Database>; schema?: string } {
     database.close();
     throw error;
   }
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }) };
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+  };
 }
 
 async function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>) {
@@ -104,6 +112,10 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
     kind,
     calls: createCallRecordRepository(useDb),
     events: createEventLogRepository(useDb),
+    agents: createConfigRepository<AgentProfile>(useDb, 'agents'),
+    queues: createConfigRepository<QueueConfig>(useDb, 'queues'),
+    routes: createConfigRepository<InboundRoute>(useDb, 'inbound_routes'),
+    agentStates: createAgentStateLogRepository(useDb),
     close() {
       closed = true;
       closing ??= db.destroy();

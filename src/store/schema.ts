@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 
 /**
  * Table shapes as Kysely sees them. Integer columns are `bigint` in PostgreSQL, which `pg` returns as
@@ -31,9 +31,35 @@ export interface EventsTable {
   body: string;
 }
 
+/** One configuration document (agent, queue, inbound route) kept whole as JSON under its id. */
+export interface DocumentTable {
+  id: string;
+  document: string;
+}
+
+/** The tables that hold {@link DocumentTable} rows; each backs one ConfigRepository. */
+export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes';
+
+export interface AgentStateLogTable {
+  /** Insertion order, which breaks ties between entries of the same instant. */
+  id: Generated<number | string>;
+  agent_id: string;
+  state: string;
+  reason: string | null;
+  call_id: string | null;
+  /** The instant as the caller wrote it, so it reads back unchanged. */
+  at: string;
+  /** The same instant in epoch ms, for filtering and ordering whatever the offset notation. */
+  at_ms: BigIntColumn;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
+  agents: DocumentTable;
+  queues: DocumentTable;
+  inbound_routes: DocumentTable;
+  agent_state_log: AgentStateLogTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

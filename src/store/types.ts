@@ -1,5 +1,8 @@
+import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import type { QueueConfig } from '../core/queue.ts';
+import type { InboundRoute } from '../core/routing.ts';
 
 /**
  * Storage contracts. Every implementation (embedded SQLite, PostgreSQL) passes the same suite
@@ -8,6 +11,10 @@ import type { DomainEvent } from '../core/events.ts';
 export interface Store {
   readonly calls: CallRecordRepository;
   readonly events: EventLogRepository;
+  readonly agents: ConfigRepository<AgentProfile>;
+  readonly queues: ConfigRepository<QueueConfig>;
+  readonly routes: ConfigRepository<InboundRoute>;
+  readonly agentStates: AgentStateLogRepository;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /** Flushes and closes; later calls reject. */
@@ -69,3 +76,35 @@ export interface EventLogRepository {
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
+
+/**
+ * Contact-centre configuration: agents, queues and the inbound routing table. Plain keyed documents:
+ * `save` is an upsert by id, durable when it resolves; `list` orders by id; `delete` answers whether
+ * something was deleted.
+ */
+export interface ConfigRepository<T extends { readonly id: string }> {
+  save(item: T): Promise<void>;
+  get(id: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Every agent state change, kept for reporting (time in state, missed offers, away reasons). */
+export interface AgentStateLogRepository {
+  append(entries: readonly AgentStateEntry[]): Promise<void>;
+  /** Entries of one agent (or all, without `agentId`) in time order, at most `limit`. */
+  list(filter: {
+    agentId?: string;
+    since?: string;
+    until?: string;
+    limit: number;
+  }): Promise<AgentStateEntry[]>;
+}
+
+export interface AgentStateEntry {
+  readonly agentId: string;
+  readonly state: AgentState;
+  readonly reason?: string;
+  readonly callId?: string;
+  readonly at: string;
+}

@@ -40,6 +40,7 @@ export const EndReasonSchema = z.enum(END_REASONS).meta({ id: 'EndReason' });
 const legShape = z.object({
   id: z.string(),
   role: LEG_ROLES,
+  agentId: z.string().optional().describe('For an agent leg: which agent it rings.'),
   address: z.string().describe('E.164 number or driver endpoint of this party.'),
   status: LEG_STATUSES,
   startedAt: isoTime('When the leg was created.'),
@@ -70,6 +71,12 @@ const callShape = z.object({
   transferTo: z.string().optional(),
   transferInitiatedAt: isoTime('When the transfer was started.').optional(),
   heldAt: isoTime('When the call was put on hold.').optional(),
+  queueId: z.string().optional().describe('The queue the call waits in or came through.'),
+  agentId: z.string().optional().describe('The agent who took the call.'),
+  flags: z
+    .object({ recording: z.boolean().optional(), emergency: z.boolean().optional() })
+    .optional()
+    .describe('Policies attached to the call (recording requested, emergency).'),
 });
 true satisfies SameKeys<CallSnapshot, z.output<typeof callShape>>;
 

@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { END_REASONS } from '../../core/call.ts';
 import type { DomainEvent, DomainEventDataMap, DomainEventType } from '../../core/events.ts';
+import { CALL_PRIORITIES } from '../../core/queue.ts';
+import { AgentSchema, AgentStateSchema, EmergencySchema, QueueStatsSchema } from './acd.ts';
 import { CallSnapshotSchema } from './call.ts';
 import { isoTime } from './common.ts';
 
 const call = CallSnapshotSchema;
+const queueCall = {
+  queueId: z.string(),
+  callId: z.string(),
+  position: z.number().int().positive().describe('1 = next to be offered.'),
+  estimatedWaitMs: z.number().nonnegative(),
+};
 const callData = z.object({ call });
 
 /** What each event type carries; the mapped type makes an event type without a schema a compile error. */
 const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } = {
-  'call.created': callData,
   'call.ringing': callData,
   'call.answered': callData,
   'call.held': callData,
@@ -23,8 +30,34 @@ const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } =
     direction: z.enum(['in', 'out']).describe('`in`: the party pressed it; `out`: Switchboard sent it.'),
   }),
   'call.leg.ended': z.object({ call, legId: z.string(), endReason: z.enum(END_REASONS) }),
+  'call.queued': z.object({ call, queueId: z.string() }),
+  'call.offered': z.object({ call, legId: z.string(), agentId: z.string() }),
+  'call.offer.ended': z.object({
+    call,
+    legId: z.string(),
+    agentId: z.string(),
+    reason: z
+      .enum(END_REASONS)
+      .describe('Why the offer stopped ringing: no_answer, rejected, busy, canceled, ...'),
+  }),
   'call.ended': callData,
   'call.failed': callData,
+  'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),
+  'queue.entered': z.object({
+    ...queueCall,
+    priority: z.enum(CALL_PRIORITIES),
+  }),
+  'queue.position': z.object(queueCall),
+  'queue.left': z.object({
+    queueId: z.string(),
+    callId: z.string(),
+    reason: z.enum(['answered', 'abandoned', 'overflow', 'closed', 'no_agents', 'ended', 'moved']),
+    waitedMs: z.number().nonnegative(),
+  }),
+  'queue.stats': z.object({ stats: QueueStatsSchema }),
+  'emergency.raised': z.object({ emergency: EmergencySchema }),
+  'emergency.escalated': z.object({ emergency: EmergencySchema }),
+  'emergency.updated': z.object({ emergency: EmergencySchema }),
   'driver.connected': z.object({ driver: z.string() }),
   'driver.disconnected': z.object({ driver: z.string(), reason: z.string() }),
 };

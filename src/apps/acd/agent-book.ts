@@ -1,0 +1,66 @@
+import { type AgentTransition, nextAgentState } from '../../core/agent.ts';
+import type { AcdContext } from './context.ts';
+import { iso } from './context.ts';
+import { agentView, type LiveAgent } from './live-agent.ts';
+
+/**
+ * Moves an agent through the agent state table, and records and publishes the change. The only place an
+ * agent's state changes, so the `agent.state` events and the state log are complete by construction.
+ */
+export async function moveAgent(
+  ctx: AcdContext,
+  agent: LiveAgent,
+  transition: AgentTransition,
+  change: { reason?: string; callId?: string; offerLegId?: string } = {},
+): Promise<void> {
+  const previous = agent.state;
+  const next = nextAgentState(previous, transition, agent.profile.id);
+  const now = ctx.clock.now();
+  agent.state = next;
+  agent.since = now;
+  agent.reason = next === 'away' ? (change.reason ?? 'paused') : undefined;
+  agent.callId =
+    next === 'reserved' || next === 'on_call' || next === 'wrap_up'
+      ? (change.callId ?? agent.callId)
+      : undefined;
+  agent.offerLegId = next === 'reserved' ? change.offerLegId : undefined;
+  if (next === 'available' && previous !== 'reserved') agent.idleSince = now;
+  if (transition === 'login') {
+    agent.callsAnswered = 0;
+    agent.missedOffers = 0;
+  }
+  if (previous === 'wrap_up' || next === 'offline' || next === 'away') clearWrapUp(ctx, agent.profile.id);
+  await ctx.stateLog.append([
+    {
+      agentId: agent.profile.id,
+      state: next,
+      at: iso(now),
+      ...(agent.reason !== undefined && { reason: agent.reason }),
+      ...(agent.callId !== undefined && { callId: agent.callId }),
+    },
+  ]);
+  await ctx.publish({
+    type: 'agent.state',
+    agentId: agent.profile.id,
+    ...(agent.callId !== undefined && { callId: agent.callId }),
+    data: { agent: agentView(agent), previous },
+  });
+}
+
+function clearWrapUp(ctx: AcdContext, agentId: string): void {
+  const timer = ctx.wrapUps.get(agentId);
+  if (timer) ctx.clock.clearTimer(timer);
+  ctx.wrapUps.delete(agentId);
+}
+
+/** The agents of a queue that exist, in the configured member order. */
+export function membersOf(ctx: AcdContext, queueId: string): LiveAgent[] {
+  const queue = ctx.queues.get(queueId);
+  if (!queue) return [];
+  const members: LiveAgent[] = [];
+  for (const id of queue.config.members) {
+    const agent = ctx.agents.get(id);
+    if (agent) members.push(agent);
+  }
+  return members;
+}

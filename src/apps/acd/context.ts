@@ -1,0 +1,53 @@
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { NewDomainEvent } from '../../core/events.ts';
+import type { QueueConfig } from '../../core/queue.ts';
+import type { CallControl, CallDistribution } from '../../engine/types.ts';
+import type { AgentStateLogRepository } from '../../store/types.ts';
+import type { LiveAgent } from './live-agent.ts';
+import type { QueueCounters } from './queue-stats.ts';
+import type { WaitingCall, WaitingList } from './waiting-list.ts';
+
+/** One queue at run time: its configuration, its callers and its figures. */
+export interface QueueRuntime {
+  config: QueueConfig;
+  readonly waiting: WaitingList;
+  readonly memory: { lastAgentId?: string };
+  readonly counters: QueueCounters;
+}
+
+export interface AcdOptions {
+  /** Offers an agent may let ring out in a row before going away with reason `no_answer` (default 3). */
+  readonly maxMissedOffers?: number;
+  /** How often `queue.stats` is published (default 60 s). */
+  readonly statsEveryMs?: number;
+  /** Length of a reporting interval (default 15 min). */
+  readonly intervalMs?: number;
+  /** Seedable randomness for the `random` strategy. */
+  readonly random?: () => number;
+}
+
+export interface AcdLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
+export interface AcdContext {
+  readonly engine: CallControl & CallDistribution;
+  readonly publish: (event: NewDomainEvent) => Promise<unknown>;
+  readonly stateLog: AgentStateLogRepository;
+  readonly clock: Clock;
+  readonly log: AcdLog;
+  readonly agents: Map<string, LiveAgent>;
+  readonly queues: Map<string, QueueRuntime>;
+  /** Callers waiting anywhere, by call id. */
+  readonly waiting: Map<string, WaitingCall>;
+  /** Wrap-up timers by agent id. */
+  readonly wrapUps: Map<string, TimerHandle>;
+  readonly options: Required<AcdOptions>;
+  /** Runs ACD work strictly in order (timers and event reactions enter here). */
+  readonly schedule: (work: () => Promise<void>) => void;
+}
+
+/** Helpers that several parts need. */
+export const iso = (ms: number): string => new Date(ms).toISOString();

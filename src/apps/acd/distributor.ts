@@ -1,0 +1,298 @@
+import type { EndReason } from '../../core/call.ts';
+import { SwitchboardError } from '../../core/errors.ts';
+import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
+import { membersOf, moveAgent } from './agent-book.ts';
+import { isOpen } from './business-hours.ts';
+import type { AcdContext, QueueRuntime } from './context.ts';
+import type { LiveAgent } from './live-agent.ts';
+import { estimateWaitMs, newCounters, rollInterval } from './queue-stats.ts';
+import { STRATEGIES } from './strategies/index.ts';
+import { rankOf, type WaitingCall, WaitingList } from './waiting-list.ts';
+
+/** Reasons a caller leaves a queue, as `queue.left` reports them. */
+export type LeaveReason = 'answered' | 'abandoned' | 'overflow' | 'closed' | 'no_agents' | 'ended' | 'moved';
+
+/** Offer misses that count against an agent; a withdrawn offer does not. */
+const MISSES: ReadonlySet<EndReason> = new Set(['no_answer', 'rejected', 'busy', 'unreachable']);
+
+/** Overflow chains longer than this are a configuration loop: the caller is ended instead. */
+const MAX_HOPS = 5;
+
+/** Prefix of the pseudo-queue a route to one agent uses. */
+export const AGENT_QUEUE_PREFIX = 'agent:';
+
+let order = 0;
+
+/** The queue's run-time state, creating a personal queue for a direct route to an agent. */
+export function runtimeOf(ctx: AcdContext, queueId: string): QueueRuntime {
+  const existing = ctx.queues.get(queueId);
+  if (existing) return existing;
+  if (queueId.startsWith(AGENT_QUEUE_PREFIX)) {
+    const agentId = queueId.slice(AGENT_QUEUE_PREFIX.length);
+    if (!ctx.agents.has(agentId))
+      throw new SwitchboardError('AGENT_NOT_FOUND', `No agent has id "${agentId}".`);
+    const runtime = newRuntime(ctx, personalQueue(queueId, agentId));
+    ctx.queues.set(queueId, runtime);
+    ctx.agents.get(agentId)!.queues.add(queueId);
+    return runtime;
+  }
+  throw new SwitchboardError('QUEUE_NOT_FOUND', `No queue has id "${queueId}".`, { queueId });
+}
+
+export function newRuntime(ctx: AcdContext, config: QueueConfig): QueueRuntime {
+  return {
+    config,
+    waiting: new WaitingList(),
+    memory: {},
+    counters: newCounters(ctx.clock.now(), ctx.options.intervalMs),
+  };
+}
+
+function personalQueue(id: string, agentId: string): QueueConfig {
+  return {
+    id,
+    name: `Direct to ${agentId}`,
+    strategy: 'longest_idle',
+    members: [agentId],
+    requiredSkills: {},
+    offerTimeoutMs: 20_000,
+    wrapUpMs: 0,
+    whenNoAgents: 'wait',
+    serviceLevelMs: 20_000,
+    agingMs: 120_000,
+  };
+}
+
+/**
+ * Puts a call into a queue: closed hours and an empty queue send it on at once; otherwise it is
+ * parked (music on hold), ranked, announced, and offered as soon as an agent is free.
+ */
+export async function enqueue(
+  ctx: AcdContext,
+  callId: string,
+  queueId: string,
+  priority: CallPriority,
+  hops = 0,
+): Promise<void> {
+  const queue = runtimeOf(ctx, queueId);
+  const { config } = queue;
+  const now = ctx.clock.now();
+  if (hops > MAX_HOPS) {
+    ctx.log.warn({ callId, queueId }, 'overflow loop: the caller is ended');
+    await ctx.engine.end(callId, 'rejected');
+    return;
+  }
+  if (ctx.waiting.has(callId)) {
+    throw new SwitchboardError('DUPLICATE', `Call ${callId} is waiting in a queue already.`, { callId });
+  }
+  const call = await ctx.engine.get(callId);
+  if (call.status !== 'queued' || call.queueId !== queueId) await ctx.engine.park(callId, queueId);
+
+  rollInterval(queue.counters, now, ctx.options.intervalMs);
+  queue.counters.entered++;
+  const waiting: WaitingCall = {
+    callId,
+    queueId,
+    priority,
+    enteredAt: now,
+    offers: new Map(),
+    missedBy: new Set(),
+    timer: undefined,
+    order: order++,
+    rank: rankOf(priority, now, config.agingMs),
+  };
+  queue.waiting.add(waiting);
+  ctx.waiting.set(callId, waiting);
+  await ctx.publish({
+    type: 'queue.entered',
+    callId,
+    queueId,
+    data: { ...positionOf(ctx, queue, callId), priority },
+  });
+
+  if (config.businessHours && config.closedAction && !isOpen(config.businessHours, now)) {
+    return leave(ctx, waiting, 'closed', config.closedAction, hops);
+  }
+  const members = membersOf(ctx, queueId);
+  if (config.whenNoAgents === 'overflow' && config.overflow && members.every((a) => a.state === 'offline')) {
+    return leave(ctx, waiting, 'no_agents', config.overflow, hops);
+  }
+  if (config.maxWaitMs !== undefined && config.overflow) {
+    const exit = config.overflow;
+    waiting.timer = ctx.clock.setTimer(config.maxWaitMs, () =>
+      ctx.schedule(async () => {
+        if (ctx.waiting.get(callId) === waiting) await leave(ctx, waiting, 'overflow', exit, hops);
+      }),
+    );
+  }
+  await dispatch(ctx, queueId);
+}
+
+function positionOf(ctx: AcdContext, queue: QueueRuntime, callId: string) {
+  const position = queue.waiting.position(callId);
+  const loggedIn = membersOf(ctx, queue.config.id).filter((a) => a.state !== 'offline').length;
+  return {
+    queueId: queue.config.id,
+    callId,
+    position,
+    estimatedWaitMs: estimateWaitMs(queue, position, loggedIn),
+  };
+}
+
+/**
+ * Offers waiting callers of a queue to its free members, best caller first, until one or the other
+ * runs out. Each offer reserves exactly the agents it rings.
+ */
+export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> {
+  const queue = ctx.queues.get(queueId);
+  if (!queue) return;
+  for (;;) {
+    const next = queue.waiting.nextToOffer();
+    if (!next) return;
+    const chosen = choose(ctx, queue, next);
+    if (chosen.length === 0) return;
+    for (const agent of chosen) await moveAgent(ctx, agent, 'reserve', { callId: next.callId });
+    for (const agent of chosen) await offerTo(ctx, queue, next, agent);
+  }
+}
+
+function choose(ctx: AcdContext, queue: QueueRuntime, call: WaitingCall): readonly LiveAgent[] {
+  const free = membersOf(ctx, queue.config.id).filter((a) => a.state === 'available');
+  if (free.length === 0) return [];
+  let candidates = free.filter((a) => !call.missedBy.has(a.profile.id));
+  if (candidates.length === 0) {
+    // Everyone free has missed this caller once: start another round rather than leave them waiting.
+    call.missedBy.clear();
+    candidates = free;
+  }
+  return STRATEGIES[queue.config.strategy](candidates, {
+    queue: queue.config,
+    memory: queue.memory,
+    random: ctx.options.random,
+  });
+}
+
+async function offerTo(
+  ctx: AcdContext,
+  queue: QueueRuntime,
+  call: WaitingCall,
+  agent: LiveAgent,
+): Promise<void> {
+  try {
+    const legId = await ctx.engine.offer(call.callId, {
+      agentId: agent.profile.id,
+      endpoint: agent.profile.endpoint,
+      timeoutMs: queue.config.offerTimeoutMs,
+    });
+    // The outcome may already be known (a refused dial): only keep offers still in flight.
+    if (agent.state === 'reserved' && agent.callId === call.callId && agent.offerLegId === undefined) {
+      agent.offerLegId = legId;
+      call.offers.set(legId, agent.profile.id);
+    }
+  } catch (error) {
+    // The call ended or was taken meanwhile: the reservation is released, the caller is settled by its events.
+    ctx.log.warn({ err: error, callId: call.callId, agentId: agent.profile.id }, 'offer could not be made');
+    if (agent.state === 'reserved' && agent.callId === call.callId)
+      await moveAgent(ctx, agent, 'offer_failed');
+  }
+}
+
+/** An offer stopped ringing without an answer: the agent is released, the caller waits at its place. */
+export async function offerEnded(
+  ctx: AcdContext,
+  callId: string,
+  legId: string,
+  agentId: string,
+  reason: EndReason,
+): Promise<void> {
+  const call = ctx.waiting.get(callId);
+  call?.offers.delete(legId);
+  const agent = ctx.agents.get(agentId);
+  if (agent && agent.state === 'reserved' && agent.callId === callId) {
+    await moveAgent(ctx, agent, 'offer_failed');
+    if (MISSES.has(reason)) {
+      agent.missedOffers++;
+      call?.missedBy.add(agentId);
+      if (agent.missedOffers >= ctx.options.maxMissedOffers) {
+        await moveAgent(ctx, agent, 'pause', { reason: 'no_answer' });
+      }
+    }
+  }
+  if (call) await dispatch(ctx, call.queueId);
+  if (agent?.state === 'available') await dispatchFor(ctx, agent);
+}
+
+/** An agent became free: the queues they serve are tried, the one with the most urgent caller first. */
+export async function dispatchFor(ctx: AcdContext, agent: LiveAgent): Promise<void> {
+  const queues = [...agent.queues]
+    .map((id) => ctx.queues.get(id))
+    .filter((q): q is QueueRuntime => q !== undefined && q.waiting.nextToOffer() !== undefined)
+    .sort((a, b) => compareHeads(a.waiting.nextToOffer()!, b.waiting.nextToOffer()!));
+  for (const queue of queues) {
+    if (agent.state !== 'available') return;
+    await dispatch(ctx, queue.config.id);
+  }
+}
+
+function compareHeads(a: WaitingCall, b: WaitingCall): number {
+  if (a.rank !== b.rank) return a.rank > b.rank ? -1 : 1;
+  return a.enteredAt - b.enteredAt;
+}
+
+/** Takes a caller out of its queue's list and reports it; `exit`, if given, says where it goes next. */
+export async function leave(
+  ctx: AcdContext,
+  call: WaitingCall,
+  reason: LeaveReason,
+  exit?: QueueExit,
+  hops = 0,
+): Promise<void> {
+  const queue = ctx.queues.get(call.queueId);
+  if (!queue || ctx.waiting.get(call.callId) !== call) return;
+  const behind = queue.waiting
+    .all()
+    .filter((c) => c.rank < call.rank || (c.rank === call.rank && c.order > call.order));
+  queue.waiting.remove(call.callId);
+  ctx.waiting.delete(call.callId);
+  if (call.timer) ctx.clock.clearTimer(call.timer);
+  const now = ctx.clock.now();
+  rollInterval(queue.counters, now, ctx.options.intervalMs);
+  if (reason === 'abandoned') queue.counters.abandoned++;
+  if (reason === 'overflow' || reason === 'closed' || reason === 'no_agents') queue.counters.overflowed++;
+  if (reason === 'answered') {
+    const waited = now - call.enteredAt;
+    queue.counters.answered++;
+    queue.counters.totalWaitMs += waited;
+    if (waited <= queue.config.serviceLevelMs) queue.counters.answeredInTime++;
+  }
+  await ctx.publish({
+    type: 'queue.left',
+    callId: call.callId,
+    queueId: call.queueId,
+    data: { queueId: call.queueId, callId: call.callId, reason, waitedMs: now - call.enteredAt },
+  });
+  // Callers behind move up; the first few hear about it (further back, the next periodic update does).
+  for (const moved of behind.slice(0, 20)) {
+    await ctx.publish({
+      type: 'queue.position',
+      callId: moved.callId,
+      queueId: moved.queueId,
+      data: positionOf(ctx, queue, moved.callId),
+    });
+  }
+  if (exit) {
+    for (const legId of call.offers.keys()) await ctx.engine.withdrawOffer(call.callId, legId);
+    await sendOn(ctx, call, exit, hops);
+  }
+}
+
+async function sendOn(ctx: AcdContext, call: WaitingCall, exit: QueueExit, hops: number): Promise<void> {
+  try {
+    if (exit.kind === 'queue') await enqueue(ctx, call.callId, exit.queueId, call.priority, hops + 1);
+    else if (exit.kind === 'number') await ctx.engine.transfer(call.callId, exit.to);
+    else await ctx.engine.end(call.callId, exit.reason);
+  } catch (error) {
+    ctx.log.error({ err: error, callId: call.callId, exit }, 'sending a caller on failed; ending the call');
+    await ctx.engine.end(call.callId, 'normal').catch(() => undefined);
+  }
+}
