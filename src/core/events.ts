@@ -71,6 +71,7 @@ export interface DomainEventDataMap {
   'call.leg.ended': CallEventData & { readonly legId: string; readonly endReason: EndReason };
   'call.queued': CallEventData & { readonly queueId: string };
   'call.offered': CallEventData & { readonly legId: string; readonly agentId: string };
+  'call.offer.accepted': CallEventData & { readonly legId: string; readonly agentId: string };
   'call.offer.ended': CallEventData & {
     readonly legId: string;
     readonly agentId: string;
@@ -108,6 +109,7 @@ export const DOMAIN_EVENT_TYPES = [
   'call.leg.ended',
   'call.queued',
   'call.offered',
+  'call.offer.accepted',
   'call.offer.ended',
   'call.ended',
   'call.failed',

@@ -94,6 +94,8 @@ async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeo
     await ops.hangupLeg(other, 'canceled');
     await ops.endOffer(call, other, 'canceled');
   }
+  // The agent has the call from now on, even while the number of a queued call is still being dialled.
+  await ops.publish(call, 'call.offer.accepted', { legId: leg.id, agentId: leg.agentId ?? '' });
   const caller = call.legs.find((l) => l.role === 'caller' && l.live);
   if (!caller) {
     await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);

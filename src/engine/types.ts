@@ -53,9 +53,9 @@ export interface EventFeed {
  * What call-distribution apps (ACD, emergency, dialer) ask of the engine. A call in distribution waits
  * in status `queued` (the caller hears music on hold) and is offered to agents one leg at a time — or
  * several at once for ring-all, where the first answer wins and the other offers are withdrawn.
- * Outcomes come back as events: `call.offered`, `call.offer.ended` (with the reason), `call.answered`
- * (with `agentId`), `call.ended`/`call.failed`. Every `call.offered` is followed by exactly one
- * `call.offer.ended` unless the agent answered.
+ * Outcomes come back as events: `call.offered`, then exactly one of `call.offer.accepted` (the agent
+ * answered and has the call) or `call.offer.ended` (with the reason); then `call.answered` once the
+ * parties are connected, and `call.ended`/`call.failed`.
  */
 export interface CallDistribution {
   /** Takes a ringing inbound call (or a queued one, to move it) into `queueId`: answered with music on hold. */

@@ -32,6 +32,7 @@ const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } =
   'call.leg.ended': z.object({ call, legId: z.string(), endReason: z.enum(END_REASONS) }),
   'call.queued': z.object({ call, queueId: z.string() }),
   'call.offered': z.object({ call, legId: z.string(), agentId: z.string() }),
+  'call.offer.accepted': z.object({ call, legId: z.string(), agentId: z.string() }),
   'call.offer.ended': z.object({
     call,
     legId: z.string(),

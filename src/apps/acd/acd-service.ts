@@ -285,8 +285,8 @@ export class AcdService {
         this.ctx.schedule(() => offerEnded(this.ctx, event.data.call.id, legId, agentId, reason));
         return;
       }
-      case 'call.answered':
-        if (event.data.call.agentId) this.ctx.schedule(() => this.onAnswered(event.data.call));
+      case 'call.offer.accepted':
+        this.ctx.schedule(() => this.onAccepted(event.data.call, event.data.agentId));
         return;
       case 'call.ended':
       case 'call.failed':
@@ -332,10 +332,10 @@ export class AcdService {
     }
   }
 
-  private async onAnswered(call: CallSnapshot): Promise<void> {
+  private async onAccepted(call: CallSnapshot, agentId: string): Promise<void> {
     const waiting = this.ctx.waiting.get(call.id);
     if (waiting) await leave(this.ctx, waiting, 'answered');
-    const agent = call.agentId ? this.ctx.agents.get(call.agentId) : undefined;
+    const agent = this.ctx.agents.get(agentId);
     if (agent && agent.state === 'reserved' && agent.callId === call.id) {
       agent.callsAnswered++;
       agent.missedOffers = 0;
