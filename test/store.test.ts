@@ -705,6 +705,32 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       });
     });
 
+    describe('emergencies and the audit trail', () => {
+      it('keeps emergencies as documents and the audit trail in order, per topic', async () => {
+        const emergency = {
+          id: 'e-1',
+          callId: 'call-9',
+          driverId: 'D-17',
+          driverPhone: '+12125550177',
+          location: { lat: 41.8781, lng: -87.6298 },
+          raisedAt: at(1),
+          status: 'raised' as const,
+        };
+        await store.emergencies.save(emergency);
+        expect(await store.emergencies.get('e-1')).toStrictEqual(emergency);
+        const entries = [
+          { topic: 'emergency:e-1', action: 'raised', at: at(1), detail: { driverId: 'D-17' } },
+          { topic: 'emergency:e-2', action: 'raised', at: at(2), detail: {} },
+          { topic: 'emergency:e-1', action: 'offered', at: at(1), detail: { agentId: 'bob' } },
+          { topic: 'emergency:e-1', action: 'answered', at: at(3), detail: { agentId: 'bob', nested: { ok: true } } },
+        ];
+        for (const entry of entries) await store.audit.append(entry);
+        expect(await store.audit.list('emergency:e-1', 100)).toStrictEqual([entries[0], entries[2], entries[3]]);
+        expect(await store.audit.list('emergency:e-1', 1)).toStrictEqual([entries[0]]);
+        expect(await store.audit.list('emergency:none', 100)).toStrictEqual([]);
+      });
+    });
+
     it('keeps configuration and the state log across close and reopen', async () => {
       const agent = makeAgent('dispatcher-001');
       const queue = makeQueue('q1');

@@ -100,6 +100,27 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '003_emergencies_and_audit': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        await db.schema
+          .createTable('emergencies')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('document', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', kind === 'sqlite' ? 'integer' : 'bigserial', (col) => col.primaryKey())
+          .addColumn('topic', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('action', 'text', (col) => col.notNull())
+          .addColumn('at', 'text', (col) => col.notNull())
+          .addColumn('at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('detail', 'text', (col) => col.notNull())
+          .execute();
+        // An audit trail is read per subject (one emergency), in order.
+        await db.schema.createIndex('audit_log_topic_idx').on('audit_log').columns(['topic', 'id']).execute();
+      },
+    },
   };
 }
 

@@ -5,9 +5,11 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kyse
 import pg from 'pg';
 import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
+import type { EmergencySnapshot } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
+import { createAuditLogRepository } from './audit-log.ts';
 import { createCallRecordRepository } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository } from './event-log.ts';
@@ -116,6 +118,8 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
     queues: createConfigRepository<QueueConfig>(useDb, 'queues'),
     routes: createConfigRepository<InboundRoute>(useDb, 'inbound_routes'),
     agentStates: createAgentStateLogRepository(useDb),
+    emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
+    audit: createAuditLogRepository(useDb),
     close() {
       closed = true;
       closing ??= db.destroy();

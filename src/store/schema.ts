@@ -38,7 +38,7 @@ export interface DocumentTable {
 }
 
 /** The tables that hold {@link DocumentTable} rows; each backs one ConfigRepository. */
-export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes';
+export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes' | 'emergencies';
 
 export interface AgentStateLogTable {
   /** Insertion order, which breaks ties between entries of the same instant. */
@@ -53,6 +53,16 @@ export interface AgentStateLogTable {
   at_ms: BigIntColumn;
 }
 
+export interface AuditLogTable {
+  id: Generated<number | string>;
+  topic: string;
+  action: string;
+  at: string;
+  at_ms: BigIntColumn;
+  /** JSON of the entry's details. */
+  detail: string;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -60,6 +70,8 @@ export interface Database {
   queues: DocumentTable;
   inbound_routes: DocumentTable;
   agent_state_log: AgentStateLogTable;
+  emergencies: DocumentTable;
+  audit_log: AuditLogTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

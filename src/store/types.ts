@@ -1,6 +1,6 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
-import type { DomainEvent } from '../core/events.ts';
+import type { DomainEvent, EmergencySnapshot } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 
@@ -15,6 +15,8 @@ export interface Store {
   readonly queues: ConfigRepository<QueueConfig>;
   readonly routes: ConfigRepository<InboundRoute>;
   readonly agentStates: AgentStateLogRepository;
+  readonly emergencies: ConfigRepository<EmergencySnapshot>;
+  readonly audit: AuditLogRepository;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /** Flushes and closes; later calls reject. */
@@ -107,4 +109,20 @@ export interface AgentStateEntry {
   readonly reason?: string;
   readonly callId?: string;
   readonly at: string;
+}
+
+/**
+ * An append-only audit trail: who did what, when, about a subject (`topic`, e.g. `emergency:<id>`).
+ * Entries read back in the order appended; nothing is ever updated or deleted.
+ */
+export interface AuditLogRepository {
+  append(entry: AuditEntry): Promise<void>;
+  list(topic: string, limit: number): Promise<AuditEntry[]>;
+}
+
+export interface AuditEntry {
+  readonly topic: string;
+  readonly action: string;
+  readonly at: string;
+  readonly detail: Readonly<Record<string, unknown>>;
 }

@@ -10,7 +10,7 @@ import type { CallControl, CallDistribution, EventFeed } from '../../engine/type
 import type { Store } from '../../store/types.ts';
 import { membersOf, moveAgent } from './agent-book.ts';
 import type { AcdContext, AcdLog, AcdOptions } from './context.ts';
-import { dispatch, dispatchFor, enqueue, leave, newRuntime, offerEnded } from './distributor.ts';
+import { dispatch, dispatchFor, enqueue, leave, newRuntime, offerEnded, runtimeOf } from './distributor.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import { queueStats, rollInterval } from './queue-stats.ts';
 import { RouteTable } from './route-table.ts';
@@ -245,6 +245,18 @@ export class AcdService {
   /** Puts a call into a queue (used by routing, the IVR and the emergency app). */
   enqueue(callId: string, queueId: string, priority: CallPriority = 'normal'): Promise<void> {
     return this.run(() => enqueue(this.ctx, callId, queueId, priority));
+  }
+
+  /** Moves a waiting caller to another queue, keeping its priority; offers in flight are withdrawn. */
+  move(callId: string, queueId: string): Promise<void> {
+    return this.run(async () => {
+      const waiting = this.ctx.waiting.get(callId);
+      if (!waiting) {
+        throw new SwitchboardError('INVALID_STATE', `Call ${callId} is not waiting in a queue.`, { callId });
+      }
+      runtimeOf(this.ctx, queueId);
+      await leave(this.ctx, waiting, 'moved', { kind: 'queue', queueId });
+    });
   }
 
   // --- inbound routes ---

@@ -1,0 +1,137 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EmergencyService } from '../../apps/emergency/emergency-service.ts';
+import type { MemorySink } from '../../notify/notification.ts';
+import { EmergencySchema } from '../schemas/acd.ts';
+import { addressInput, ctiErrors, envelope, idInput, isoTime, isoTimeInput, ok, v1Errors } from '../schemas/common.ts';
+
+const EmergencyBody = z.strictObject({
+  driverId: idInput('The driver who pressed the panic button.'),
+  driverPhone: addressInput('The driver’s phone, dialled once a dispatcher takes the emergency.'),
+  driverName: z.string().min(1).max(128).optional(),
+  location: z
+    .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) })
+    .optional()
+    .describe('Where the vehicle is (WGS84 degrees).'),
+  vehiclePlate: z.string().min(1).max(32).optional(),
+  timestamp: isoTimeInput('When the button was pressed, as the device reports it.').optional(),
+});
+
+const CtiEmergencyResponse = z.object({
+  emergencyId: z.string(),
+  callId: z.string(),
+  status: z.literal('raised'),
+  driverId: z.string(),
+  raisedAt: isoTime('When Switchboard raised it.'),
+});
+
+const AuditEntrySchema = z.object({
+  topic: z.string(),
+  action: z.string(),
+  at: isoTime('When it happened.'),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const NotificationSchema = z
+  .object({
+    id: z.string(),
+    channel: z.enum(['sms', 'email', 'webhook']),
+    to: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    topic: z.string(),
+    at: isoTime('When it was sent.'),
+  })
+  .meta({ id: 'Notification' });
+
+/** POST /api/cti/emergency: the mock-CTI panic button (bare JSON). */
+export const ctiEmergencyRoute: FastifyPluginAsyncZod<{ emergencies: EmergencyService }> = async (
+  app,
+  { emergencies },
+) => {
+  app.post(
+    '/emergency',
+    {
+      schema: {
+        summary: 'A driver pressed the panic button: raise an emergency call to the first free dispatcher',
+        tags: ['mock-cti'],
+        operationId: 'ctiEmergency',
+        body: EmergencyBody,
+        response: { 200: CtiEmergencyResponse, ...ctiErrors },
+      },
+    },
+    async (request) => {
+      const e = await emergencies.raise(request.body);
+      return { emergencyId: e.id, callId: e.callId, status: 'raised' as const, driverId: e.driverId, raisedAt: e.raisedAt };
+    },
+  );
+};
+
+/** /api/v1/emergencies and /api/v1/notifications. */
+export const emergencyRoutes: FastifyPluginAsyncZod<{ emergencies: EmergencyService; sink?: MemorySink }> = async (
+  app,
+  { emergencies, sink },
+) => {
+  app.post(
+    '/emergencies',
+    {
+      schema: {
+        summary: 'Raise an emergency (panic button)',
+        tags: ['emergencies'],
+        operationId: 'raiseEmergency',
+        body: EmergencyBody,
+        response: { 201: envelope(EmergencySchema), ...v1Errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(ok(await emergencies.raise(request.body))),
+  );
+
+  app.get(
+    '/emergencies',
+    {
+      schema: {
+        summary: 'List emergencies, newest first',
+        tags: ['emergencies'],
+        operationId: 'listEmergencies',
+        response: { 200: envelope(z.array(EmergencySchema)), ...v1Errors },
+      },
+    },
+    async () => ok(await emergencies.list()),
+  );
+
+  app.get(
+    '/emergencies/:emergencyId',
+    {
+      schema: {
+        summary: 'One emergency with its audit trail',
+        tags: ['emergencies'],
+        operationId: 'getEmergency',
+        params: z.strictObject({ emergencyId: idInput('The emergency id.') }),
+        response: {
+          200: envelope(z.object({ emergency: EmergencySchema, audit: z.array(AuditEntrySchema) })),
+          ...v1Errors,
+        },
+      },
+    },
+    async (request) => ok(await emergencies.get(request.params.emergencyId)),
+  );
+
+  if (sink) {
+    app.get(
+      '/notifications',
+      {
+        schema: {
+          summary: 'Messages the simulator’s notification sink would have sent (SMS, e-mail, webhooks)',
+          tags: ['simulator'],
+          operationId: 'listNotifications',
+          querystring: z.strictObject({
+            topic: z.string().min(1).max(128).optional().describe('Only about this (`emergency:<id>`).'),
+            to: z.string().min(1).max(128).optional().describe('Only for this recipient.'),
+          }),
+          response: { 200: envelope(z.array(NotificationSchema)), ...v1Errors },
+        },
+      },
+      async (request) => ok(sink.list(request.query)),
+    );
+  }
+};
