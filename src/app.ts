@@ -3,9 +3,11 @@ import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
 import { AcdService } from './apps/acd/acd-service.ts';
+import { EmergencyService } from './apps/emergency/emergency-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import { CallEngine } from './engine/call-engine.ts';
+import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
@@ -58,17 +60,28 @@ export async function createSwitchboard(
     clock,
     ...(log && { log }),
   });
-  // Virtual time waits for every consequence of a timer (engine steps and the ACD's reactions to them).
+  const notifications = new MemorySink();
+  const emergencies = new EmergencyService({
+    engine,
+    acd,
+    publish: (event) => engine.publish(event),
+    store,
+    sink: notifications,
+    clock,
+    ...(log && { log }),
+  });
+  // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
+  const workers = [engine, acd, emergencies];
   if (clock instanceof VirtualClock) {
     clock.onSettle(async () => {
       do {
-        await engine.idle();
-        await acd.idle();
-      } while (engine.busy || acd.busy);
+        for (const worker of workers) await worker.idle();
+      } while (workers.some((w) => w.busy));
     });
   }
   await engine.start();
   await acd.start();
+  emergencies.start();
 
   const sim: SimControls = {
     setProfile: (rule) => driver.setProfile(rule),
@@ -92,6 +105,11 @@ export async function createSwitchboard(
     calls: engine,
     events: engine.events,
     sim,
+    acd,
+    emergencies,
+    notifications,
+    agentStates: store.agentStates,
+    defaultCountry: config.defaultCountry as CountryCode,
     health: () => ({
       driver: driver.name,
       store: store.kind,
@@ -116,6 +134,7 @@ export async function createSwitchboard(
     close() {
       closing ??= (async () => {
         if (clock instanceof VirtualClock) clock.pause();
+        emergencies.stop();
         acd.stop();
         await engine.stop();
         await app.close();

@@ -11,6 +11,7 @@ import { SwitchboardError } from '../src/core/errors.ts';
 const TRANSITIONS: readonly CallTransition[] = [
   'ring',
   'enqueue',
+  'media',
   'answer',
   'hold',
   'unhold',
@@ -27,7 +28,8 @@ const TRANSITIONS: readonly CallTransition[] = [
  * status → `ended` or `failed`; an inbound call may be answered straight from the queue, ringing may
  * be reported again, and DTMF keeps the status of a connected call. Queues add `enqueue`: a ringing
  * inbound call (or an offer that rang out) goes back to `queued`, a waiting caller may be moved to
- * another queue, and a waiting caller may be sent on to a number (overflow) by a transfer.
+ * another queue, a waiting caller may be sent on to a number (overflow) by a transfer, and a caller an
+ * app answered (the IVR) may be handed to a queue. Prompts and recordings (`media`) keep the status.
  */
 const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> = {
   queued: {
@@ -35,6 +37,7 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     enqueue: 'queued',
     answer: 'answered',
     start_transfer: 'transferring',
+    media: 'queued',
     end: 'ended',
     fail: 'failed',
   },
@@ -43,6 +46,8 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     hold: 'on_hold',
     start_transfer: 'transferring',
     send_dtmf: 'answered',
+    media: 'answered',
+    enqueue: 'queued',
     end: 'ended',
     fail: 'failed',
   },

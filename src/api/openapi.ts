@@ -26,6 +26,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'calls', description: 'Calls: originate, inspect, list and control.' },
         { name: 'events', description: 'The event log.' },
+        { name: 'agents', description: 'Agents: profiles, live state, log-in and pause, state history.' },
+        { name: 'queues', description: 'Queues: configuration, callers waiting, statistics.' },
+        { name: 'routing', description: 'The inbound routing table: dialled number to destination.' },
         { name: 'mock-cti', description: 'The compact mock-CTI contract.' },
         { name: 'simulator', description: 'Script and drive the simulated phone system.' },
         { name: 'health', description: 'Liveness.' },

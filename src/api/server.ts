@@ -1,17 +1,27 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
+import type { AcdService } from '../apps/acd/acd-service.ts';
+import { acdSchemas } from '../apps/acd/schemas.ts';
+import type { EmergencyService } from '../apps/emergency/emergency-service.ts';
 import type { CallControl, EventFeed } from '../engine/types.ts';
+import type { MemorySink } from '../notify/notification.ts';
+import type { AgentStateLogRepository } from '../store/types.ts';
 import { createKeyCheck, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, refuseWhileClosing } from './http-setup.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
+import { agentRoutes } from './routes/agents.ts';
 import { callRoutes } from './routes/calls.ts';
 import { ctiRoutes } from './routes/cti.ts';
+import { ctiEmergencyRoute, emergencyRoutes } from './routes/emergencies.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { inboundRoutes } from './routes/inbound-routes.ts';
+import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import type { SimControls } from './sim-controls.ts';
 import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
@@ -22,6 +32,16 @@ export interface ApiDeps {
   readonly events: EventFeed;
   /** Present when the simulator driver runs; /api/v1/sim answers 409 SIMULATOR_ONLY otherwise. */
   readonly sim?: SimControls;
+  /** The ACD; /api/v1/agents, /queues and /routes are served only with it. */
+  readonly acd?: AcdService;
+  /** Panic-button emergencies (/api/cti/emergency, /api/v1/emergencies). */
+  readonly emergencies?: EmergencyService;
+  /** The simulator's notification sink, readable at /api/v1/notifications. */
+  readonly notifications?: MemorySink;
+  /** The agent state log, for GET /api/v1/agents/{agentId}/states (with `acd`). */
+  readonly agentStates?: Pick<AgentStateLogRepository, 'list'>;
+  /** Country for numbers written without `+` in ACD configuration (DEFAULT_COUNTRY); US when absent. */
+  readonly defaultCountry?: CountryCode;
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
   /** No keys: authentication off. Otherwise /api/* and Socket.io need one of them. */
@@ -48,7 +68,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   if (deps.cors.origins !== false) {
     await app.register(cors, {
       origin: deps.cors.origins === '*' ? '*' : [...deps.cors.origins],
-      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
     });
   }
@@ -60,6 +80,21 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   await app.register(ctiRoutes, { prefix: '/api/cti', calls: deps.calls });
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });
+  if (deps.acd) {
+    const acd = deps.acd;
+    const schemas = acdSchemas(deps.defaultCountry);
+    await app.register(agentRoutes, { prefix: '/api/v1', acd, schemas, stateLog: deps.agentStates });
+    await app.register(queueRoutes, { prefix: '/api/v1', acd, schemas });
+    await app.register(inboundRoutes, { prefix: '/api/v1', acd, schemas });
+  }
+  if (deps.emergencies) {
+    await app.register(ctiEmergencyRoute, { prefix: '/api/cti', emergencies: deps.emergencies });
+    await app.register(emergencyRoutes, {
+      prefix: '/api/v1',
+      emergencies: deps.emergencies,
+      ...(deps.notifications && { sink: deps.notifications }),
+    });
+  }
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });
 

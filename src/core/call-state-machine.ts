@@ -6,7 +6,7 @@ import { SwitchboardError } from './errors.ts';
  * is what happens; the cell is the status it moves to. A missing cell is an illegal move, answered with
  * INVALID_STATE naming the current status, never a silent no-op.
  *
- * `send_dtmf` stays in place: it is listed so the engine checks commands that keep the status against
+ * `send_dtmf` and `media` stay in place: it is listed so the engine checks commands that keep the status against
  * the same table as those that change it.
  */
 export type CallTransition =
@@ -18,6 +18,7 @@ export type CallTransition =
   | 'start_transfer'
   | 'complete_transfer'
   | 'send_dtmf'
+  | 'media'
   | 'end'
   | 'fail';
 
@@ -33,7 +34,15 @@ export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTr
   },
   // `enqueue` from ringing: an inbound call taken into a queue, or an agent's offer that rang out.
   ringing: { ring: 'ringing', enqueue: 'queued', answer: 'answered', ...LIVE_EXITS },
-  answered: { hold: 'on_hold', start_transfer: 'transferring', send_dtmf: 'answered', ...LIVE_EXITS },
+  // `enqueue` from answered: a caller an app (the IVR) answered is handed to a queue.
+  answered: {
+    hold: 'on_hold',
+    start_transfer: 'transferring',
+    send_dtmf: 'answered',
+    media: 'answered',
+    enqueue: 'queued',
+    ...LIVE_EXITS,
+  },
   on_hold: { unhold: 'answered', send_dtmf: 'on_hold', start_transfer: 'transferring', ...LIVE_EXITS },
   transferring: { complete_transfer: 'answered', ...LIVE_EXITS },
   ended: {},
@@ -50,6 +59,7 @@ const VERB: Record<CallTransition, string> = {
   start_transfer: 'transfer',
   complete_transfer: 'complete the transfer of',
   send_dtmf: 'send DTMF on',
+  media: 'play or record on',
   end: 'end',
   fail: 'fail',
 };

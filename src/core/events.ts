@@ -77,6 +77,11 @@ export interface DomainEventDataMap {
     readonly agentId: string;
     readonly reason: EndReason;
   };
+  'call.playback.finished': CallEventData & { readonly playbackId: string };
+  'call.recording.finished': CallEventData & {
+    readonly recordingId: string;
+    readonly durationMs: number;
+  };
   'call.ended': CallEventData;
   'call.failed': CallEventData;
   'agent.state': { readonly agent: Agent; readonly previous: Agent['status']['state'] };
@@ -111,6 +116,8 @@ export const DOMAIN_EVENT_TYPES = [
   'call.offered',
   'call.offer.accepted',
   'call.offer.ended',
+  'call.playback.finished',
+  'call.recording.finished',
   'call.ended',
   'call.failed',
   'agent.state',

@@ -15,6 +15,7 @@ import { KeyedSerialQueue } from './serial-queue.ts';
 import type {
   CallControl,
   CallDistribution,
+  CallMedia,
   EventFeed,
   OriginateCommand,
   QueuedCallCommand,
@@ -39,7 +40,7 @@ const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
  * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.
  * Commands come from apps and the API; driver events come from the phone system.
  */
-export class CallEngine implements CallControl, CallDistribution {
+export class CallEngine implements CallControl, CallDistribution, CallMedia {
   readonly events: EventFeed;
   private readonly ops: CallOps;
   private readonly queue = new KeyedSerialQueue();
@@ -49,6 +50,8 @@ export class CallEngine implements CallControl, CallDistribution {
   private readonly maxLiveCalls: number;
   private unsubscribe: (() => void) | undefined;
   private driverUp = false;
+  /** Playback and recording ids in flight -> call id. */
+  private readonly media = new Map<string, string>();
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -235,21 +238,24 @@ export class CallEngine implements CallControl, CallDistribution {
     return this.command(callId, async (call) => {
       call.check('enqueue');
       const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-      if (call.direction !== 'inbound' || !caller || call.openOffers().length > 0 || call.agentId) {
+      // A call already waiting (with or without a caller yet) may move queues; otherwise there must be
+      // a caller to put on hold, and nobody may have taken the call.
+      const movable = (call.direction === 'inbound' && caller !== undefined) || call.status === 'queued';
+      if (!movable || call.openOffers().length > 0 || call.agentId !== undefined) {
         throw new SwitchboardError(
           'INVALID_STATE',
-          'Only an inbound call that nobody has taken can wait in a queue.',
+          'Only a call that nobody has taken can wait in a queue.',
           {
             callId,
             status: call.status,
           },
         );
       }
-      if (caller.status !== 'answered') {
+      if (caller && caller.status !== 'answered') {
         await this.options.driver.answer(caller.id);
         this.ops.legAnswered(caller);
       }
-      await this.ops.holdLeg(caller);
+      if (caller) await this.ops.holdLeg(caller);
       call.apply('enqueue');
       call.queueId = queueId;
       await this.ops.publish(call, 'call.queued', { queueId });
@@ -322,6 +328,53 @@ export class CallEngine implements CallControl, CallDistribution {
       call.check('end');
       await this.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
     });
+  }
+
+  play(callId: string, media: string): Promise<string> {
+    return this.mediaCommand(callId, 'playback', 'play prompts', async (leg, id) => {
+      await this.options.driver.play(leg.id, id, media);
+    });
+  }
+
+  async stopPlayback(callId: string, playbackId: string): Promise<void> {
+    await this.command(callId, async () => {
+      await this.options.driver.stopPlayback(playbackId).catch(ignoreGone);
+    });
+  }
+
+  record(callId: string, options: { maxDurationMs: number }): Promise<string> {
+    return this.mediaCommand(callId, 'recording', 'record', async (leg, id) => {
+      await this.options.driver.startRecording({ kind: 'channel', id: leg.id }, id, options);
+    });
+  }
+
+  async stopRecording(callId: string, recordingId: string): Promise<void> {
+    await this.command(callId, async () => {
+      await this.options.driver.stopRecording(recordingId).catch(ignoreGone);
+    });
+  }
+
+  /** Starts a playback or recording on the call's remote party; its id routes the finish event back. */
+  private async mediaCommand(
+    callId: string,
+    kind: 'playback' | 'recording',
+    what: string,
+    start: (leg: Leg, id: string) => Promise<void>,
+  ): Promise<string> {
+    const capability = kind === 'playback' ? 'playback' : 'recording';
+    if (!this.options.driver.capabilities[capability]) {
+      throw new SwitchboardError('NOT_SUPPORTED', `The ${this.options.driver.name} driver cannot ${what}.`, {
+        capability,
+      });
+    }
+    const id = `${callId}-${kind}-${randomUUID().slice(0, 8)}`;
+    await this.command(callId, async (call) => {
+      call.check('media');
+      const leg = this.remoteLeg(call);
+      this.media.set(id, call.id);
+      await start(leg, id);
+    });
+    return id;
   }
 
   /** Snapshots of every live call, for supervision and invariant checks. */
@@ -420,7 +473,7 @@ export class CallEngine implements CallControl, CallDistribution {
         return;
       case 'playback.finished':
       case 'recording.finished':
-        // Media is the apps' business (IVR, recording policy); the call's state does not change.
+        this.onMediaFinished(event);
         return;
       default: {
         const call = this.ops.channels.get(event.channelId);
@@ -432,6 +485,27 @@ export class CallEngine implements CallControl, CallDistribution {
           );
       }
     }
+  }
+
+  /** Media does not change a call's status; the app that started it hears that it finished. */
+  private onMediaFinished(
+    event: Extract<DriverEvent, { type: 'playback.finished' | 'recording.finished' }>,
+  ): void {
+    const id = event.type === 'playback.finished' ? event.playbackId : event.recordingId;
+    const callId = this.media.get(id);
+    this.media.delete(id);
+    const call = callId ? this.ops.calls.get(callId) : undefined;
+    if (!call) return;
+    void this.queue
+      .run(call.id, () =>
+        event.type === 'playback.finished'
+          ? this.ops.publish(call, 'call.playback.finished', { playbackId: id })
+          : this.ops.publish(call, 'call.recording.finished', {
+              recordingId: id,
+              durationMs: event.durationMs,
+            }),
+      )
+      .catch((err) => this.options.log?.error({ err, callId: call.id }, 'media event handling failed'));
   }
 
   /** A caller dialled in: a call is created and rings until an app or the API answers it. */
@@ -473,6 +547,10 @@ const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
   'canceled',
   'network_error',
 ]);
+
+function ignoreGone(error: unknown): void {
+  if ((error as { kind?: string }).kind !== 'not_found') throw error;
+}
 
 function callNotFound(callId: string): SwitchboardError {
   return new SwitchboardError('CALL_NOT_FOUND', `No call has id "${callId}".`, { callId });

@@ -104,7 +104,8 @@ async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeo
   await ops.unholdLeg(caller);
   await ops.bridge(call, caller, leg);
   call.apply('answer');
-  call.answeredAt = ops.now();
+  // A caller an app answered first (the IVR) keeps that answer time.
+  call.answeredAt ??= ops.now();
   return ops.publish(call, 'call.answered');
 }
 

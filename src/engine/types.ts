@@ -77,3 +77,18 @@ export interface QueuedCallCommand {
   readonly context?: Readonly<Record<string, unknown>>;
   readonly flags?: CallFlags;
 }
+
+/**
+ * Media on a call, for apps that talk to callers (IVR prompts, announcements, voicemail). Each command
+ * acts on the call's remote party and resolves with an id once the driver accepted it; the end comes
+ * as `call.playback.finished` / `call.recording.finished` with that id. DTMF the party presses arrives
+ * as `call.dtmf` with direction `in`.
+ */
+export interface CallMedia {
+  /** Plays a prompt: text for drivers that speak it, `sound:`/`recording:` media for those that play files. */
+  play(callId: string, media: string): Promise<string>;
+  stopPlayback(callId: string, playbackId: string): Promise<void>;
+  /** Records the remote party (voicemail), up to `maxDurationMs`. */
+  record(callId: string, options: { maxDurationMs: number }): Promise<string>;
+  stopRecording(callId: string, recordingId: string): Promise<void>;
+}

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import type { EmergencyService } from '../../apps/emergency/emergency-service.ts';
 import type { MemorySink } from '../../notify/notification.ts';
 import { EmergencySchema } from '../schemas/acd.ts';
-import { addressInput, ctiErrors, envelope, idInput, isoTime, isoTimeInput, ok, v1Errors } from '../schemas/common.ts';
+import {
+  addressInput,
+  ctiErrors,
+  envelope,
+  idInput,
+  isoTime,
+  isoTimeInput,
+  ok,
+  v1Errors,
+} from '../schemas/common.ts';
 
 const EmergencyBody = z.strictObject({
   driverId: idInput('The driver who pressed the panic button.'),
@@ -62,16 +71,22 @@ export const ctiEmergencyRoute: FastifyPluginAsyncZod<{ emergencies: EmergencySe
     },
     async (request) => {
       const e = await emergencies.raise(request.body);
-      return { emergencyId: e.id, callId: e.callId, status: 'raised' as const, driverId: e.driverId, raisedAt: e.raisedAt };
+      return {
+        emergencyId: e.id,
+        callId: e.callId,
+        status: 'raised' as const,
+        driverId: e.driverId,
+        raisedAt: e.raisedAt,
+      };
     },
   );
 };
 
 /** /api/v1/emergencies and /api/v1/notifications. */
-export const emergencyRoutes: FastifyPluginAsyncZod<{ emergencies: EmergencyService; sink?: MemorySink }> = async (
-  app,
-  { emergencies, sink },
-) => {
+export const emergencyRoutes: FastifyPluginAsyncZod<{
+  emergencies: EmergencyService;
+  sink?: MemorySink;
+}> = async (app, { emergencies, sink }) => {
   app.post(
     '/emergencies',
     {

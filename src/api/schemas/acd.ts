@@ -1,6 +1,18 @@
 import { z } from 'zod';
+import type { AcdService } from '../../apps/acd/acd-service.ts';
 import { AGENT_ROLES, AGENT_STATES, type Agent, type AgentStatus } from '../../core/agent.ts';
 import type { EmergencySnapshot, QueueStats } from '../../core/events.ts';
+import {
+  type BusinessHours,
+  CALL_PRIORITIES,
+  QUEUE_STRATEGIES,
+  type QueueConfig,
+  type QueueExit,
+  WEEKDAYS,
+  type Weekday,
+} from '../../core/queue.ts';
+import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
+import type { AgentStateEntry } from '../../store/types.ts';
 import type { SameKeys } from './call.ts';
 import { isoTime } from './common.ts';
 
@@ -70,3 +82,103 @@ true satisfies SameKeys<EmergencySnapshot, z.output<typeof emergencyShape>>;
 
 /** An emergency raised by a driver's panic button. */
 export const EmergencySchema: z.ZodType<EmergencySnapshot> = emergencyShape.meta({ id: 'Emergency' });
+
+const stateEntryShape = z.object({
+  agentId: z.string(),
+  state: AgentStateSchema,
+  reason: z.string().optional().describe('Why the agent went away.'),
+  callId: z.string().optional().describe('The call offered, talked on or wrapped up.'),
+  at: isoTime('When the agent entered this state.'),
+});
+true satisfies SameKeys<AgentStateEntry, z.output<typeof stateEntryShape>>;
+
+/** One agent state change from the state log. */
+export const AgentStateEntrySchema: z.ZodType<AgentStateEntry> = stateEntryShape.meta({
+  id: 'AgentStateEntry',
+});
+
+/** Where a queue sends a caller who cannot (or may no longer) wait there. */
+export const QueueExitSchema: z.ZodType<QueueExit> = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('queue'), queueId: z.string() }),
+    z.object({ kind: z.literal('number'), to: z.string() }),
+    z.object({ kind: z.literal('hangup'), reason: z.enum(['normal', 'rejected', 'busy']) }),
+  ])
+  .meta({ id: 'QueueExit' });
+
+const dayRanges = z.array(z.string()).optional();
+const weeklyShape: Record<Weekday, typeof dayRanges> = Object.fromEntries(
+  WEEKDAYS.map((day) => [day, dayRanges]),
+) as Record<Weekday, typeof dayRanges>;
+const weekly = z
+  .object(weeklyShape)
+  .describe('Local "HH:mm-HH:mm" opening ranges per weekday; a missing day is closed.');
+
+const businessHoursShape = z.object({
+  timeZone: z.string().describe('IANA time zone the hours are local to.'),
+  weekly,
+  holidays: z.array(z.string()).describe('Local dates closed all day, YYYY-MM-DD.'),
+});
+true satisfies SameKeys<BusinessHours, z.output<typeof businessHoursShape>>;
+
+const queueShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  strategy: z.enum(QUEUE_STRATEGIES),
+  members: z.array(z.string()),
+  requiredSkills: z.record(z.string(), z.number().int()),
+  offerTimeoutMs: z.number().int().nonnegative(),
+  wrapUpMs: z.number().int().nonnegative(),
+  maxWaitMs: z.number().int().nonnegative().optional(),
+  overflow: QueueExitSchema.optional(),
+  whenNoAgents: z.enum(['wait', 'overflow']),
+  businessHours: businessHoursShape.optional(),
+  closedAction: QueueExitSchema.optional(),
+  serviceLevelMs: z.number().int().nonnegative(),
+  agingMs: z.number().int().nonnegative(),
+});
+true satisfies SameKeys<QueueConfig, z.output<typeof queueShape>>;
+
+/** A queue's configuration. */
+export const QueueSchema: z.ZodType<QueueConfig> = queueShape.meta({ id: 'Queue' });
+
+/** A caller waiting in a queue, as AcdService.waitingIn lists them. */
+type WaitingCallView = ReturnType<AcdService['waitingIn']>[number];
+
+const waitingShape = z.object({
+  callId: z.string(),
+  priority: z.enum(CALL_PRIORITIES),
+  enteredAt: isoTime('When the caller entered the queue.'),
+  offeredTo: z.array(z.string()).describe('Agents whose phones ring for this caller now.'),
+});
+true satisfies SameKeys<WaitingCallView, z.output<typeof waitingShape>>;
+
+/** A caller waiting in a queue. */
+export const WaitingCallSchema: z.ZodType<WaitingCallView> = waitingShape.meta({ id: 'WaitingCall' });
+
+const RouteDestinationSchema: z.ZodType<RouteDestination> = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('app') }),
+    z.object({ kind: z.literal('queue'), queueId: z.string(), priority: z.enum(CALL_PRIORITIES).optional() }),
+    z.object({ kind: z.literal('agent'), agentId: z.string() }),
+    z.object({ kind: z.literal('ivr'), flowId: z.string() }),
+    z.object({ kind: z.literal('number'), to: z.string() }),
+    z.object({ kind: z.literal('hangup'), reason: z.enum(['rejected', 'busy', 'invalid_number']) }),
+  ])
+  .meta({ id: 'RouteDestination' });
+
+const routeShape = z.object({
+  id: z.string(),
+  dialled: z.string().describe('Dialled number or endpoint: exact, a prefix ending in *, or * for any.'),
+  caller: z.string().optional().describe('Caller number: exact or a prefix ending in *.'),
+  window: z
+    .object({ timeZone: z.string(), weekly })
+    .optional()
+    .describe('Only route this way while open: weekly local hours in a time zone.'),
+  order: z.number().int().nonnegative().describe('Breaks ties between equally specific rows; lower first.'),
+  destination: RouteDestinationSchema,
+});
+true satisfies SameKeys<InboundRoute, z.output<typeof routeShape>>;
+
+/** One row of the inbound routing table. */
+export const InboundRouteSchema: z.ZodType<InboundRoute> = routeShape.meta({ id: 'InboundRoute' });

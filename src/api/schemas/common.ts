@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../core/errors.ts';
+import { ERROR_CATALOGUE, type ErrorCode, isSwitchboardError, SwitchboardError } from '../../core/errors.ts';
 
 /** Every code of the catalogue, so that the OpenAPI document lists each one a client may meet. */
 const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
@@ -87,3 +87,26 @@ export const dtmfDigits = z
 export const contextInput = z
   .record(z.string(), z.unknown())
   .describe('Free-form data kept with the call (for example a CRM ticket id).');
+
+/**
+ * A PUT names its resource in the path; an `id` in the body may repeat it but not contradict it,
+ * since a silent rename (or a write to another resource) is never what the caller meant.
+ */
+export function checkBodyId(sent: string | undefined, fromPath: string): void {
+  if (sent === undefined || sent === fromPath) return;
+  const problem = `is "${sent}" but the path names "${fromPath}"; leave it out or make them match`;
+  throw new SwitchboardError('VALIDATION_ERROR', `The request is malformed: body.id: ${problem}.`, [
+    { in: 'body', path: 'id', problem },
+  ]);
+}
+
+/** Whether a lookup that answers 404 for an unknown id finds something; other failures propagate. */
+export function exists(lookup: () => unknown): boolean {
+  try {
+    lookup();
+    return true;
+  } catch (error) {
+    if (isSwitchboardError(error) && error.status === 404) return false;
+    throw error;
+  }
+}

@@ -41,6 +41,12 @@ const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } =
       .enum(END_REASONS)
       .describe('Why the offer stopped ringing: no_answer, rejected, busy, canceled, ...'),
   }),
+  'call.playback.finished': z.object({ call, playbackId: z.string() }),
+  'call.recording.finished': z.object({
+    call,
+    recordingId: z.string(),
+    durationMs: z.number().nonnegative(),
+  }),
   'call.ended': callData,
   'call.failed': callData,
   'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),

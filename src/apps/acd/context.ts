@@ -1,19 +1,10 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
-import type { QueueConfig } from '../../core/queue.ts';
 import type { CallControl, CallDistribution } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
-import type { QueueCounters } from './queue-stats.ts';
-import type { WaitingCall, WaitingList } from './waiting-list.ts';
-
-/** One queue at run time: its configuration, its callers and its figures. */
-export interface QueueRuntime {
-  config: QueueConfig;
-  readonly waiting: WaitingList;
-  readonly memory: { lastAgentId?: string };
-  readonly counters: QueueCounters;
-}
+import type { QueueRuntime } from './queue-runtime.ts';
+import type { WaitingCall } from './waiting-list.ts';
 
 export interface AcdOptions {
   /** Offers an agent may let ring out in a row before going away with reason `no_answer` (default 3). */
@@ -51,3 +42,5 @@ export interface AcdContext {
 
 /** Helpers that several parts need. */
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export type { QueueRuntime } from './queue-runtime.ts';

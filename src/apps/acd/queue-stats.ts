@@ -1,19 +1,6 @@
 import type { QueueStats } from '../../core/events.ts';
-import type { QueueRuntime } from './context.ts';
 import type { LiveAgent } from './live-agent.ts';
-
-/** Counters of the current reporting interval. */
-export interface QueueCounters {
-  intervalStart: number;
-  entered: number;
-  answered: number;
-  answeredInTime: number;
-  abandoned: number;
-  overflowed: number;
-  totalWaitMs: number;
-  talks: number;
-  totalTalkMs: number;
-}
+import type { QueueCounters, QueueRuntime } from './queue-runtime.ts';
 
 export function newCounters(now: number, intervalMs: number): QueueCounters {
   return {

@@ -170,7 +170,9 @@ export class EmergencyService {
         this.schedule(() => this.track(id, 'offered', { agentId: event.data.agentId }));
         return;
       case 'call.offer.ended':
-        this.schedule(() => this.note(id, 'offer_missed', { agentId: event.data.agentId, reason: event.data.reason }));
+        this.schedule(() =>
+          this.note(id, 'offer_missed', { agentId: event.data.agentId, reason: event.data.reason }),
+        );
         return;
       case 'call.offer.accepted':
         this.schedule(() => this.track(id, 'answered', { agentId: event.data.agentId }));
@@ -187,7 +189,11 @@ export class EmergencyService {
     }
   }
 
-  private async track(id: string, status: 'offered' | 'answered', detail: { agentId: string }): Promise<void> {
+  private async track(
+    id: string,
+    status: 'offered' | 'answered',
+    detail: { agentId: string },
+  ): Promise<void> {
     const live = this.live.get(id);
     if (!live) return;
     const now = new Date(this.deps.clock.now()).toISOString();
@@ -199,7 +205,11 @@ export class EmergencyService {
       live.snapshot = { ...live.snapshot, status };
     }
     await this.save(live, status, detail);
-    await this.deps.publish({ type: 'emergency.updated', callId: live.snapshot.callId, data: { emergency: live.snapshot } });
+    await this.deps.publish({
+      type: 'emergency.updated',
+      callId: live.snapshot.callId,
+      data: { emergency: live.snapshot },
+    });
   }
 
   private async note(id: string, action: string, detail: Record<string, unknown>): Promise<void> {
@@ -213,7 +223,11 @@ export class EmergencyService {
     if (live.timer) this.deps.clock.clearTimer(live.timer);
     live.snapshot = { ...live.snapshot, status: 'ended', endedAt: call.endedAt ?? new Date().toISOString() };
     await this.save(live, 'ended', { callStatus: call.status, endReason: call.endReason });
-    await this.deps.publish({ type: 'emergency.updated', callId: call.id, data: { emergency: live.snapshot } });
+    await this.deps.publish({
+      type: 'emergency.updated',
+      callId: call.id,
+      data: { emergency: live.snapshot },
+    });
     this.live.delete(id);
     this.byCall.delete(call.id);
   }
@@ -253,10 +267,14 @@ export class EmergencyService {
     const e = live.snapshot;
     const where = e.location ? ` at ${e.location.lat.toFixed(5)},${e.location.lng.toFixed(5)}` : '';
     const subject =
-      what === 'raised' ? `EMERGENCY: driver ${e.driverId} pressed the panic button` : `EMERGENCY UNANSWERED: driver ${e.driverId}`;
+      what === 'raised'
+        ? `EMERGENCY: driver ${e.driverId} pressed the panic button`
+        : `EMERGENCY UNANSWERED: driver ${e.driverId}`;
     const body =
       `${subject}. Vehicle ${e.vehiclePlate ?? 'unknown'}${where}, phone ${e.driverPhone}, raised ${e.raisedAt}.` +
-      (what === 'escalated' ? ` No dispatcher answered within ${this.escalateAfterMs / 1000} s; all on duty are ringing.` : '');
+      (what === 'escalated'
+        ? ` No dispatcher answered within ${this.escalateAfterMs / 1000} s; all on duty are ringing.`
+        : '');
     if (supervisors.length === 0) this.deps.log?.warn({ emergencyId: e.id }, 'no supervisor to notify');
     for (const supervisor of supervisors) {
       const message: Notification = {
@@ -294,7 +312,9 @@ export class EmergencyService {
   }
 
   private schedule(work: () => Promise<void>): void {
-    void this.lane.run('emergency', work).catch((err) => this.deps.log?.error({ err }, 'emergency work failed'));
+    void this.lane
+      .run('emergency', work)
+      .catch((err) => this.deps.log?.error({ err }, 'emergency work failed'));
   }
 
   private run<T>(work: () => Promise<T>): Promise<T> {
