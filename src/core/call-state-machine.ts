@@ -30,6 +30,8 @@ export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTr
     enqueue: 'queued',
     answer: 'answered',
     start_transfer: 'transferring',
+    // Announcements to a waiting caller (position, estimated wait).
+    media: 'queued',
     ...LIVE_EXITS,
   },
   // `enqueue` from ringing: an inbound call taken into a queue, or an agent's offer that rang out.
