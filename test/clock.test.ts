@@ -225,3 +225,25 @@ describe('VirtualClock', () => {
     expect(clock.now()).toBe(T0);
   });
 });
+
+describe('VirtualClock with many cancelled timers', () => {
+  it('still runs the live ones in order after compacting the cancelled ones away', async () => {
+    const clock = new VirtualClock(0);
+    const fired: number[] = [];
+    const handles = Array.from({ length: 5000 }, (_, i) =>
+      clock.setTimer(5000 - i, () => fired.push(5000 - i)),
+    );
+    // Cancel four in five, enough to trigger compaction more than once.
+    handles.forEach((h, i) => {
+      if (i % 5 !== 0) clock.clearTimer(h);
+    });
+    clock.clearTimer(handles[0]!);
+    clock.clearTimer(handles[0]!); // twice is harmless
+    expect(clock.pendingTimers).toBe(1000 - 1);
+    clock.setTimer(1, () => fired.push(1));
+    await clock.advance(5000);
+    const expected = handles.map((_, i) => 5000 - i).filter((_, i) => i % 5 === 0 && i !== 0);
+    expect(fired).toEqual([1, ...expected.sort((a, b) => a - b)]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

@@ -705,6 +705,27 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       });
     });
 
+    describe('combined commit', () => {
+      it('writes records and events together, the last snapshot of a call winning', async () => {
+        const ringing = makeCall('c-1', { status: 'ringing' });
+        const answered = makeCall('c-1', { status: 'answered', answeredAt: at(3) });
+        await store.commit({
+          calls: [ringing, answered],
+          events: [makeEvent(1, ringing), makeEvent(2, answered)],
+        });
+        expect(await store.calls.get('c-1')).toStrictEqual(answered);
+        expect((await store.events.after(0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+      });
+
+      it('writes nothing of a batch whose event seq exists already', async () => {
+        await store.events.append([makeEvent(5)]);
+        const call = makeCall('c-2');
+        await expect(store.commit({ calls: [call], events: [makeEvent(5, call)] })).rejects.toThrow();
+        expect(await store.calls.get('c-2')).toBeUndefined();
+        expect(await store.events.lastSeq()).toBe(5);
+      });
+    });
+
     describe('emergencies and the audit trail', () => {
       it('keeps emergencies as documents and the audit trail in order, per topic', async () => {
         const emergency = {
@@ -722,10 +743,19 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           { topic: 'emergency:e-1', action: 'raised', at: at(1), detail: { driverId: 'D-17' } },
           { topic: 'emergency:e-2', action: 'raised', at: at(2), detail: {} },
           { topic: 'emergency:e-1', action: 'offered', at: at(1), detail: { agentId: 'bob' } },
-          { topic: 'emergency:e-1', action: 'answered', at: at(3), detail: { agentId: 'bob', nested: { ok: true } } },
+          {
+            topic: 'emergency:e-1',
+            action: 'answered',
+            at: at(3),
+            detail: { agentId: 'bob', nested: { ok: true } },
+          },
         ];
         for (const entry of entries) await store.audit.append(entry);
-        expect(await store.audit.list('emergency:e-1', 100)).toStrictEqual([entries[0], entries[2], entries[3]]);
+        expect(await store.audit.list('emergency:e-1', 100)).toStrictEqual([
+          entries[0],
+          entries[2],
+          entries[3],
+        ]);
         expect(await store.audit.list('emergency:e-1', 1)).toStrictEqual([entries[0]]);
         expect(await store.audit.list('emergency:none', 100)).toStrictEqual([]);
       });

@@ -52,7 +52,9 @@ interface VirtualTimer extends TimerHandle {
  */
 export class VirtualClock implements Clock {
   private current: number;
-  private readonly heap: VirtualTimer[] = [];
+  private heap: VirtualTimer[] = [];
+  /** Cancelled entries still in the heap. */
+  private cancelled = 0;
   private order = 0;
   private running: NodeJS.Timeout | undefined;
   private settle: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve));
@@ -74,8 +76,13 @@ export class VirtualClock implements Clock {
   }
 
   clearTimer(handle: TimerHandle): void {
-    // Lazy deletion: the entry stays in the heap until it surfaces, then is skipped.
-    (handle as VirtualTimer).fn = undefined;
+    // Lazy deletion: the entry stays in the heap until it surfaces, then is skipped. Most ring timers
+    // are cancelled (the party answers), so once they are the majority the heap is rebuilt without
+    // them, keeping memory proportional to the timers that can still run.
+    const timer = handle as VirtualTimer;
+    if (timer.fn === undefined) return;
+    timer.fn = undefined;
+    if (++this.cancelled > COMPACT_AFTER && this.cancelled * 2 > this.heap.length) this.compact();
   }
 
   /** Number of timers still waiting to run (cancelled ones are not counted once they surface). */
@@ -140,13 +147,23 @@ export class VirtualClock implements Clock {
       if (!next || next.due > target) break;
       this.pop();
       const fn = next.fn;
-      if (!fn) continue;
+      if (!fn) {
+        this.cancelled--;
+        continue;
+      }
       next.fn = undefined;
       this.current = Math.max(this.current, next.due);
       fn();
       await this.settle();
     }
     this.current = Math.max(this.current, target);
+  }
+
+  /** Drops cancelled entries and restores heap order bottom-up, O(n). */
+  private compact(): void {
+    this.heap = this.heap.filter((t) => t.fn !== undefined);
+    this.cancelled = 0;
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
   private push(timer: VirtualTimer): void {
@@ -166,7 +183,12 @@ export class VirtualClock implements Clock {
     const last = heap.pop()!;
     if (heap.length === 0) return;
     heap[0] = last;
-    let i = 0;
+    this.siftDown(0);
+  }
+
+  private siftDown(start: number): void {
+    const heap = this.heap;
+    let i = start;
     for (;;) {
       const left = 2 * i + 1;
       const right = left + 1;
@@ -179,6 +201,9 @@ export class VirtualClock implements Clock {
     }
   }
 }
+
+/** Below this many cancelled timers, compaction is not worth its pass over the heap. */
+const COMPACT_AFTER = 1024;
 
 function before(a: VirtualTimer, b: VirtualTimer): boolean {
   return a.due < b.due || (a.due === b.due && a.order < b.order);

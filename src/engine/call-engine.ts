@@ -55,7 +55,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
-    this.publisher = new EventPublisher(options.store.events, options.clock, (err) =>
+    this.publisher = new EventPublisher(options.store, options.clock, (err) =>
       log.error({ err }, 'event subscriber threw'),
     );
     this.events = this.publisher;

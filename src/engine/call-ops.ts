@@ -49,20 +49,22 @@ export class CallOps {
   }
 
   /**
-   * Saves the record (durable) and then publishes the event with the call's snapshot. The event names
+   * Publishes the event with the call's snapshot; the record is made durable in the same commit. The event names
    * the call's queue and agent (or the agent an offer is for), so consumers can filter without digging.
    */
   async publish<T extends CallEventType>(call: LiveCall, type: T, extra?: ExtraData<T>): Promise<void> {
     const snapshot = call.snapshot(this.now());
-    await this.deps.records.save(snapshot);
     const agentId = (extra as { agentId?: string } | undefined)?.agentId ?? call.agentId;
-    await this.deps.publisher.publish({
-      type,
-      callId: call.id,
-      ...(agentId !== undefined && { agentId }),
-      ...(call.queueId !== undefined && { queueId: call.queueId }),
-      data: { call: snapshot, ...extra },
-    } as never);
+    await this.deps.publisher.publish(
+      {
+        type,
+        callId: call.id,
+        ...(agentId !== undefined && { agentId }),
+        ...(call.queueId !== undefined && { queueId: call.queueId }),
+        data: { call: snapshot, ...extra },
+      } as never,
+      snapshot,
+    );
   }
 
   /** Adds a leg and asks the driver to dial it, with the engine's ring timeout armed. */

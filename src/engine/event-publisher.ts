@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
-import type { EventLogRepository } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 import type { EventFeed } from './types.ts';
 
 interface Waiter {
   readonly event: DomainEvent;
+  /** The call record this event is about, made durable in the same commit. */
+  readonly record: CallSnapshot | undefined;
   readonly resolve: (event: DomainEvent) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -13,9 +16,10 @@ interface Waiter {
 const APPEND_RETRIES = [50, 200, 1000, 3000];
 
 /**
- * Gives each event its seq, makes it durable in the event log, then hands it to live subscribers,
- * always in seq order. Events published while a write is in flight are written together in the next
- * one (group commit), which keeps one writer and strict ordering without a write per event.
+ * Gives each event its seq, makes it durable in the event log (with the call record it is about, in
+ * the same transaction), then hands it to live subscribers, always in seq order. Events published while
+ * a write is in flight are written together in the next one (group commit), which keeps one writer and
+ * strict ordering without a commit per event.
  */
 export class EventPublisher implements EventFeed {
   private seq = 0;
@@ -24,22 +28,25 @@ export class EventPublisher implements EventFeed {
   private readonly listeners = new Set<(event: DomainEvent) => void>();
 
   constructor(
-    private readonly log: EventLogRepository,
+    private readonly store: Pick<Store, 'events' | 'commit'>,
     private readonly clock: Clock,
     private readonly onListenerError: (error: unknown) => void = () => {},
   ) {}
 
   /** Continues numbering after what the log holds; call once before publishing. */
   async init(): Promise<void> {
-    this.seq = await this.log.lastSeq();
+    this.seq = await this.store.events.lastSeq();
   }
 
   get lastSeq(): number {
     return this.seq;
   }
 
-  /** Publishes one event; resolves with it once it is in the log and delivered to subscribers. */
-  publish(event: NewDomainEvent): Promise<DomainEvent> {
+  /**
+   * Publishes one event, with the call record it changes; resolves once both are durable and the event
+   * was delivered to subscribers.
+   */
+  publish(event: NewDomainEvent, record?: CallSnapshot): Promise<DomainEvent> {
     const full = {
       id: randomUUID(),
       seq: ++this.seq,
@@ -47,7 +54,7 @@ export class EventPublisher implements EventFeed {
       ...event,
     } as DomainEvent;
     return new Promise((resolve, reject) => {
-      this.queue.push({ event: full, resolve, reject });
+      this.queue.push({ event: full, record, resolve, reject });
       if (!this.flushing) void this.flush();
     });
   }
@@ -58,7 +65,7 @@ export class EventPublisher implements EventFeed {
   }
 
   after(seq: number, limit: number): Promise<DomainEvent[]> {
-    return this.log.after(seq, limit);
+    return this.store.events.after(seq, limit);
   }
 
   private async flush(): Promise<void> {
@@ -68,7 +75,7 @@ export class EventPublisher implements EventFeed {
         const batch = this.queue;
         this.queue = [];
         try {
-          await this.appendWithRetry(batch.map((w) => w.event));
+          await this.commitWithRetry(batch);
         } catch (error) {
           for (const waiter of batch) waiter.reject(error);
           continue;
@@ -90,10 +97,12 @@ export class EventPublisher implements EventFeed {
   }
 
   /** A brief storage hiccup must not lose events: retry before giving up on the batch. */
-  private async appendWithRetry(events: DomainEvent[]): Promise<void> {
+  private async commitWithRetry(batch: readonly Waiter[]): Promise<void> {
+    const events = batch.map((w) => w.event);
+    const calls = batch.flatMap((w) => (w.record ? [w.record] : []));
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.log.append(events);
+        await this.store.commit({ calls, events });
         return;
       } catch (error) {
         const delay = APPEND_RETRIES[attempt];

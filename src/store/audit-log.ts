@@ -28,7 +28,12 @@ export function createAuditLogRepository(useDb: UseDb): AuditLogRepository {
         .orderBy('id', 'asc')
         .limit(checkLimit(limit, MAX_LIMIT))
         .execute();
-      return rows.map((row) => ({ topic: row.topic, action: row.action, at: row.at, detail: JSON.parse(row.detail) }));
+      return rows.map((row) => ({
+        topic: row.topic,
+        action: row.action,
+        at: row.at,
+        detail: JSON.parse(row.detail),
+      }));
     },
   };
 }

@@ -1,36 +1,45 @@
-import type { Insertable } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { type CallSnapshot, FINAL_STATUSES } from '../core/call.ts';
 import { checkLimit, instant } from './checks.ts';
 import { closeSnapshot } from './close-snapshot.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { type CallsTable, toNumber, type UseDb } from './schema.ts';
+import { type CallsTable, type Database, toNumber, type UseDb } from './schema.ts';
 import type { CallRecordRepository } from './types.ts';
 
 const MAX_LIMIT = 500;
 const FINAL = [...FINAL_STATUSES];
 
+/**
+ * Upserts call records in one statement (the last snapshot of an id wins), on the database or inside a
+ * transaction; shared by `save` and by the store's combined commit of records and events.
+ */
+export async function upsertCalls(db: Kysely<Database>, calls: readonly CallSnapshot[]): Promise<void> {
+  if (calls.length === 0) return;
+  const latest = new Map(calls.map((call) => [call.id, call]));
+  await db
+    .insertInto('calls')
+    .values([...latest.values()].map(toRow))
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        direction: eb.ref('excluded.direction'),
+        status: eb.ref('excluded.status'),
+        from_address: eb.ref('excluded.from_address'),
+        to_address: eb.ref('excluded.to_address'),
+        started_at_ms: eb.ref('excluded.started_at_ms'),
+        answered_at_ms: eb.ref('excluded.answered_at_ms'),
+        ended_at_ms: eb.ref('excluded.ended_at_ms'),
+        end_reason: eb.ref('excluded.end_reason'),
+        snapshot: eb.ref('excluded.snapshot'),
+      })),
+    )
+    .execute();
+}
+
 /** The call-record repository over either backend. */
 export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
   return {
     async save(call) {
-      const row = toRow(call);
-      await useDb()
-        .insertInto('calls')
-        .values(row)
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet((eb) => ({
-            direction: eb.ref('excluded.direction'),
-            status: eb.ref('excluded.status'),
-            from_address: eb.ref('excluded.from_address'),
-            to_address: eb.ref('excluded.to_address'),
-            started_at_ms: eb.ref('excluded.started_at_ms'),
-            answered_at_ms: eb.ref('excluded.answered_at_ms'),
-            ended_at_ms: eb.ref('excluded.ended_at_ms'),
-            end_reason: eb.ref('excluded.end_reason'),
-            snapshot: eb.ref('excluded.snapshot'),
-          })),
-        )
-        .execute();
+      await upsertCalls(useDb(), [call]);
     },
 
     async get(id) {

@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { DomainEvent } from '../core/events.ts';
-import { toNumber, type UseDb } from './schema.ts';
+import { type Database, toNumber, type UseDb } from './schema.ts';
 import type { EventLogRepository } from './types.ts';
 
 /**
@@ -8,33 +9,33 @@ import type { EventLogRepository } from './types.ts';
  */
 const ROWS_PER_INSERT = 1000;
 
+/** Inserts events in chunks of {@link ROWS_PER_INSERT}; the caller decides the transaction. */
+export async function insertEvents(db: Kysely<Database>, events: readonly DomainEvent[]): Promise<void> {
+  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+    const rows = events.slice(start, start + ROWS_PER_INSERT).map((event) => ({
+      seq: event.seq,
+      id: event.id,
+      type: event.type,
+      timestamp: event.timestamp,
+      call_id: event.callId ?? null,
+      body: JSON.stringify(event),
+    }));
+    await db.insertInto('events').values(rows).execute();
+  }
+}
+
 /** The event-log repository over either backend. */
 export function createEventLogRepository(useDb: UseDb): EventLogRepository {
   return {
     async append(events) {
       if (events.length === 0) return;
-      const rows = events.map((event) => ({
-        seq: event.seq,
-        id: event.id,
-        type: event.type,
-        timestamp: event.timestamp,
-        call_id: event.callId ?? null,
-        body: JSON.stringify(event),
-      }));
       const db = useDb();
-      if (rows.length <= ROWS_PER_INSERT) {
-        await db.insertInto('events').values(rows).execute();
+      if (events.length <= ROWS_PER_INSERT) {
+        await insertEvents(db, events);
         return;
       }
       // All or nothing: a duplicate seq anywhere in the batch must leave the log as it was.
-      await db.transaction().execute(async (trx) => {
-        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-          await trx
-            .insertInto('events')
-            .values(rows.slice(start, start + ROWS_PER_INSERT))
-            .execute();
-        }
-      });
+      await db.transaction().execute((trx) => insertEvents(trx, events));
     },
 
     async after(seq, limit) {

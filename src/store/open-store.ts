@@ -10,9 +10,9 @@ import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createAuditLogRepository } from './audit-log.ts';
-import { createCallRecordRepository } from './call-records.ts';
+import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
-import { createEventLogRepository } from './event-log.ts';
+import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { withStatementCache } from './sqlite-statements.ts';
@@ -113,6 +113,15 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
   return {
     kind,
     calls: createCallRecordRepository(useDb),
+    async commit({ calls, events }) {
+      if (calls.length === 0 && events.length === 0) return;
+      await useDb()
+        .transaction()
+        .execute(async (trx) => {
+          await upsertCalls(trx, calls);
+          await insertEvents(trx, events);
+        });
+    },
     events: createEventLogRepository(useDb),
     agents: createConfigRepository<AgentProfile>(useDb, 'agents'),
     queues: createConfigRepository<QueueConfig>(useDb, 'queues'),

@@ -17,6 +17,16 @@ export interface Store {
   readonly agentStates: AgentStateLogRepository;
   readonly emergencies: ConfigRepository<EmergencySnapshot>;
   readonly audit: AuditLogRepository;
+  /**
+   * Makes call records and the events about them durable together, in one transaction: either all of
+   * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
+   * group of changes this way, so a record and its event can never disagree after a crash, and many
+   * calls' changes share one commit.
+   */
+  commit(batch: {
+    readonly calls: readonly CallSnapshot[];
+    readonly events: readonly DomainEvent[];
+  }): Promise<void>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /** Flushes and closes; later calls reject. */
