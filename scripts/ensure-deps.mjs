@@ -6,6 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-  console.log('Installing dependencies (npm ci)...');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install`, not `npm ci`: the lock file holds only the platform packages (Biome's binaries) this
+  // registry serves, and `npm ci` refuses a lock that lacks the other platforms' optional packages.
+  console.log('Installing dependencies (npm install from package-lock.json)...');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }

@@ -41,7 +41,9 @@ export class MemorySink implements NotificationSink {
   /** Messages kept, optionally only those about `topic` or for `to`. */
   list(filter: { topic?: string; to?: string } = {}): Notification[] {
     return this.messages.filter(
-      (m) => (filter.topic === undefined || m.topic === filter.topic) && (filter.to === undefined || m.to === filter.to),
+      (m) =>
+        (filter.topic === undefined || m.topic === filter.topic) &&
+        (filter.to === undefined || m.to === filter.to),
     );
   }
 

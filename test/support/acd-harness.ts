@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSwitchboard, type Switchboard } from '../../src/app.ts';
+import { AcdService } from '../../src/apps/acd/acd-service.ts';
+import type { AcdOptions } from '../../src/apps/acd/context.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { AgentProfile } from '../../src/core/agent.ts';
 import { VirtualClock } from '../../src/core/clock.ts';
@@ -19,13 +21,51 @@ export interface AcdHarness {
   close(): Promise<void>;
 }
 
-export async function startAcd(): Promise<AcdHarness> {
+export interface AcdHarnessOptions {
+  /** Where the virtual clock starts (epoch ms); default 2026-01-05T09:00:00Z, a Monday. */
+  readonly start?: number;
+  /**
+   * ACD options (a seeded `random`, a shorter `statsEveryMs`, ...). Given, the Switchboard's own ACD
+   * is stopped and replaced (as `sb.acd`) by one built with them on the same engine, store and clock,
+   * before anything is saved; the clock then settles on the engine and this ACD only, so apps the
+   * composition root wires to the original ACD are not part of such a harness.
+   */
+  readonly acd?: AcdOptions;
+}
+
+export async function startAcd(options: AcdHarnessOptions = {}): Promise<AcdHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-acd-'));
-  const clock = new VirtualClock();
-  const sb = await createSwitchboard(loadConfig({}, { SWITCHBOARD_DATA_DIR: dataDir }), {
+  const clock = new VirtualClock(options.start);
+  const built = await createSwitchboard(loadConfig({}, { SWITCHBOARD_DATA_DIR: dataDir }), {
     clock,
     logger: false,
   });
+  let sb: Switchboard = built;
+  if (options.acd) {
+    built.acd.stop();
+    const acd = new AcdService({
+      engine: built.engine,
+      publish: (event) => built.engine.publish(event),
+      store: built.store,
+      clock,
+      options: options.acd,
+    });
+    await acd.start();
+    clock.onSettle(async () => {
+      do {
+        await built.engine.idle();
+        await acd.idle();
+      } while (built.engine.busy || acd.busy);
+    });
+    sb = {
+      ...built,
+      acd,
+      close: async () => {
+        acd.stop();
+        await built.close();
+      },
+    };
+  }
   const events: DomainEvent[] = [];
   sb.engine.events.subscribe((e) => events.push(e));
   return {

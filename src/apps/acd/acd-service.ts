@@ -8,9 +8,18 @@ import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallControl, CallDistribution, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
-import { membersOf, moveAgent } from './agent-book.ts';
+import { indexMembers, membersOf, moveAgent } from './agent-book.ts';
 import type { AcdContext, AcdLog, AcdOptions } from './context.ts';
-import { dispatch, dispatchFor, enqueue, leave, newRuntime, offerEnded, runtimeOf } from './distributor.ts';
+import {
+  dispatch,
+  dispatchFor,
+  enqueue,
+  leave,
+  newRuntime,
+  offerEnded,
+  refreshPositions,
+  runtimeOf,
+} from './distributor.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import { queueStats, rollInterval } from './queue-stats.ts';
 import { RouteTable } from './route-table.ts';
@@ -357,9 +366,18 @@ export class AcdService {
 
   private async onCallEnded(call: CallSnapshot): Promise<void> {
     const waiting = this.ctx.waiting.get(call.id);
-    if (waiting) await leave(this.ctx, waiting, call.endReason === 'canceled' ? 'abandoned' : 'ended');
-    for (const agent of this.ctx.agents.values()) {
-      if (agent.callId !== call.id) continue;
+    // Still waiting when the call ended: the caller gave up (the ACD's own exits leave the queue first).
+    const lost = call.endReason === 'server_restart' || call.endReason === 'network_error';
+    if (waiting) await leave(this.ctx, waiting, lost ? 'ended' : 'abandoned');
+    // The agents this call concerns are the one who took it and those it was offered to: found from
+    // the call itself, not by scanning every agent. (An agent reserved for it whose offer was never
+    // made is released when the engine refuses that offer.)
+    const concerned = new Set<string>();
+    if (call.agentId !== undefined) concerned.add(call.agentId);
+    for (const leg of call.legs) if (leg.agentId !== undefined) concerned.add(leg.agentId);
+    for (const id of concerned) {
+      const agent = this.ctx.agents.get(id);
+      if (agent?.callId !== call.id) continue;
       if (agent.state === 'reserved') await moveAgent(this.ctx, agent, 'offer_failed');
       else if (agent.state === 'on_call') await this.wrapUp(agent, call);
       if (agent.state === 'available') await dispatchFor(this.ctx, agent);
@@ -405,7 +423,7 @@ export class AcdService {
   private async overflowEmptyQueues(agent: LiveAgent): Promise<void> {
     for (const queueId of agent.queues) {
       const queue = this.ctx.queues.get(queueId);
-      if (!queue || queue.config.whenNoAgents !== 'overflow' || !queue.config.overflow) continue;
+      if (queue?.config.whenNoAgents !== 'overflow' || !queue.config.overflow) continue;
       if (membersOf(this.ctx, queueId).some((a) => a.state !== 'offline')) continue;
       for (const call of [...queue.waiting.all()])
         await leave(this.ctx, call, 'no_agents', queue.config.overflow);
@@ -416,6 +434,7 @@ export class AcdService {
     this.statsTimer = this.ctx.clock.setTimer(this.ctx.options.statsEveryMs, () => {
       this.ctx.schedule(async () => {
         for (const queue of this.ctx.queues.values()) {
+          await refreshPositions(this.ctx, queue);
           if (queue.config.id.includes(':')) continue;
           await this.ctx.publish({
             type: 'queue.stats',
@@ -430,10 +449,15 @@ export class AcdService {
 
   private installQueue(config: QueueConfig): void {
     const existing = this.ctx.queues.get(config.id);
-    if (existing) existing.config = config;
-    else this.ctx.queues.set(config.id, newRuntime(this.ctx, config));
+    if (existing) {
+      existing.config = config;
+      indexMembers(this.ctx, existing);
+    } else {
+      this.ctx.queues.set(config.id, newRuntime(this.ctx, config));
+    }
+    const members = new Set(config.members);
     for (const agent of this.ctx.agents.values()) {
-      if (config.members.includes(agent.profile.id)) agent.queues.add(config.id);
+      if (members.has(agent.profile.id)) agent.queues.add(config.id);
       else agent.queues.delete(config.id);
     }
   }

@@ -1,7 +1,8 @@
-import { type AgentTransition, nextAgentState } from '../../core/agent.ts';
+import { type AgentState, type AgentTransition, nextAgentState } from '../../core/agent.ts';
 import type { AcdContext } from './context.ts';
 import { iso } from './context.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
+import type { QueueRuntime } from './queue-runtime.ts';
 
 /**
  * Moves an agent through the agent state table, and records and publishes the change. The only place an
@@ -16,6 +17,7 @@ export async function moveAgent(
   const previous = agent.state;
   const next = nextAgentState(previous, transition, agent.profile.id);
   const now = ctx.clock.now();
+  noteInQueues(ctx, agent, previous, next);
   agent.state = next;
   agent.since = now;
   agent.reason = next === 'away' ? (change.reason ?? 'paused') : undefined;
@@ -45,6 +47,35 @@ export async function moveAgent(
     ...(agent.callId !== undefined && { callId: agent.callId }),
     data: { agent: agentView(agent), previous },
   });
+}
+
+/** Keeps the free-member sets and logged-in counts of the agent's queues in step with its state. */
+function noteInQueues(ctx: AcdContext, agent: LiveAgent, previous: AgentState, next: AgentState): void {
+  const freeChanged = (previous === 'available') !== (next === 'available');
+  const loginChanged = (previous === 'offline') !== (next === 'offline');
+  if (!freeChanged && !loginChanged) return;
+  for (const queueId of agent.queues) {
+    const queue = ctx.queues.get(queueId);
+    if (!queue) continue;
+    if (freeChanged) {
+      if (next === 'available') queue.free.add(agent);
+      else queue.free.delete(agent);
+    }
+    if (loginChanged) queue.loggedIn += next === 'offline' ? -1 : 1;
+  }
+}
+
+/** Rebuilds a queue's member indexes from its configuration (when the queue is created or changed). */
+export function indexMembers(ctx: AcdContext, queue: QueueRuntime): void {
+  const ids = new Set(queue.config.members);
+  queue.memberIndex = new Map([...ids].map((id, i) => [id, i]));
+  queue.free.clear();
+  queue.loggedIn = 0;
+  for (const id of ids) {
+    const agent = ctx.agents.get(id);
+    if (agent?.state === 'available') queue.free.add(agent);
+    if (agent !== undefined && agent.state !== 'offline') queue.loggedIn++;
+  }
 }
 
 function clearWrapUp(ctx: AcdContext, agentId: string): void {

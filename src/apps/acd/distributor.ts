@@ -1,7 +1,7 @@
 import type { EndReason } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
-import { membersOf, moveAgent } from './agent-book.ts';
+import { indexMembers, moveAgent } from './agent-book.ts';
 import { isOpen } from './business-hours.ts';
 import type { AcdContext, QueueRuntime } from './context.ts';
 import type { LiveAgent } from './live-agent.ts';
@@ -40,12 +40,17 @@ export function runtimeOf(ctx: AcdContext, queueId: string): QueueRuntime {
 }
 
 export function newRuntime(ctx: AcdContext, config: QueueConfig): QueueRuntime {
-  return {
+  const runtime: QueueRuntime = {
     config,
     waiting: new WaitingList(),
     memory: {},
     counters: newCounters(ctx.clock.now(), ctx.options.intervalMs),
+    free: new Set(),
+    loggedIn: 0,
+    memberIndex: new Map(),
   };
+  indexMembers(ctx, runtime);
+  return runtime;
 }
 
 function personalQueue(id: string, agentId: string): QueueConfig {
@@ -100,21 +105,26 @@ export async function enqueue(
     timer: undefined,
     order: order++,
     rank: rankOf(priority, now, config.agingMs),
+    announced: 0,
   };
   queue.waiting.add(waiting);
   ctx.waiting.set(callId, waiting);
+  const position = queue.waiting.position(callId);
+  const { loggedIn } = queue;
+  waiting.announced = position;
   await ctx.publish({
     type: 'queue.entered',
     callId,
     queueId,
-    data: { ...positionOf(ctx, queue, callId), priority },
+    data: { ...placeOf(queue, waiting, position, loggedIn), priority },
   });
+  // A caller ranked ahead of others (a higher priority) pushes them back: they hear about it.
+  await announceFrom(ctx, queue, position, loggedIn);
 
   if (config.businessHours && config.closedAction && !isOpen(config.businessHours, now)) {
     return leave(ctx, waiting, 'closed', config.closedAction, hops);
   }
-  const members = membersOf(ctx, queueId);
-  if (config.whenNoAgents === 'overflow' && config.overflow && members.every((a) => a.state === 'offline')) {
+  if (config.whenNoAgents === 'overflow' && config.overflow && queue.loggedIn === 0) {
     return leave(ctx, waiting, 'no_agents', config.overflow, hops);
   }
   if (config.maxWaitMs !== undefined && config.overflow) {
@@ -128,15 +138,53 @@ export async function enqueue(
   await dispatch(ctx, queueId);
 }
 
-function positionOf(ctx: AcdContext, queue: QueueRuntime, callId: string) {
-  const position = queue.waiting.position(callId);
-  const loggedIn = membersOf(ctx, queue.config.id).filter((a) => a.state !== 'offline').length;
+/** Callers told their new place at once when they move; further back, the periodic update tells them. */
+const POSITION_UPDATES = 20;
+
+function placeOf(queue: QueueRuntime, call: WaitingCall, position: number, loggedIn: number) {
   return {
     queueId: queue.config.id,
-    callId,
+    callId: call.callId,
     position,
     estimatedWaitMs: estimateWaitMs(queue, position, loggedIn),
   };
+}
+
+async function announce(
+  ctx: AcdContext,
+  queue: QueueRuntime,
+  call: WaitingCall,
+  position: number,
+  loggedIn: number,
+): Promise<void> {
+  call.announced = position;
+  await ctx.publish({
+    type: 'queue.position',
+    callId: call.callId,
+    queueId: call.queueId,
+    data: placeOf(queue, call, position, loggedIn),
+  });
+}
+
+/** Callers from 0-based `index` on have moved: the first {@link POSITION_UPDATES} hear it now. */
+async function announceFrom(
+  ctx: AcdContext,
+  queue: QueueRuntime,
+  index: number,
+  loggedIn: number,
+): Promise<void> {
+  const calls = queue.waiting.all();
+  const end = Math.min(calls.length, index + POSITION_UPDATES);
+  for (let i = index; i < end; i++) await announce(ctx, queue, calls[i]!, i + 1, loggedIn);
+}
+
+/** The periodic update: every caller whose place changed since they were last told hears it. */
+export async function refreshPositions(ctx: AcdContext, queue: QueueRuntime): Promise<void> {
+  const calls = queue.waiting.all();
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i]!;
+    if (call.announced !== i + 1) await announce(ctx, queue, call, i + 1, queue.loggedIn);
+  }
 }
 
 /**
@@ -157,19 +205,28 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
 }
 
 function choose(ctx: AcdContext, queue: QueueRuntime, call: WaitingCall): readonly LiveAgent[] {
-  const free = membersOf(ctx, queue.config.id).filter((a) => a.state === 'available');
-  if (free.length === 0) return [];
-  let candidates = free.filter((a) => !call.missedBy.has(a.profile.id));
-  if (candidates.length === 0) {
-    // Everyone free has missed this caller once: start another round rather than leave them waiting.
-    call.missedBy.clear();
-    candidates = free;
-  }
-  return STRATEGIES[queue.config.strategy](candidates, {
-    queue: queue.config,
-    memory: queue.memory,
-    random: ctx.options.random,
-  });
+  if (queue.free.size === 0) return [];
+  // The free members (an index, not a scan of the members), in the configured member order.
+  const order = queue.memberIndex;
+  const free = [...queue.free].sort(
+    (a, b) => (order.get(a.profile.id) ?? 0) - (order.get(b.profile.id) ?? 0),
+  );
+  const pick = (candidates: readonly LiveAgent[]) =>
+    candidates.length === 0
+      ? []
+      : STRATEGIES[queue.config.strategy](candidates, {
+          queue: queue.config,
+          memory: queue.memory,
+          memberIndex: order,
+          random: ctx.options.random,
+        });
+  const fresh = call.missedBy.size === 0 ? free : free.filter((a) => !call.missedBy.has(a.profile.id));
+  const chosen = pick(fresh);
+  if (chosen.length > 0 || fresh.length === free.length) return chosen;
+  // Everyone free who could take this caller has missed it once (for `skills`, the others are not
+  // qualified): start another round rather than leave the caller waiting while they are free.
+  call.missedBy.clear();
+  return pick(free);
 }
 
 async function offerTo(
@@ -249,9 +306,7 @@ export async function leave(
 ): Promise<void> {
   const queue = ctx.queues.get(call.queueId);
   if (!queue || ctx.waiting.get(call.callId) !== call) return;
-  const behind = queue.waiting
-    .all()
-    .filter((c) => c.rank < call.rank || (c.rank === call.rank && c.order > call.order));
+  const index = queue.waiting.position(call.callId) - 1;
   queue.waiting.remove(call.callId);
   ctx.waiting.delete(call.callId);
   if (call.timer) ctx.clock.clearTimer(call.timer);
@@ -272,14 +327,7 @@ export async function leave(
     data: { queueId: call.queueId, callId: call.callId, reason, waitedMs: now - call.enteredAt },
   });
   // Callers behind move up; the first few hear about it (further back, the next periodic update does).
-  for (const moved of behind.slice(0, 20)) {
-    await ctx.publish({
-      type: 'queue.position',
-      callId: moved.callId,
-      queueId: moved.queueId,
-      data: positionOf(ctx, queue, moved.callId),
-    });
-  }
+  if (index < queue.waiting.size) await announceFrom(ctx, queue, index, queue.loggedIn);
   if (exit) {
     for (const legId of call.offers.keys()) await ctx.engine.withdrawOffer(call.callId, legId);
     await sendOn(ctx, call, exit, hops);

@@ -1,4 +1,5 @@
 import type { QueueConfig } from '../../core/queue.ts';
+import type { LiveAgent } from './live-agent.ts';
 import type { WaitingList } from './waiting-list.ts';
 
 /** One queue at run time: its configuration, its callers and its figures. */
@@ -7,6 +8,14 @@ export interface QueueRuntime {
   readonly waiting: WaitingList;
   readonly memory: { lastAgentId?: string };
   readonly counters: QueueCounters;
+  /**
+   * Members free to take a call (state `available`) and how many are logged in, kept up to date by
+   * every agent state change (see `moveAgent`), so that no decision scans the queue's members.
+   */
+  readonly free: Set<LiveAgent>;
+  loggedIn: number;
+  /** Each member's place in `config.members`: decisions see the free members in that order. */
+  memberIndex: ReadonlyMap<string, number>;
 }
 
 /** Counters of the current reporting interval. */

@@ -17,6 +17,8 @@ export interface WaitingCall {
   readonly order: number;
   /** Time-invariant rank (see {@link rankOf}). */
   readonly rank: number;
+  /** The position this caller was last told (`queue.entered`, `queue.position`). */
+  announced: number;
 }
 
 const LEVEL: Record<CallPriority, number> = { normal: 0, high: 1, emergency: 0 };

@@ -6,6 +6,8 @@ export interface PickContext {
   readonly queue: QueueConfig;
   /** Per-queue memory (round robin remembers who was last). */
   readonly memory: { lastAgentId?: string };
+  /** Each member's place in the queue's member list. */
+  readonly memberIndex: ReadonlyMap<string, number>;
   /** A number in [0, 1); seedable so tests are deterministic. */
   readonly random: () => number;
 }
