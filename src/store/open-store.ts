@@ -15,9 +15,12 @@ import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { withStatementCache } from './sqlite-statements.ts';
 import type { Store, StoreConfig, StoreKind } from './types.ts';
 
+/** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 /** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Without a bound, `pg` waits forever for an unreachable server and start-up just hangs. */
@@ -25,17 +28,24 @@ const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens the configured backend, migrates it to the latest schema, and returns the Store. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const { db, schema } = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
+  const opened: { db: Kysely<Database>; schema?: string; beforeClose?: () => Promise<void> } =
+    config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
+  const { db, schema, beforeClose } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
   } catch (error) {
+    await beforeClose?.();
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind);
+  return assembleStore(db, config.kind, beforeClose);
 }
 
-function openSqlite(file: string): { db: Kysely<Database>; schema?: string } {
+function openSqlite(file: string): {
+  db: Kysely<Database>;
+  schema?: string;
+  beforeClose?: () => Promise<void>;
+} {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
@@ -45,12 +55,16 @@ function openSqlite(file: string): { db: Kysely<Database>; schema?: string } {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // Checkpoints run on their own thread (see sqlite-checkpointer.ts); this is only the backstop.
+    if (!inMemory) database.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   } catch (error) {
     database.close();
     throw error;
   }
+  const checkpointer = inMemory ? undefined : startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+    ...(checkpointer && { beforeClose: () => checkpointer.stop() }),
   };
 }
 
@@ -103,7 +117,7 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
+function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () => Promise<void>): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
   const useDb = () => {
@@ -129,9 +143,13 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind): Store {
     agentStates: createAgentStateLogRepository(useDb),
     emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
     audit: createAuditLogRepository(useDb),
+    flows: createFlowRepository(useDb),
     close() {
       closed = true;
-      closing ??= db.destroy();
+      closing ??= (async () => {
+        await beforeClose?.();
+        await db.destroy();
+      })();
       return closing;
     },
   };

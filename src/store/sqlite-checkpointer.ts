@@ -1,0 +1,48 @@
+import { Worker } from 'node:worker_threads';
+
+/** How often the checkpoint thread copies the log into the database file. */
+const CHECKPOINT_EVERY_MS = 1_000;
+/** How long `stop` waits for the thread to close its connection before ending it. */
+const STOP_TIMEOUT_MS = 2_000;
+
+/** A running checkpoint thread. */
+export interface Checkpointer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts checkpointing `file`'s write-ahead log on a worker thread, so the event loop never waits for
+ * a checkpoint's disk sync. The main connection keeps a large automatic checkpoint as a backstop in case
+ * the thread cannot run.
+ */
+export function startCheckpointer(
+  file: string,
+  busyTimeoutMs: number,
+  onError: (message: string) => void = () => {},
+): Checkpointer {
+  const worker = new Worker(new URL('./sqlite-checkpoint-worker.mjs', import.meta.url), {
+    workerData: { file, everyMs: CHECKPOINT_EVERY_MS, busyTimeoutMs },
+  });
+  worker.unref();
+  worker.on('message', (message: { error?: string }) => {
+    if (message.error) onError(message.error);
+  });
+  worker.on('error', (error) => onError(String(error)));
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        const timeout = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_TIMEOUT_MS);
+        worker.once('exit', () => {
+          clearTimeout(timeout);
+          resolve();
+        });
+        worker.on('message', (message: { stopped?: boolean }) => {
+          if (message.stopped) void worker.terminate();
+        });
+        worker.postMessage('stop');
+      });
+      return stopping;
+    },
+  };
+}
