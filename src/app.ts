@@ -10,6 +10,8 @@ import { CallEngine } from './engine/call-engine.ts';
 import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
+import { AriDriver } from './telephony/ari/ari-driver.ts';
+import type { TelephonyDriver } from './telephony/driver.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
 import { SimulatorDriver } from './telephony/sim/simulator.ts';
 
@@ -17,7 +19,12 @@ import { SimulatorDriver } from './telephony/sim/simulator.ts';
 export interface Switchboard {
   readonly engine: CallEngine;
   readonly acd: AcdService;
+  /** The simulator; reading it with another driver configured throws. */
   readonly driver: SimulatorDriver;
+  /** The driver in use: the simulator, or Asterisk through ARI. */
+  readonly telephony: TelephonyDriver;
+  /** The ARI driver, when it is the one in use. */
+  readonly ari: AriDriver | undefined;
   readonly clock: Clock;
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
@@ -42,10 +49,18 @@ export async function createSwitchboard(
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const store = await openStore(parts.store ?? config.store);
-  const profiles = config.profilesFile ? loadProfilesFile(config.profilesFile) : [];
-  const driver = new SimulatorDriver({ clock, profiles });
+  const driver =
+    config.driver === 'simulator'
+      ? new SimulatorDriver({
+          clock,
+          profiles: config.profilesFile ? loadProfilesFile(config.profilesFile) : [],
+        })
+      : undefined;
+  const ari =
+    config.ari && new AriDriver({ ...config.ari, password: config.ari.password, clock, ...(log && { log }) });
+  const telephony: TelephonyDriver = driver ?? (ari as AriDriver);
   const engine = new CallEngine({
-    driver,
+    driver: telephony,
     clock,
     store,
     ringTimeoutMs: config.ringTimeoutMs,
@@ -83,7 +98,7 @@ export async function createSwitchboard(
   await acd.start();
   emergencies.start();
 
-  const sim: SimControls = {
+  const sim: SimControls | undefined = driver && {
     setProfile: (rule) => driver.setProfile(rule),
     removeProfile: (match) => driver.removeProfile(match),
     listProfiles: () => driver.listProfiles(),
@@ -111,7 +126,8 @@ export async function createSwitchboard(
     agentStates: store.agentStates,
     defaultCountry: config.defaultCountry as CountryCode,
     health: () => ({
-      driver: driver.name,
+      driver: telephony.name,
+      ...(ari && { ari: ari.status() }),
       store: store.kind,
       clock: clock instanceof VirtualClock ? 'virtual' : 'real',
       liveCalls: engine.liveCount,
@@ -125,7 +141,12 @@ export async function createSwitchboard(
   return {
     engine,
     acd,
-    driver,
+    get driver(): SimulatorDriver {
+      if (!driver) throw new Error(`the ${telephony.name} driver is in use, not the simulator`);
+      return driver;
+    },
+    telephony,
+    ari,
     clock,
     store,
     async listen() {

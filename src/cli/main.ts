@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../app.ts';
 import { assertSafeExposure, type ConfigOverrides, loadConfig } from '../config/config.ts';
+import type { AriStatus } from '../telephony/ari/ari-driver.ts';
 
 const USAGE = `Usage: switchboard start [options]
 
@@ -10,6 +11,8 @@ Options (each also read from the environment variable in brackets):
   --host <addr>       interface to listen on (HOST, default 127.0.0.1)
   --database-url <u>  PostgreSQL instead of the embedded store (DATABASE_URL)
   --data-dir <dir>    folder of the embedded store (SWITCHBOARD_DATA_DIR, default ./data)
+  --driver <d>        simulator | ari (SWITCHBOARD_DRIVER, default simulator; USE_REAL_CTI=true means ari)
+                      ari reads ARI_URL, ARI_USERNAME, ARI_PASSWORD, ARI_APP, ARI_TRUNK
   --profiles <file>   simulator party profiles, YAML (SWITCHBOARD_PROFILES)
   --clock <c>         real | virtual | a speed factor such as 10 (SWITCHBOARD_CLOCK, default real)
   --ring-timeout <ms> how long a dialled party may ring (RING_TIMEOUT_MS, default 30000)
@@ -26,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'database-url': { type: 'string' },
       'data-dir': { type: 'string' },
+      driver: { type: 'string' },
       profiles: { type: 'string' },
       clock: { type: 'string' },
       'ring-timeout': { type: 'string' },
@@ -42,19 +46,24 @@ async function main(argv: string[]): Promise<number> {
     HOST: values.host,
     DATABASE_URL: values['database-url'],
     SWITCHBOARD_DATA_DIR: values['data-dir'],
+    SWITCHBOARD_DRIVER: values.driver,
     SWITCHBOARD_PROFILES: values.profiles,
     SWITCHBOARD_CLOCK: values.clock,
     RING_TIMEOUT_MS: values['ring-timeout'],
   };
   const config = loadConfig(process.env, overrides);
   assertSafeExposure(config);
+  if (config.ari) {
+    process.stdout.write(`Connecting to Asterisk ARI at ${config.ari.url} as "${config.ari.username}"...\n`);
+  }
   const switchboard = await createSwitchboard(config);
   const url = await switchboard.listen();
   const shown = url.replace('://127.0.0.1', '://localhost');
   process.stdout.write(
     [
       '',
-      `Switchboard is running (driver: ${switchboard.driver.name}, store: ${switchboard.store.kind}, clock: ${String(config.clock)})`,
+      `Switchboard is running (driver: ${switchboard.telephony.name}, store: ${switchboard.store.kind}, clock: ${String(config.clock)})`,
+      ...(switchboard.ari ? [ariLine(switchboard.ari.status())] : []),
       `  API:      ${shown}/api/v1   (mock-CTI: ${shown}/api/cti)`,
       `  Docs:     ${shown}/docs     (OpenAPI: ${shown}/openapi.json)`,
       `  Events:   Socket.io at ${shown}`,
@@ -75,6 +84,11 @@ async function main(argv: string[]): Promise<number> {
   await switchboard.close();
   process.stdout.write('Stopped.\n');
   return 0;
+}
+
+function ariLine(ari: AriStatus): string {
+  const version = ari.asteriskVersion ? `Asterisk ${ari.asteriskVersion}` : 'Asterisk';
+  return `  Phones:   ${version} at ${ari.url}, Stasis application "${ari.app}" (${ari.state})`;
 }
 
 main(process.argv.slice(2)).then(

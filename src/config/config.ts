@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 import type { StoreConfig } from '../store/types.ts';
+import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
 
 /**
  * Everything an operator can set, from environment variables (and `switchboard start` flags, which
@@ -14,7 +15,10 @@ export interface SwitchboardConfig {
   readonly store: StoreConfig;
   /** `real` wall-clock time, `virtual` (moves only through the simulator API), or a speed factor. */
   readonly clock: 'real' | 'virtual' | number;
-  readonly driver: 'simulator';
+  /** `SWITCHBOARD_DRIVER` (`simulator` by default; `USE_REAL_CTI=true` also means `ari`). */
+  readonly driver: 'simulator' | 'ari';
+  /** Asterisk ARI, when the driver is `ari`. */
+  readonly ari: AriConfig | undefined;
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[] | '*' | false;
@@ -22,6 +26,42 @@ export interface SwitchboardConfig {
   readonly defaultCountry: string;
   readonly maxLiveCalls: number | undefined;
   readonly logLevel: string;
+  /** Folder of IVR flows loaded at start (`SWITCHBOARD_FLOWS_DIR`; else `./flows` when it exists). */
+  readonly flowsDir: string | undefined;
+  /** Site-wide IVR variables (`SWITCHBOARD_IVR_VARIABLES`, a JSON object), over the flows' own. */
+  readonly ivrVariables: Readonly<Record<string, IvrVariable>>;
+}
+
+export type IvrVariable = string | number | boolean | null;
+
+const ivrVariablesSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"dispatchApi":"https://..."}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'names are letters, digits and _'),
+      z.union([z.string(), z.number(), z.boolean(), z.null()], {
+        error: 'values are texts, numbers, true/false or null',
+      }),
+    ),
+  );
+
+/** Where and as whom to reach Asterisk. `password` is not enumerable, so logging the config omits it. */
+export interface AriConfig {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** Stasis application the dialplan sends calls to (`ARI_APP`, default `switchboard`). */
+  readonly app: string;
+  /** Dial string for phone numbers (`ARI_TRUNK`, default `PJSIP/{number}@trunk`). */
+  readonly trunk: string;
 }
 
 const clockSchema = z.union([
@@ -40,8 +80,24 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   SWITCHBOARD_DATA_DIR: z.string().min(1).optional(),
   SWITCHBOARD_CLOCK: clockSchema.optional(),
-  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim']).optional(),
+  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim', 'ari']).optional(),
+  USE_REAL_CTI: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  ARI_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8088/ari' })
+    .optional(),
+  ARI_USERNAME: z.string().min(1).optional(),
+  ARI_PASSWORD: z.string().min(1).optional(),
+  ARI_APP: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . and - only (it goes in the dialplan)')
+    .optional(),
+  ARI_TRUNK: z
+    .string()
+    .refine((t) => checkTrunkTemplate(t) === undefined, `must be a dial string such as ${DEFAULT_TRUNK}`)
+    .optional(),
   SWITCHBOARD_PROFILES: z.string().min(1).optional(),
+  SWITCHBOARD_FLOWS_DIR: z.string().min(1).optional(),
+  SWITCHBOARD_IVR_VARIABLES: ivrVariablesSchema.optional(),
   SWITCHBOARD_API_KEYS: z.string().optional(),
   CORS_ORIGINS: z.string().optional(),
   RING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
@@ -66,14 +122,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   }
   const e = parsed.data;
   const development = e.NODE_ENV === 'development';
+  const driver = chooseDriver(e.SWITCHBOARD_DRIVER, e.USE_REAL_CTI);
+  const clock = e.SWITCHBOARD_CLOCK ?? 'real';
+  if (driver === 'ari' && clock !== 'real') {
+    throw new Error(
+      'Invalid configuration: SWITCHBOARD_CLOCK: a real PBX runs in real time; use real with the ari driver',
+    );
+  }
   return {
     port: e.CTI_PORT ?? e.PORT ?? 5000,
     host: e.HOST ?? '127.0.0.1',
     store: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', file: join(e.SWITCHBOARD_DATA_DIR ?? './data', 'switchboard.db') },
-    clock: e.SWITCHBOARD_CLOCK ?? 'real',
-    driver: 'simulator',
+    clock,
+    driver,
+    ari: driver === 'ari' ? ariConfig(e) : undefined,
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
     corsOrigins:
@@ -82,7 +146,42 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     defaultCountry: e.DEFAULT_COUNTRY ?? 'US',
     maxLiveCalls: e.MAX_LIVE_CALLS,
     logLevel: e.LOG_LEVEL ?? 'info',
+    flowsDir: e.SWITCHBOARD_FLOWS_DIR,
+    ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},
   };
+}
+
+function chooseDriver(named: string | undefined, useRealCti: string | undefined): 'simulator' | 'ari' {
+  const real = useRealCti === 'true' || useRealCti === '1' || useRealCti === 'yes';
+  if (named === 'ari') return 'ari';
+  if (named !== undefined && real) {
+    throw new Error(
+      `Invalid configuration: SWITCHBOARD_DRIVER=${named} contradicts USE_REAL_CTI=${useRealCti}; unset one of them`,
+    );
+  }
+  return real ? 'ari' : 'simulator';
+}
+
+function ariConfig(e: {
+  ARI_URL?: string | undefined;
+  ARI_USERNAME?: string | undefined;
+  ARI_PASSWORD?: string | undefined;
+  ARI_APP?: string | undefined;
+  ARI_TRUNK?: string | undefined;
+}): AriConfig {
+  if (!e.ARI_USERNAME || !e.ARI_PASSWORD) {
+    throw new Error(
+      'Invalid configuration: ARI_USERNAME and ARI_PASSWORD are required with the ari driver (the user of ari.conf)',
+    );
+  }
+  const config = {
+    url: e.ARI_URL ?? 'http://127.0.0.1:8088/ari',
+    username: e.ARI_USERNAME,
+    app: e.ARI_APP ?? 'switchboard',
+    trunk: e.ARI_TRUNK ?? DEFAULT_TRUNK,
+  };
+  Object.defineProperty(config, 'password', { value: e.ARI_PASSWORD, enumerable: false });
+  return config as AriConfig;
 }
 
 /** Listening beyond loopback without a key would hand the phones to anyone on the network. */

@@ -49,6 +49,9 @@ const HANGUP_CAUSES: ReadonlySet<string> = new Set<HangupCause>([
   'network_error',
 ]);
 
+/** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
+const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
+
 const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 const PARTY_DTMF_GAP_MS = 250;
 const PARTY_DTMF_TONE_MS = 100;
@@ -76,9 +79,10 @@ export interface SimulatorOptions {
  *   happened; an event caused from inside a listener is delivered after the current one has reached
  *   every listener. A listener that throws does not stop delivery; the first error is rethrown to
  *   whoever caused the events (a command, a party method, or `clock.advance`).
- * - `originate` reports `channel.ringing` before it resolves, whatever the party then does (a real
- *   PBX reports no ringing for a busy or invalid number; the engine must not depend on either). A
- *   party move "after 0 ms" happens on the clock's next turn (`advance(0)` or later), never inside
+ * - `originate` reports `channel.ringing` before it resolves, unless the party is busy, unreachable
+ *   or not a valid number: as on Asterisk (transcripts `originate-busy`, `originate-unknown-endpoint`),
+ *   such a channel fails without ever ringing. A party that rejects the call does so while it rings.
+ *   A party move "after 0 ms" happens on the clock's next turn (`advance(0)` or later), never inside
  *   the command.
  * - When the party's move and the originate timeout fall due at the same instant, the party wins.
  * - Answering an inbound channel (`answer`) reports `channel.answered`, as ARI reports the state change.
@@ -201,7 +205,7 @@ export class SimulatorDriver implements TelephonyDriver {
     const partyMoveAfter = profile.outcome === 'answer' ? profile.answerAfterMs : profile.failAfterMs;
     if (partyMoveAfter !== null) ch.partyTimer = this.arm(ch, partyMoveAfter, 'party');
     if (timeoutMs !== undefined) ch.deadline = this.arm(ch, timeoutMs, 'deadline');
-    this.emit({ type: 'channel.ringing', channelId });
+    if (!FAILS_WITHOUT_RINGING.has(profile.outcome)) this.emit({ type: 'channel.ringing', channelId });
   }
 
   async answer(channelId: string): Promise<void> {

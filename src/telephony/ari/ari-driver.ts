@@ -1,0 +1,691 @@
+import type { Address } from '../../core/call.ts';
+import { type Clock, SystemClock } from '../../core/clock.ts';
+import {
+  type BridgeRole,
+  type DriverCapabilities,
+  DriverError,
+  type DriverEvent,
+  type HangupCause,
+  type OriginateRequest,
+  type RecordingTarget,
+  type TelephonyDriver,
+} from '../driver.ts';
+import { AriClient, AriError } from './ari-client.ts';
+import { explainConnectError, toDriverError } from './ari-errors.ts';
+import type { AriAsteriskInfo, AriEvent } from './ari-events.ts';
+import { parseAriEvent } from './ari-events.ts';
+import { joinAsSupervisor, leaveAsSupervisor } from './bridge-roles.ts';
+import { ARI_HANGUP_REASONS } from './causes.ts';
+import { type ChannelRecord, DriverState, type Membership } from './driver-state.ts';
+import { EndpointMap } from './endpoint-map.ts';
+import { OUTBOUND_ARG, routeAriEvent } from './event-router.ts';
+import { type BackoffOptions, EventStream } from './event-stream.ts';
+import { reconcile } from './resync.ts';
+
+export interface AriDriverOptions {
+  /** ARI base URL, e.g. `http://127.0.0.1:8088/ari`. */
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** Stasis application name (default `switchboard`); the dialplan sends calls to it. */
+  readonly app?: string;
+  /** Dial string for phone numbers (default `PJSIP/{number}@trunk`). */
+  readonly trunk?: string;
+  /** Dial string for bare extensions (default `PJSIP/{extension}`). */
+  readonly extension?: string;
+  /**
+   * Receive every channel's events, not just the application's (default false). Off is lighter on a
+   * busy PBX; the driver works the same either way.
+   */
+  readonly subscribeAll?: boolean;
+  /** Runs back-off, request timeouts and the redirect grace; the system clock by default. */
+  readonly clock?: Clock;
+  readonly requestTimeoutMs?: number;
+  readonly maxSockets?: number;
+  readonly backoff?: BackoffOptions;
+  readonly random?: () => number;
+  readonly heartbeatMs?: number;
+  /**
+   * After a redirect, how long the channel may stay before the driver hangs it up itself (default
+   * 10 s): some phones complete a REFER and never hang up the original leg.
+   */
+  readonly redirectGraceMs?: number;
+  /** File format of recordings (default `wav`). */
+  readonly recordingFormat?: string;
+  /** Music-on-hold class for held parties (default: the channel's own). */
+  readonly mohClass?: string;
+  readonly log?: AriLog;
+}
+
+export interface AriLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type AriConnectionState =
+  | 'stopped'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'resyncing'
+  | 'replaced';
+
+/** The connection's state for health and metrics; never contains the password. */
+export interface AriStatus {
+  readonly state: AriConnectionState;
+  readonly url: string;
+  readonly app: string;
+  readonly subscribeAll: boolean;
+  readonly asteriskVersion: string | undefined;
+  /** When the state last changed (ISO). */
+  readonly since: string;
+  readonly reconnects: number;
+  readonly resyncs: number;
+  readonly lastError: string | undefined;
+  readonly eventsReceived: number;
+  readonly liveChannels: number;
+  readonly requests: number;
+  readonly requestFailures: number;
+  readonly requestsInFlight: number;
+}
+
+const CAPABILITIES: DriverCapabilities = Object.freeze({
+  hold: true,
+  dtmf: true,
+  redirect: true,
+  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
+  playback: true,
+  recording: true,
+});
+
+const DTMF_DIGITS = /^[0-9*#A-D]+$/;
+const MEDIA_URI = /^[a-z]+:./i;
+const SILENT_LOG: AriLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * The telephony driver for Asterisk through ARI: a Stasis application over REST and the event
+ * WebSocket. Choices where the contract leaves room:
+ * - Inbound calls are channels entering the application from the dialplan,
+ *   `Stasis(<app>,inbound,${EXTEN})`: `to` is the second argument (else the extension), `from` the
+ *   caller id number.
+ * - `originate` passes the engine's id as `channelId`, so a retried request cannot dial twice; it is
+ *   refused with `unavailable` while the event stream is down, since Asterisk would drop the answered
+ *   channel of an application nobody listens to. `channel.answered` follows `StasisStart`, when the
+ *   channel can be bridged; a busy or unknown number never reports `channel.ringing`.
+ * - `hold` starts music on hold and indicates hold (no re-INVITE; ARI reports no event for either).
+ * - `listen` and `whisper` use a snoop on the bridge's agent (see `bridge-roles.ts`).
+ * - `play` takes media URIs (`sound:`, `recording:`, `digits:`...); plain text is `not_supported`.
+ * - After losing the event WebSocket it reconnects with back-off and jitter, then reads GET /channels
+ *   and GET /bridges: channels that vanished meanwhile end with `network_error`, the others go on.
+ *   `driver.disconnected` is reported on the loss, `driver.connected` once resynchronised.
+ * - `ApplicationReplaced` (another client took the application) stops it without reconnecting, so
+ *   the two do not take it from each other in turn; `start()` takes it back.
+ */
+export class AriDriver implements TelephonyDriver {
+  readonly name = 'ari';
+  readonly capabilities: DriverCapabilities = CAPABILITIES;
+  readonly app: string;
+
+  private readonly options: AriDriverOptions;
+  private readonly clock: Clock;
+  private readonly log: AriLog;
+  private readonly client: AriClient;
+  private readonly endpoints: EndpointMap;
+  private readonly state: DriverState;
+  private stream: EventStream | undefined;
+  private listeners: readonly ((event: DriverEvent) => void)[] = [];
+  private running = false;
+  private connection: AriConnectionState = 'stopped';
+  private since: number;
+  private asteriskVersion: string | undefined;
+  private lastError: string | undefined;
+  private eventCount = 0;
+  private resyncCount = 0;
+  private snoopCount = 0;
+  private resyncing: Promise<void> | undefined;
+
+  constructor(options: AriDriverOptions) {
+    this.options = options;
+    this.app = options.app ?? 'switchboard';
+    this.clock = options.clock ?? new SystemClock();
+    this.log = options.log ?? SILENT_LOG;
+    this.since = this.clock.now();
+    this.client = new AriClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      clock: this.clock,
+      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.maxSockets !== undefined && { maxSockets: options.maxSockets }),
+    });
+    this.endpoints = new EndpointMap({
+      ...(options.trunk !== undefined && { trunk: options.trunk }),
+      ...(options.extension !== undefined && { extension: options.extension }),
+    });
+    this.state = new DriverState(
+      this.clock,
+      (event) => this.emit(event),
+      (channel, memberships) => this.afterChannelEnded(channel, memberships),
+    );
+  }
+
+  // --- Lifecycle ---------------------------------------------------------------------------------
+
+  /**
+   * Checks ARI (GET /asterisk/info) and opens the event stream. Rejects with a message an operator
+   * can act on when Asterisk is unreachable or refuses the credentials.
+   */
+  async start(): Promise<void> {
+    if (this.running && this.connection !== 'replaced') return;
+    const resume = this.state.liveCallChannels().length > 0;
+    this.setConnection('connecting');
+    try {
+      const info = await this.client.request<AriAsteriskInfo>('GET', '/asterisk/info');
+      this.asteriskVersion = info?.system?.version;
+      this.stream?.close();
+      const stream = new EventStream({
+        url: this.client.eventsUrl(this.app, this.options.subscribeAll ?? false),
+        headers: this.client.authHeaders,
+        clock: this.clock,
+        ...(this.options.backoff && { backoff: this.options.backoff }),
+        ...(this.options.random && { random: this.options.random }),
+        ...(this.options.heartbeatMs !== undefined && { heartbeatMs: this.options.heartbeatMs }),
+        onMessage: (text) => this.onMessage(text),
+        onLost: (reason) => this.onLost(reason),
+        onReconnected: () => void this.onReconnected(),
+        onRetry: (error, attempt, delayMs) => {
+          this.lastError = error.message;
+          this.log.warn({ err: error.message, attempt, delayMs }, 'ARI event stream: reconnection failed');
+        },
+      });
+      this.stream = stream;
+      await stream.open();
+    } catch (error) {
+      this.running = false;
+      this.setConnection('stopped');
+      this.lastError = explainConnectError(error, this.client.baseUrl, this.options.username);
+      throw new DriverError('unavailable', this.lastError);
+    }
+    this.running = true;
+    if (resume) {
+      this.setConnection('resyncing');
+      await this.resynchronise().catch((err: Error) =>
+        this.log.error({ err: err.message }, 'ARI resynchronisation failed'),
+      );
+    }
+    this.setConnection('connected');
+    this.log.info(
+      { url: this.client.baseUrl, app: this.app, asterisk: this.asteriskVersion },
+      'connected to Asterisk ARI',
+    );
+    this.emit({ type: 'driver.connected' });
+  }
+
+  /** Closes the event stream; live channels stay with Asterisk (the engine hangs them up first). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stream?.close();
+    this.stream = undefined;
+    for (const channel of this.state.channels.values()) {
+      if (channel.redirectTimer) this.clock.clearTimer(channel.redirectTimer);
+      channel.redirectTimer = undefined;
+    }
+    // In-flight requests fail with `unavailable` rather than hold the stop up.
+    this.client.close();
+    this.setConnection('stopped');
+    this.emit({ type: 'driver.disconnected', reason: 'ARI driver stopped' });
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The connection's state, for health. */
+  status(): AriStatus {
+    const stats = this.client.stats;
+    return {
+      state: this.connection,
+      url: this.client.baseUrl,
+      app: this.app,
+      subscribeAll: this.options.subscribeAll ?? false,
+      asteriskVersion: this.asteriskVersion,
+      since: new Date(this.since).toISOString(),
+      reconnects: this.stream?.reconnects ?? 0,
+      resyncs: this.resyncCount,
+      lastError: this.lastError,
+      eventsReceived: this.eventCount,
+      liveChannels: this.state.liveCallChannels().length,
+      requests: stats.requests,
+      requestFailures: stats.failures,
+      requestsInFlight: stats.inFlight,
+    };
+  }
+
+  /**
+   * Resolves once no ARI request is in flight and none follows on the next turn (a step of several
+   * requests, such as tearing down a supervisor's snoop, counts as one). Tests and benchmarks wait on it.
+   */
+  async idle(): Promise<void> {
+    do {
+      await this.client.idle();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } while (this.client.stats.inFlight > 0);
+  }
+
+  // --- Channels ------------------------------------------------------------------------------------
+
+  async originate(request: OriginateRequest): Promise<void> {
+    this.assertRunning();
+    const { channelId, endpoint, timeoutMs } = request;
+    if (typeof channelId !== 'string' || channelId === '') {
+      throw new DriverError('invalid', 'originate needs a channel id');
+    }
+    if (this.state.channels.has(channelId)) {
+      throw new DriverError('invalid', `channel id "${channelId}" is already in use`);
+    }
+    if (!endpoint?.value) throw new DriverError('invalid', 'originate needs an endpoint to dial');
+    if (timeoutMs !== undefined && !(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
+      throw new DriverError('invalid', `timeoutMs must be 0 or more, got ${timeoutMs}`);
+    }
+    if (this.connection !== 'connected' && this.connection !== 'resyncing') {
+      throw new DriverError(
+        'unavailable',
+        `cannot dial while the ARI event stream is ${this.connection}: Asterisk would drop the answered channel`,
+      );
+    }
+    const dial = this.endpoints.dialString(endpoint);
+    // Tracked first: its first events can arrive before the response.
+    this.state.track(channelId, 'outbound', endpoint);
+    try {
+      await this.client.request('POST', '/channels', {
+        endpoint: dial,
+        app: this.app,
+        appArgs: OUTBOUND_ARG,
+        channelId,
+        callerId: request.callerId,
+        timeout: timeoutMs === undefined ? -1 : Math.max(1, Math.ceil(timeoutMs / 1000)),
+      });
+    } catch (error) {
+      const refused = toDriverError(error, `dialling ${dial}`);
+      // A request that got no answer may still have made the channel: keep it, its events will tell.
+      if (refused.kind !== 'unavailable' || (error as { kind?: string }).kind === 'http') {
+        this.state.forget(channelId);
+      }
+      throw refused;
+    }
+  }
+
+  async answer(channelId: string): Promise<void> {
+    const channel = this.target(channelId);
+    await this.call(
+      'POST',
+      `/channels/${enc(channelId)}/answer`,
+      undefined,
+      `answering ${channelId}`,
+      channel,
+    );
+    // A channel that entered the application already up gets no state change to confirm it.
+    if (channel.up) this.state.reportAnswered(channel);
+  }
+
+  async ring(channelId: string): Promise<void> {
+    const channel = this.target(channelId);
+    await this.call('POST', `/channels/${enc(channelId)}/ring`, undefined, `ringing ${channelId}`, channel);
+  }
+
+  async hangup(channelId: string, cause: HangupCause): Promise<void> {
+    const channel = this.target(channelId);
+    const reason = ARI_HANGUP_REASONS[cause];
+    if (!reason) throw new DriverError('invalid', `unknown hangup cause "${cause}"`);
+    channel.requestedCause ??= cause;
+    await this.call('DELETE', `/channels/${enc(channelId)}`, { reason }, `hanging up ${channelId}`, channel);
+  }
+
+  async hold(channelId: string): Promise<void> {
+    const channel = this.target(channelId);
+    const what = `holding ${channelId}`;
+    const moh = { mohClass: this.options.mohClass };
+    await this.call('POST', `/channels/${enc(channelId)}/moh`, moh, what, channel);
+    await this.call('POST', `/channels/${enc(channelId)}/hold`, undefined, what, channel);
+  }
+
+  async unhold(channelId: string): Promise<void> {
+    const channel = this.target(channelId);
+    const what = `taking ${channelId} off hold`;
+    await this.call('DELETE', `/channels/${enc(channelId)}/hold`, undefined, what, channel);
+    await this.call('DELETE', `/channels/${enc(channelId)}/moh`, undefined, what, channel);
+  }
+
+  async sendDtmf(channelId: string, digits: string): Promise<void> {
+    if (typeof digits !== 'string' || !DTMF_DIGITS.test(digits)) {
+      throw new DriverError('invalid', `DTMF digits may only be 0-9, *, # and A-D, got "${digits}"`);
+    }
+    const channel = this.target(channelId);
+    const what = `sending DTMF to ${channelId}`;
+    await this.call('POST', `/channels/${enc(channelId)}/dtmf`, { dtmf: digits }, what, channel);
+  }
+
+  /**
+   * Asterisk sends a SIP REFER (answered) or 302 (ringing) and the channel leaves the application when
+   * the phone lets go; one that has not after the grace period is hung up.
+   */
+  async redirect(channelId: string, endpoint: Address): Promise<void> {
+    const channel = this.target(channelId);
+    if (!endpoint?.value) throw new DriverError('invalid', 'redirect needs an endpoint');
+    const dial = this.endpoints.dialString(endpoint);
+    await this.call(
+      'POST',
+      `/channels/${enc(channelId)}/redirect`,
+      { endpoint: dial },
+      `redirecting ${channelId}`,
+      channel,
+    );
+    channel.redirected = true;
+    channel.redirectTimer ??= this.clock.setTimer(this.options.redirectGraceMs ?? 10_000, () => {
+      channel.redirectTimer = undefined;
+      if (this.state.channels.get(channelId) !== channel) return;
+      this.log.info({ channelId }, 'redirected channel did not leave; hanging it up');
+      void this.client
+        .request('DELETE', `/channels/${enc(channelId)}`, { reason: 'normal' })
+        .catch((err) => this.log.warn({ err: err.message, channelId }, 'hang-up after redirect failed'));
+    });
+  }
+
+  // --- Bridges -------------------------------------------------------------------------------------
+
+  async createBridge(bridgeId: string): Promise<void> {
+    this.assertRunning();
+    if (typeof bridgeId !== 'string' || bridgeId === '')
+      throw new DriverError('invalid', 'a bridge needs an id');
+    if (this.state.bridges.has(bridgeId))
+      throw new DriverError('invalid', `bridge "${bridgeId}" exists already`);
+    await this.call(
+      'POST',
+      '/bridges',
+      { type: 'mixing', bridgeId, name: bridgeId },
+      `creating bridge ${bridgeId}`,
+    );
+    this.state.trackBridge(bridgeId);
+  }
+
+  /** Destroys a bridge; its channels stay up. Supervisors' snoops and side bridges go with it. */
+  async destroyBridge(bridgeId: string): Promise<void> {
+    this.assertRunning();
+    const bridge = this.state.bridges.get(bridgeId);
+    if (bridge) {
+      for (const membership of [...bridge.members.values()]) {
+        if (membership.role !== 'normal') await leaveAsSupervisor(this.client, membership, true);
+      }
+    }
+    await this.call('DELETE', `/bridges/${enc(bridgeId)}`, undefined, `destroying bridge ${bridgeId}`);
+    this.state.dropBridge(bridgeId);
+  }
+
+  async addToBridge(bridgeId: string, channelId: string, role: BridgeRole = 'normal'): Promise<void> {
+    const channel = this.target(channelId);
+    if (!CAPABILITIES.bridgeRoles.includes(role)) {
+      throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
+    }
+    const bridge = this.state.bridges.get(bridgeId);
+    if (role !== 'normal') {
+      if (!bridge) throw new DriverError('not_found', `no bridge "${bridgeId}"`);
+      await joinAsSupervisor(
+        { client: this.client, state: this.state, app: this.app, snoopId: (id) => this.nextSnoopId(id) },
+        bridge,
+        channelId,
+        role,
+      );
+      return;
+    }
+    const previous = bridge?.members.get(channelId);
+    if (previous && previous.role !== 'normal') await leaveAsSupervisor(this.client, previous, true);
+    await this.call(
+      'POST',
+      `/bridges/${enc(bridgeId)}/addChannel`,
+      { channel: channelId },
+      `adding ${channelId} to bridge ${bridgeId}`,
+      channel,
+    );
+    this.state.join(bridge ?? this.state.trackBridge(bridgeId), channelId, 'normal');
+  }
+
+  async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
+    this.target(channelId);
+    const bridge = this.state.bridges.get(bridgeId);
+    const membership = bridge?.members.get(channelId);
+    if (bridge && membership && membership.role !== 'normal') {
+      bridge.members.delete(channelId);
+      await leaveAsSupervisor(this.client, membership, true);
+      return;
+    }
+    await this.call(
+      'POST',
+      `/bridges/${enc(bridgeId)}/removeChannel`,
+      { channel: channelId },
+      `removing ${channelId} from bridge ${bridgeId}`,
+    );
+    bridge?.members.delete(channelId);
+  }
+
+  // --- Media ---------------------------------------------------------------------------------------
+
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    const channel = this.target(channelId);
+    if (!playbackId) throw new DriverError('invalid', 'a playback needs an id');
+    if (this.state.playbacks.has(playbackId)) {
+      throw new DriverError('invalid', `playback "${playbackId}" is already playing`);
+    }
+    if (typeof media !== 'string' || !MEDIA_URI.test(media)) {
+      throw new DriverError(
+        'not_supported',
+        `Asterisk plays media URIs (sound:, recording:, digits:, number:, tone:), not text: "${media}"`,
+      );
+    }
+    this.state.trackPlayback(playbackId, channel);
+    try {
+      await this.client.request('POST', `/channels/${enc(channelId)}/play`, { media, playbackId });
+    } catch (error) {
+      this.state.playbacks.delete(playbackId);
+      channel.playbacks.delete(playbackId);
+      if (isChannelGone(error)) this.state.endChannel(channel, this.state.causeOf(channel, 'network_error'));
+      throw toDriverError(error, `playing ${media} to ${channelId}`);
+    }
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    this.assertRunning();
+    await this.call('DELETE', `/playbacks/${enc(playbackId)}`, undefined, `stopping playback ${playbackId}`);
+  }
+
+  async startRecording(
+    target: RecordingTarget,
+    recordingId: string,
+    options: { maxDurationMs?: number } = {},
+  ): Promise<void> {
+    if (target?.kind !== 'channel' && target?.kind !== 'bridge') {
+      throw new DriverError('invalid', 'a recording target is { kind: "channel" | "bridge", id }');
+    }
+    const channel = target.kind === 'channel' ? this.target(target.id) : undefined;
+    if (!channel) this.assertRunning();
+    if (!recordingId) throw new DriverError('invalid', 'a recording needs an id');
+    if (this.state.recordings.has(recordingId)) {
+      throw new DriverError('invalid', `recording "${recordingId}" is already running`);
+    }
+    const { maxDurationMs } = options;
+    if (maxDurationMs !== undefined && !(maxDurationMs > 0 && Number.isFinite(maxDurationMs))) {
+      throw new DriverError('invalid', `maxDurationMs must be a positive number, got ${maxDurationMs}`);
+    }
+    const path = `/${target.kind === 'channel' ? 'channels' : 'bridges'}/${enc(target.id)}/record`;
+    // Tracked first: a short recording can finish before the response arrives.
+    this.state.trackRecording(recordingId, target);
+    try {
+      await this.call(
+        'POST',
+        path,
+        {
+          name: recordingId,
+          format: this.options.recordingFormat ?? 'wav',
+          maxDurationSeconds:
+            maxDurationMs === undefined ? undefined : Math.max(1, Math.ceil(maxDurationMs / 1000)),
+        },
+        `recording ${target.kind} ${target.id}`,
+        channel,
+      );
+    } catch (error) {
+      this.state.forgetRecording(recordingId);
+      throw error;
+    }
+  }
+
+  async stopRecording(recordingId: string): Promise<void> {
+    this.assertRunning();
+    await this.call(
+      'POST',
+      `/recordings/live/${enc(recordingId)}/stop`,
+      undefined,
+      `stopping recording ${recordingId}`,
+    );
+  }
+
+  // --- Events and resynchronisation ---------------------------------------------------------------
+
+  private onMessage(text: string): void {
+    this.eventCount++;
+    const event = parseAriEvent(text);
+    if (!event) return;
+    if (event.type === 'ApplicationReplaced') {
+      this.onReplaced();
+      return;
+    }
+    try {
+      routeAriEvent({ state: this.state, emit: (e) => this.emit(e), log: this.log }, event as AriEvent);
+    } catch (err) {
+      this.log.error({ err, type: event.type }, 'ARI event handling failed');
+    }
+  }
+
+  private onLost(reason: string): void {
+    this.lastError = reason;
+    this.setConnection('reconnecting');
+    this.log.warn({ reason }, 'ARI event stream lost; reconnecting');
+    this.emit({ type: 'driver.disconnected', reason });
+  }
+
+  private async onReconnected(): Promise<void> {
+    this.setConnection('resyncing');
+    try {
+      await this.resynchronise();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'ARI resynchronisation failed');
+    }
+    if (!this.running || this.connection === 'replaced' || this.connection === 'stopped') return;
+    this.setConnection('connected');
+    this.emit({ type: 'driver.connected' });
+  }
+
+  private onReplaced(): void {
+    this.stream?.close();
+    this.setConnection('replaced');
+    const reason = `ARI application "${this.app}" was taken over by another connection (ApplicationReplaced); not reconnecting so that the two do not take it from each other in turn`;
+    this.lastError = reason;
+    this.log.error({ app: this.app }, reason);
+    this.emit({ type: 'driver.disconnected', reason });
+  }
+
+  /**
+   * Compares the tracked channels with Asterisk's (GET /channels, GET /bridges): vanished ones end
+   * (`network_error` unless the engine had asked for their end), ones that rang or answered unseen are
+   * reported so. Done after every reconnection; callable on demand.
+   */
+  resynchronise(): Promise<void> {
+    this.resyncing ??= (async () => {
+      const outcome = await reconcile(this.client, this.state);
+      this.resyncCount++;
+      this.log.info(outcome, 'ARI resynchronised');
+    })().finally(() => {
+      this.resyncing = undefined;
+    });
+    return this.resyncing;
+  }
+
+  /** What a channel leaves behind: a supervisor's snoop and side bridge. */
+  private afterChannelEnded(_channel: ChannelRecord, memberships: Membership[]): void {
+    for (const membership of memberships) {
+      if (membership.role !== 'normal') void leaveAsSupervisor(this.client, membership, false);
+    }
+  }
+
+  // --- Inside --------------------------------------------------------------------------------------
+
+  private emit(event: DriverEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ err, event: event.type }, 'driver event listener threw');
+      }
+    }
+  }
+
+  private setConnection(state: AriConnectionState): void {
+    if (this.connection === state) return;
+    this.connection = state;
+    this.since = this.clock.now();
+  }
+
+  private assertRunning(): void {
+    if (!this.running) {
+      throw new DriverError('unavailable', 'the ARI driver is not started; call start() first');
+    }
+  }
+
+  /** The live channel a command is for; `not_found` at once for one the driver saw end. */
+  private target(channelId: string): ChannelRecord {
+    this.assertRunning();
+    const channel = this.state.channels.get(channelId);
+    if (channel) return channel;
+    const ended = this.state.endedCause(channelId) !== undefined ? ' (it has ended)' : '';
+    throw new DriverError('not_found', `no live channel "${channelId}"${ended}`);
+  }
+
+  /**
+   * One request; when Asterisk says the channel it was about is gone, the driver missed its end and
+   * reports it now, so that the engine never keeps a leg the PBX has dropped.
+   */
+  private async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    query: Record<string, string | number | undefined> | undefined,
+    what: string,
+    channel?: ChannelRecord,
+  ): Promise<void> {
+    try {
+      await this.client.request(method, path, query);
+    } catch (error) {
+      if (channel && isChannelGone(error)) {
+        this.state.endChannel(channel, this.state.causeOf(channel, 'network_error'));
+      }
+      throw toDriverError(error, what);
+    }
+  }
+
+  private nextSnoopId(supervisorId: string): string {
+    return `${supervisorId}-snoop-${++this.snoopCount}`;
+  }
+}
+
+function isChannelGone(error: unknown): boolean {
+  return (
+    error instanceof AriError &&
+    error.kind === 'http' &&
+    (error.status === 404 || error.status === 400) &&
+    /channel (was )?not found/i.test(error.detail)
+  );
+}
+
+const enc = encodeURIComponent;

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../src/core/clock.ts';
+import { CallEngine } from '../src/engine/call-engine.ts';
+import { openStore } from '../src/store/open-store.ts';
+import { SimulatorDriver } from '../src/telephony/sim/simulator.ts';
+import { engineScenarios } from './support/engine-scenarios.ts';
+
+engineScenarios('simulator', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-sim-'));
+  const clock = new VirtualClock();
+  // Parties act only when the scenario says so.
+  const driver = new SimulatorDriver({
+    clock,
+    profiles: [{ match: '*', profile: { answerAfterMs: null, hangupAfterMs: null } }],
+  });
+  const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
+  const engine = new CallEngine({ driver, clock, store });
+  clock.onSettle(async () => {
+    do await engine.idle();
+    while (engine.busy);
+  });
+  await engine.start();
+  const settle = () => clock.advance(0);
+  const latest = (address: string) =>
+    driver
+      .channels()
+      .filter((c) => c.address === address)
+      .at(-1);
+  return {
+    engine,
+    clock,
+    advance: (ms) => clock.advance(ms),
+    async dialled(address) {
+      await settle();
+      const channel = latest(address);
+      if (!channel) throw new Error(`nothing dialled to ${address}`);
+      return channel.id;
+    },
+    partyAnswer: async (id) => {
+      driver.partyAnswer(id);
+      await settle();
+    },
+    partyBusy: async (id) => {
+      driver.partyReject(id, 'busy');
+      await settle();
+    },
+    partyHangup: async (id) => {
+      driver.partyHangup(id);
+      await settle();
+    },
+    partyDtmf: async (id, digit) => {
+      driver.partySendDtmf(id, digit);
+      await settle();
+    },
+    async placeInbound(from, to) {
+      const id = driver.placeInboundCall({ from, to });
+      await settle();
+      return id;
+    },
+    dtmfReceived: (id) => driver.channel(id)?.dtmfReceived ?? '',
+    onHold: (id) => driver.channel(id)?.held ?? false,
+    async close() {
+      await engine.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

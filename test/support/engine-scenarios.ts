@@ -1,0 +1,206 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallSnapshot } from '../../src/core/call.ts';
+import type { VirtualClock } from '../../src/core/clock.ts';
+import type { DomainEvent } from '../../src/core/events.ts';
+import type { CallEngine } from '../../src/engine/call-engine.ts';
+
+/**
+ * What the engine-level scenarios need from one telephony driver: a started engine on a virtual
+ * clock, and hands on the far end of its calls. Remote parties never act by themselves; the scenario
+ * says when they answer, refuse, press keys or hang up.
+ */
+export interface EngineHarness {
+  readonly engine: CallEngine;
+  readonly clock: VirtualClock;
+  /** Lets `ms` of virtual time pass, and everything it causes happen. */
+  advance(ms: number): Promise<void>;
+  /** The driver channel last dialled to `address`, once the engine has dialled it. */
+  dialled(address: string): Promise<string>;
+  partyAnswer(channelId: string): Promise<void>;
+  /** The dialled party refuses with 486 Busy Here. */
+  partyBusy(channelId: string): Promise<void>;
+  partyHangup(channelId: string): Promise<void>;
+  partyDtmf(channelId: string, digit: string): Promise<void>;
+  /** A caller dials in; resolves with its channel id once the engine has the call. */
+  placeInbound(from: string, to: string): Promise<string>;
+  /** Digits the party at the channel has been sent. */
+  dtmfReceived(channelId: string): string;
+  /** Whether the party at the channel hears music on hold. */
+  onHold(channelId: string): boolean;
+  close(): Promise<void>;
+}
+
+const AGENT = '1001';
+const CUSTOMER = '+12125550198';
+const CALLER = '+14155550101';
+const DID = '+15550000100';
+const TRANSFER_TO = '+13125550113';
+
+/**
+ * Call flows through {@link CallEngine} with the driver under test: the same assertions on the same
+ * engine events for every driver (the simulator, Asterisk over ARI).
+ */
+export function engineScenarios(name: string, makeHarness: () => Promise<EngineHarness>): void {
+  describe(`engine scenarios: ${name}`, () => {
+    let h: EngineHarness;
+    let events: DomainEvent[];
+
+    beforeEach(async () => {
+      h = await makeHarness();
+      events = [];
+      h.engine.events.subscribe((e) => events.push(e));
+    });
+
+    afterEach(async () => {
+      await h.close();
+    });
+
+    /** The call's events as `type status[ detail]` lines. */
+    const story = (callId: string) =>
+      events
+        .filter((e) => e.callId === callId)
+        .map((e) => {
+          const data = e.data as {
+            call: CallSnapshot;
+            digit?: string;
+            direction?: string;
+            transferTo?: string;
+          };
+          const detail =
+            e.type === 'call.dtmf'
+              ? ` ${data.direction} ${data.digit}`
+              : data.transferTo
+                ? ` ${data.transferTo}`
+                : data.call.endReason
+                  ? ` ${data.call.endReason}`
+                  : '';
+          return `${e.type} ${data.call.status}${detail}`;
+        });
+
+    async function inboundAnswered(): Promise<{ callId: string; caller: string }> {
+      const caller = await h.placeInbound(CALLER, DID);
+      const ringing = events.find((e) => e.type === 'call.ringing');
+      if (!ringing?.callId) throw new Error('no call.ringing for the inbound call');
+      await h.engine.answer(ringing.callId);
+      await h.advance(0);
+      return { callId: ringing.callId, caller };
+    }
+
+    async function clickToDialAnswered(): Promise<{ callId: string; agent: string; customer: string }> {
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      const customer = await h.dialled(CUSTOMER);
+      await h.partyAnswer(customer);
+      return { callId: call.id, agent, customer };
+    }
+
+    it('click-to-dial: rings the agent, then the customer; both up is answered; hang-up ends it and saves the record', async () => {
+      const { callId, agent, customer } = await clickToDialAnswered();
+      expect(story(callId)).toEqual(['call.ringing ringing', 'call.answered answered']);
+      await h.engine.hangup(callId);
+      await h.advance(0);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended normal',
+      ]);
+      const record = await h.engine.get(callId);
+      expect(record).toMatchObject({ status: 'ended', endReason: 'normal', from: AGENT, to: CUSTOMER });
+      expect(record.legs.map((l) => [l.id, l.role, l.status, l.endReason])).toEqual([
+        [agent, 'caller', 'ended', 'normal'],
+        [customer, 'callee', 'ended', 'normal'],
+      ]);
+      expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('inbound: the caller rings until answered, then hangs up', async () => {
+      const { callId, caller } = await inboundAnswered();
+      expect(story(callId)).toEqual(['call.ringing ringing', 'call.answered answered']);
+      await h.partyHangup(caller);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended normal',
+      ]);
+      expect(await h.engine.get(callId)).toMatchObject({ direction: 'inbound', from: CALLER, to: DID });
+    });
+
+    it('hold and unhold: the customer hears music on hold in between', async () => {
+      const { callId, customer } = await clickToDialAnswered();
+      await h.engine.hold(callId);
+      expect(h.onHold(customer)).toBe(true);
+      await h.engine.unhold(callId);
+      expect(h.onHold(customer)).toBe(false);
+      await h.engine.hangup(callId);
+      await h.advance(0);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.held on_hold',
+        'call.unheld answered',
+        'call.ended ended normal',
+      ]);
+    });
+
+    it('blind transfer: the agent leaves, the customer is connected to the transfer target', async () => {
+      const { callId, agent } = await clickToDialAnswered();
+      await h.engine.transfer(callId, TRANSFER_TO);
+      await h.advance(0);
+      const target = await h.dialled(TRANSFER_TO);
+      await h.partyAnswer(target);
+      const call = await h.engine.get(callId);
+      expect(call.legs.find((l) => l.id === agent)).toMatchObject({
+        status: 'ended',
+        endReason: 'transferred',
+      });
+      await h.partyHangup(target);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        `call.transferring transferring ${TRANSFER_TO}`,
+        `call.transferred answered ${TRANSFER_TO}`,
+        'call.ended ended normal',
+      ]);
+    });
+
+    it('DTMF: digits the caller presses come in, digits sent go out to the caller', async () => {
+      const { callId, caller } = await inboundAnswered();
+      await h.partyDtmf(caller, '4');
+      await h.partyDtmf(caller, '2');
+      await h.engine.sendDtmf(callId, '9#');
+      await h.advance(0);
+      expect(h.dtmfReceived(caller)).toBe('9#');
+      await h.engine.hangup(callId);
+      await h.advance(0);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.dtmf answered in 4',
+        'call.dtmf answered in 2',
+        'call.dtmf answered out 9',
+        'call.dtmf answered out #',
+        'call.ended ended normal',
+      ]);
+    });
+
+    it('a busy customer fails the call with busy', async () => {
+      const call = await h.engine.originate({ to: CUSTOMER });
+      const customer = await h.dialled(CUSTOMER);
+      await h.partyBusy(customer);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed busy']);
+      expect(await h.engine.get(call.id)).toMatchObject({ status: 'failed', endReason: 'busy' });
+    });
+
+    it('a customer who never answers fails the call with no_answer at the ring timeout', async () => {
+      const call = await h.engine.originate({ to: CUSTOMER, ringTimeoutMs: 20_000 });
+      const customer = await h.dialled(CUSTOMER);
+      await h.advance(19_999);
+      expect(story(call.id)).toEqual(['call.ringing ringing']);
+      await h.advance(1);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed no_answer']);
+      const record = await h.engine.get(call.id);
+      expect(record.legs).toMatchObject([{ id: customer, status: 'ended', endReason: 'no_answer' }]);
+    });
+  });
+}
