@@ -143,7 +143,6 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () =
     agentStates: createAgentStateLogRepository(useDb),
     emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
     audit: createAuditLogRepository(useDb),
-    flows: createFlowRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {
