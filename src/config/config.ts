@@ -40,7 +40,10 @@ const ivrVariablesSchema = z
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"dispatchApi":"https://..."}' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a JSON object such as {"dispatchApi":"https://..."}',
+      });
       return z.NEVER;
     }
   })
