@@ -66,7 +66,6 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       {
         driver: options.driver,
         clock: options.clock,
-        records: options.store.calls,
         publisher: this.publisher,
         log,
       },

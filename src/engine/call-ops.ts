@@ -2,7 +2,6 @@ import type { Address, EndReason, LegRole } from '../core/call.ts';
 import { finalStatusFor, isFinal } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DomainEventDataMap } from '../core/events.ts';
-import type { CallRecordRepository } from '../store/types.ts';
 import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { Leg, LiveCall } from './live-call.ts';
@@ -17,7 +16,6 @@ type ExtraData<T extends CallEventType> = Omit<DomainEventDataMap[T], 'call'>;
 export interface EngineDeps {
   readonly driver: TelephonyDriver;
   readonly clock: Clock;
-  readonly records: CallRecordRepository;
   readonly publisher: EventPublisher;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
