@@ -17,6 +17,21 @@ const NUMBER_LIKE = /^[+(0-9][0-9 ().-]*$/;
  * read in `defaultCountry`. Throws INVALID_PHONE_NUMBER naming the field otherwise.
  */
 export function parseAddress(raw: string, field: string, defaultCountry: CountryCode = 'US'): Address {
+  const key = `${defaultCountry}|${raw}`;
+  const known = PARSED.get(key);
+  if (known) return known;
+  const address = parse(raw, field, defaultCountry);
+  // Dispatchers dial the same drivers and agents all day: remember recent answers (bounded).
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(key, address);
+  return address;
+}
+
+/** Parsing with libphonenumber's full metadata costs more than the rest of a call set-up's checks. */
+const PARSED = new Map<string, Address>();
+const PARSED_MAX = 10_000;
+
+function parse(raw: string, field: string, defaultCountry: CountryCode): Address {
   const value = raw.trim();
   if (ENDPOINT.test(value)) return { kind: 'endpoint', value };
   if (EXTENSION.test(value)) return { kind: 'endpoint', value };
