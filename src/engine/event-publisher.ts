@@ -25,6 +25,7 @@ export class EventPublisher implements EventFeed {
   private seq = 0;
   private queue: Waiter[] = [];
   private flushing = false;
+  private scheduled = false;
   private readonly listeners = new Set<(event: DomainEvent) => void>();
 
   constructor(
@@ -55,7 +56,7 @@ export class EventPublisher implements EventFeed {
     } as DomainEvent;
     return new Promise((resolve, reject) => {
       this.queue.push({ event: full, record, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.scheduleFlush();
     });
   }
 
@@ -66,6 +67,20 @@ export class EventPublisher implements EventFeed {
 
   after(seq: number, limit: number): Promise<DomainEvent[]> {
     return this.store.events.after(seq, limit);
+  }
+
+  /**
+   * Flushes after the current turn of the event loop, not at once: SQLite writes block the loop, so
+   * without the pause every request would commit alone; with it, everything that arrived in the same
+   * turn shares one commit.
+   */
+  private scheduleFlush(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
   }
 
   private async flush(): Promise<void> {
