@@ -247,6 +247,11 @@ class StubEngine implements CallControl, CallDistribution {
   sendDtmf = async () => this.unused();
   list = async () => this.unused();
   createQueued = async () => this.unused();
+  // Position prompts resolve at once, as a driver that accepted them would.
+  play = async () => 'playback';
+  stopPlayback = async () => undefined;
+  record = async () => this.unused();
+  stopRecording = async () => this.unused();
 }
 
 // --- scenario -----------------------------------------------------------------------------------

@@ -954,6 +954,18 @@ describe('abandonment', () => {
     expect(h.sb.acd.stats('q')).toMatchObject({ abandoned: 2, waiting: 1 });
   });
 
+  it('a waiting caller hears their place as a prompt on entering, and again with each periodic update', async () => {
+    await setUp();
+    await agents('a1');
+    await queueAt(DID, queue('q', ['a1']));
+    const c1 = await dial();
+    const played = () => eventsOf('call.playback.finished', (e) => e.callId === c1).length;
+    await h.advance(10_000);
+    expect(played()).toBe(1);
+    await h.advance(60_000);
+    expect(played()).toBe(2);
+  });
+
   it('callers far back hear their new place with the next periodic update', async () => {
     await setUp();
     const t0 = h.clock.now();

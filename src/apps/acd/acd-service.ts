@@ -6,7 +6,7 @@ import type { DomainEvent, NewDomainEvent, QueueStats } from '../../core/events.
 import type { CallPriority, QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
-import type { CallControl, CallDistribution, EventFeed } from '../../engine/types.ts';
+import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { indexMembers, membersOf, moveAgent } from './agent-book.ts';
 import type { AcdContext, AcdLog, AcdOptions } from './context.ts';
@@ -25,7 +25,7 @@ import { queueStats, rollInterval } from './queue-stats.ts';
 import { RouteTable } from './route-table.ts';
 
 export interface AcdDeps {
-  readonly engine: CallControl & CallDistribution & { readonly events: EventFeed };
+  readonly engine: CallControl & CallDistribution & CallMedia & { readonly events: EventFeed };
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
   readonly store: Pick<Store, 'agents' | 'queues' | 'routes' | 'agentStates'>;
   readonly clock: Clock;
@@ -70,6 +70,7 @@ export class AcdService {
         statsEveryMs: 60_000,
         intervalMs: 15 * 60_000,
         random: Math.random,
+        announce: true,
         ...deps.options,
       },
       schedule: (work) => {

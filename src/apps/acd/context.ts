@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
-import type { CallControl, CallDistribution } from '../../engine/types.ts';
+import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
 import type { QueueRuntime } from './queue-runtime.ts';
@@ -15,6 +15,8 @@ export interface AcdOptions {
   readonly intervalMs?: number;
   /** Seedable randomness for the `random` strategy. */
   readonly random?: () => number;
+  /** Whether callers hear their position and estimated wait as a prompt (default true, where the driver plays). */
+  readonly announce?: boolean;
 }
 
 export interface AcdLog {
@@ -24,7 +26,7 @@ export interface AcdLog {
 
 /** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
 export interface AcdContext {
-  readonly engine: CallControl & CallDistribution;
+  readonly engine: CallControl & CallDistribution & CallMedia;
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
   readonly stateLog: AgentStateLogRepository;
   readonly clock: Clock;

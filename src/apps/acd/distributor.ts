@@ -118,6 +118,7 @@ export async function enqueue(
     queueId,
     data: { ...placeOf(queue, waiting, position, loggedIn), priority },
   });
+  await speakPlace(ctx, callId, position, estimateWaitMs(queue, position, loggedIn));
   // A caller ranked ahead of others (a higher priority) pushes them back: they hear about it.
   await announceFrom(ctx, queue, position, loggedIn);
 
@@ -184,7 +185,20 @@ export async function refreshPositions(ctx: AcdContext, queue: QueueRuntime): Pr
   for (let i = 0; i < calls.length; i++) {
     const call = calls[i]!;
     if (call.announced !== i + 1) await announce(ctx, queue, call, i + 1, queue.loggedIn);
+    // Like a PBX's periodic announcement, every waiting caller hears where they stand.
+    await speakPlace(ctx, call.callId, i + 1, estimateWaitMs(queue, i + 1, queue.loggedIn));
   }
+}
+
+/**
+ * Tells the caller their place as a prompt. Best effort: a driver that cannot play, or a call with
+ * nobody on the line yet (an emergency waiting for its dispatcher), simply hears nothing.
+ */
+async function speakPlace(ctx: AcdContext, callId: string, position: number, waitMs: number): Promise<void> {
+  if (!ctx.options.announce) return;
+  const minutes = Math.max(1, Math.round(waitMs / 60_000));
+  const text = `You are caller number ${position}. Your estimated wait is about ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  await ctx.engine.play(callId, text).catch(() => undefined);
 }
 
 /**
