@@ -75,6 +75,7 @@ export async function createSwitchboard(
     clock,
     ...(log && { log }),
   });
+  engine.useDirectory(acd);
   const notifications = new MemorySink();
   const emergencies = new EmergencyService({
     engine,

@@ -1212,3 +1212,31 @@ describe('dispatch', () => {
     expect(eventsOf('call.offered', (e) => e.data.agentId === 'alice').map((e) => e.callId)).toEqual([first]);
   });
 });
+
+describe('agents placing calls', () => {
+  it('click-to-dial from an agent rings their phone, keeps them busy, and frees them when it ends', async () => {
+    await setUp();
+    await agents(agent('alice', { endpoint: 'sim/alice-desk' }));
+    await queueAt(DID, queue('q', ['alice']));
+    await login('alice');
+    const call = await h.sb.engine.originate({ from: 'alice', to: '+12125550101' });
+    await h.settle();
+    expect(call.from).toBe('alice');
+    expect(call.agentId).toBe('alice');
+    const live = await h.sb.engine.get(call.id);
+    expect(live.legs[0]).toMatchObject({ role: 'caller', address: 'sim/alice-desk', agentId: 'alice' });
+    expect(h.sb.acd.getAgent('alice').status).toMatchObject({ state: 'on_call', callId: call.id });
+
+    // A caller arriving meanwhile waits: alice is busy with her own call.
+    const waitingCaller = await dial();
+    expect(eventsOf('call.offered', (e) => e.callId === waitingCaller)).toEqual([]);
+
+    await h.advance(3_000);
+    await h.sb.engine.hangup(call.id);
+    await h.settle();
+    // Free again, she is offered the waiting caller at once.
+    expect(eventsOf('call.offered', (e) => e.callId === waitingCaller).map((e) => e.agentId)).toEqual([
+      'alice',
+    ]);
+  });
+});

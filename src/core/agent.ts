@@ -48,6 +48,7 @@ export type AgentTransition =
   | 'pause'
   | 'unpause'
   | 'reserve'
+  | 'dial'
   | 'offer_failed'
   | 'connect'
   | 'call_ended'
@@ -55,7 +56,8 @@ export type AgentTransition =
 
 export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentTransition, AgentState>>>> = {
   offline: { login: 'available' },
-  available: { logout: 'offline', pause: 'away', reserve: 'reserved' },
+  // `dial`: the agent places a call of their own (click-to-dial) and is busy until it ends.
+  available: { logout: 'offline', pause: 'away', reserve: 'reserved', dial: 'on_call' },
   // Logging out or pausing while reserved withdraws the offer: the call goes back to its queue.
   reserved: { connect: 'on_call', offer_failed: 'available', logout: 'offline', pause: 'away' },
   on_call: { call_ended: 'wrap_up' },

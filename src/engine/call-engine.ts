@@ -18,6 +18,7 @@ import type {
   CallMedia,
   EventFeed,
   OriginateCommand,
+  PartyDirectory,
   QueuedCallCommand,
 } from './types.ts';
 
@@ -50,6 +51,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   private readonly maxLiveCalls: number;
   private unsubscribe: (() => void) | undefined;
   private driverUp = false;
+  private directory: PartyDirectory | undefined;
   /** Playback and recording ids in flight -> call id. */
   private readonly media = new Map<string, string>();
 
@@ -106,6 +108,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     while (this.queue.size > 0) await this.queue.idle();
   }
 
+  /** Lets an app (the ACD) say who a name in `from` is. */
+  useDirectory(directory: PartyDirectory): void {
+    this.directory = directory;
+  }
+
   /** Whether any call has work queued or running. */
   get busy(): boolean {
     return this.queue.size > 0;
@@ -122,18 +129,24 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
 
   async originate(command: OriginateCommand): Promise<CallSnapshot> {
     const to = parseAddress(command.to, 'to', this.defaultCountry);
+    const agent = command.from === undefined ? undefined : this.directory?.resolve(command.from);
     const from =
-      command.from === undefined ? undefined : parseAddress(command.from, 'from', this.defaultCountry);
+      command.from === undefined
+        ? undefined
+        : parseAddress(agent?.endpoint ?? command.from, 'from', this.defaultCountry);
     this.assertCanStartCall();
     const now = this.options.clock.now();
-    const call = new LiveCall(randomUUID(), 'outbound', from ?? to, to, now, command.context);
+    // An agent's call shows the agent as `from`; their phone is what gets dialled.
+    const shownFrom = agent ? ({ kind: 'endpoint', value: command.from! } as const) : (from ?? to);
+    const call = new LiveCall(randomUUID(), 'outbound', shownFrom, to, now, command.context);
+    call.agentId = agent?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       await this.ops.publish(call, 'call.ringing');
       try {
-        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor);
+        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, agent?.agentId);
       } catch (error) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
         this.options.log?.warn({ err: error, callId: call.id }, 'originate refused by the driver');

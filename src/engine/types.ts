@@ -92,3 +92,12 @@ export interface CallMedia {
   record(callId: string, options: { maxDurationMs: number }): Promise<string>;
   stopRecording(callId: string, recordingId: string): Promise<void>;
 }
+
+/**
+ * Who a name in `from` is, when it is not an address of its own: the ACD resolves an agent id
+ * (`dispatcher-001`) to the agent's phone, so click-to-dial "from an agent" rings the right device and
+ * the call knows its agent.
+ */
+export interface PartyDirectory {
+  resolve(name: string): { readonly endpoint: string; readonly agentId: string } | undefined;
+}

@@ -299,6 +299,12 @@ export class AcdService {
         const call = event.data.call;
         if (call.direction === 'inbound' && call.queueId === undefined && call.legs.length === 1) {
           this.ctx.schedule(() => this.route(call));
+        } else if (
+          call.direction === 'outbound' &&
+          call.agentId !== undefined &&
+          call.queueId === undefined
+        ) {
+          this.ctx.schedule(() => this.onAgentDialled(call.agentId!, call.id));
         }
         return;
       }
@@ -352,6 +358,18 @@ export class AcdService {
       );
       await this.ctx.engine.end(call.id, 'rejected').catch(() => undefined);
     }
+  }
+
+  /** An agent placed a call of their own: they are busy with it and offered nothing until it ends. */
+  private async onAgentDialled(agentId: string, callId: string): Promise<void> {
+    const agent = this.ctx.agents.get(agentId);
+    if (agent?.state === 'available') await moveAgent(this.ctx, agent, 'dial', { callId });
+  }
+
+  /** The engine's directory: an agent id in `from` rings that agent's phone. */
+  resolve(name: string): { endpoint: string; agentId: string } | undefined {
+    const agent = this.ctx.agents.get(name);
+    return agent ? { endpoint: agent.profile.endpoint, agentId: agent.profile.id } : undefined;
   }
 
   private async onAccepted(call: CallSnapshot, agentId: string): Promise<void> {
