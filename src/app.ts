@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
 import { AcdService } from './apps/acd/acd-service.ts';
 import { EmergencyService } from './apps/emergency/emergency-service.ts';
+import { IvrService } from './apps/ivr/ivr-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import { CallEngine } from './engine/call-engine.ts';
@@ -19,6 +21,7 @@ import { SimulatorDriver } from './telephony/sim/simulator.ts';
 export interface Switchboard {
   readonly engine: CallEngine;
   readonly acd: AcdService;
+  readonly ivr: IvrService;
   /** The simulator; reading it with another driver configured throws. */
   readonly driver: SimulatorDriver;
   /** The driver in use: the simulator, or Asterisk through ARI. */
@@ -86,8 +89,18 @@ export async function createSwitchboard(
     clock,
     ...(log && { log }),
   });
+  const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
+  const ivr = new IvrService({
+    engine,
+    acd,
+    publish: (event) => engine.publish(event),
+    store,
+    clock,
+    options: { variables: config.ivrVariables, ...(flowsDir !== undefined && { flowsDir }) },
+    ...(log && { log }),
+  });
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
-  const workers = [engine, acd, emergencies];
+  const workers = [engine, acd, emergencies, ivr];
   if (clock instanceof VirtualClock) {
     clock.onSettle(async () => {
       do {
@@ -98,6 +111,7 @@ export async function createSwitchboard(
   await engine.start();
   await acd.start();
   emergencies.start();
+  await ivr.start();
 
   const sim: SimControls | undefined = driver && {
     setProfile: (rule) => driver.setProfile(rule),
@@ -123,6 +137,7 @@ export async function createSwitchboard(
     sim,
     acd,
     emergencies,
+    ivr,
     notifications,
     agentStates: store.agentStates,
     defaultCountry: config.defaultCountry as CountryCode,
@@ -142,6 +157,7 @@ export async function createSwitchboard(
   return {
     engine,
     acd,
+    ivr,
     get driver(): SimulatorDriver {
       if (!driver) throw new Error(`the ${telephony.name} driver is in use, not the simulator`);
       return driver;
@@ -159,6 +175,8 @@ export async function createSwitchboard(
         emergencies.stop();
         acd.stop();
         await engine.stop();
+        // After the engine: ending the live calls lets the IVR write their traces into the records.
+        await ivr.stop();
         await app.close();
         await store.close();
       })();

@@ -717,6 +717,14 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         expect((await store.events.after(0, 10)).map((e) => e.seq)).toEqual([1, 2]);
       });
 
+      it('commits thousands of calls at once (more than one statement can bind)', async () => {
+        const calls = Array.from({ length: 5000 }, (_, i) => makeCall(`bulk-${String(i).padStart(4, '0')}`));
+        const events = calls.map((call, i) => makeEvent(i + 1, call));
+        await store.commit({ calls, events });
+        expect(await store.calls.get('bulk-4999')).toStrictEqual(calls[4999]);
+        expect(await store.events.lastSeq()).toBe(5000);
+      });
+
       it('writes nothing of a batch whose event seq exists already', async () => {
         await store.events.append([makeEvent(5)]);
         const call = makeCall('c-2');
@@ -758,6 +766,68 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         ]);
         expect(await store.audit.list('emergency:e-1', 1)).toStrictEqual([entries[0]]);
         expect(await store.audit.list('emergency:none', 100)).toStrictEqual([]);
+      });
+    });
+
+    describe('IVR flows', () => {
+      const definition = (text: string) => ({
+        id: 'checkin',
+        start: 'a',
+        nodes: { a: { kind: 'say', text, next: 'b' }, b: { kind: 'hangup' } },
+      });
+      const add = (id: string, text: string, minute = 0) =>
+        store.flows.add({ id, definition: { ...definition(text), id }, createdAt: at(minute) });
+
+      it('numbers versions per flow from 1 and reads each back as stored', async () => {
+        expect(await add('checkin', 'one', 1)).toStrictEqual({
+          id: 'checkin',
+          version: 1,
+          definition: definition('one'),
+          createdAt: at(1),
+        });
+        expect((await add('checkin', 'two', 2)).version).toBe(2);
+        expect((await add('menu', 'm', 3)).version).toBe(1);
+        expect(await store.flows.get('checkin')).toStrictEqual({
+          id: 'checkin',
+          version: 2,
+          definition: definition('two'),
+          createdAt: at(2),
+        });
+        expect((await store.flows.get('checkin', 1))?.definition).toStrictEqual(definition('one'));
+        expect(await store.flows.get('checkin', 3)).toBeUndefined();
+        expect(await store.flows.get('nope')).toBeUndefined();
+      });
+
+      it('lists the latest version of each flow by id, and every version of one, oldest first', async () => {
+        await add('menu', 'm1');
+        await add('checkin', 'c1');
+        await add('menu', 'm2');
+        await add('Zeta', 'z1');
+        expect((await store.flows.list()).map((f) => [f.id, f.version])).toStrictEqual([
+          ['Zeta', 1],
+          ['checkin', 1],
+          ['menu', 2],
+        ]);
+        expect(await store.flows.versions('menu')).toStrictEqual([
+          { id: 'menu', version: 1, createdAt: at(0) },
+          { id: 'menu', version: 2, createdAt: at(0) },
+        ]);
+        expect(await store.flows.versions('nope')).toStrictEqual([]);
+      });
+
+      it('gives concurrent uploads of one flow distinct versions', async () => {
+        const added = await Promise.all(Array.from({ length: 8 }, (_, i) => add('checkin', `v${i}`)));
+        expect(added.map((f) => f.version).sort((a, b) => a - b)).toStrictEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect((await store.flows.versions('checkin')).length).toBe(8);
+      });
+
+      it('keeps every version across close and reopen', async () => {
+        await add('checkin', 'one');
+        await add('checkin', 'two');
+        await store.close();
+        const reopened = await open();
+        expect((await reopened.flows.get('checkin', 1))?.definition).toStrictEqual(definition('one'));
+        expect((await reopened.flows.get('checkin'))?.version).toBe(2);
       });
     });
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AcdService } from '../apps/acd/acd-service.ts';
 import { acdSchemas } from '../apps/acd/schemas.ts';
 import type { EmergencyService } from '../apps/emergency/emergency-service.ts';
+import type { IvrService } from '../apps/ivr/ivr-service.ts';
 import type { CallControl, EventFeed } from '../engine/types.ts';
 import type { MemorySink } from '../notify/notification.ts';
 import type { AgentStateLogRepository } from '../store/types.ts';
@@ -21,6 +22,7 @@ import { ctiEmergencyRoute, emergencyRoutes } from './routes/emergencies.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inboundRoutes } from './routes/inbound-routes.ts';
+import { ivrRoutes } from './routes/ivr.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import type { SimControls } from './sim-controls.ts';
@@ -36,6 +38,8 @@ export interface ApiDeps {
   readonly acd?: AcdService;
   /** Panic-button emergencies (/api/cti/emergency, /api/v1/emergencies). */
   readonly emergencies?: EmergencyService;
+  /** The IVR (/api/v1/ivr/...). */
+  readonly ivr?: IvrService;
   /** The simulator's notification sink, readable at /api/v1/notifications. */
   readonly notifications?: MemorySink;
   /** The agent state log, for GET /api/v1/agents/{agentId}/states (with `acd`). */
@@ -95,6 +99,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
       ...(deps.notifications && { sink: deps.notifications }),
     });
   }
+  if (deps.ivr) await app.register(ivrRoutes, { prefix: '/api/v1', ivr: deps.ivr });
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });
 

@@ -55,6 +55,23 @@ export interface EmergencySnapshot {
   readonly endedAt?: string;
 }
 
+/** How an IVR session ended: the flow hung up, the caller did, or the call went on elsewhere. */
+export const IVR_OUTCOMES = [
+  'hangup',
+  'caller_hangup',
+  'enqueued',
+  'transferred',
+  'failed',
+  'error',
+] as const;
+export type IvrOutcome = (typeof IVR_OUTCOMES)[number];
+
+/** The flow version an IVR event comes from. */
+export interface IvrRef {
+  readonly flowId: string;
+  readonly version: number;
+}
+
 /** What each event type carries in `data`. */
 export interface DomainEventDataMap {
   'call.ringing': CallEventData;
@@ -97,6 +114,22 @@ export interface DomainEventDataMap {
   'emergency.raised': { readonly emergency: EmergencySnapshot };
   'emergency.escalated': { readonly emergency: EmergencySnapshot };
   'emergency.updated': { readonly emergency: EmergencySnapshot };
+  'ivr.started': IvrRef & { readonly from: string; readonly to: string; readonly language: string };
+  'ivr.node': IvrRef & { readonly node: string; readonly kind: string };
+  /** What the caller hears, so integrations and tests can follow along. */
+  'ivr.prompt': IvrRef & {
+    readonly node: string;
+    readonly text: string;
+    readonly media: string;
+    readonly language: string;
+  };
+  'ivr.input': IvrRef & {
+    readonly node: string;
+    readonly result: 'digits' | 'no_input' | 'no_match' | 'failed';
+    readonly digits?: string;
+    readonly attempt: number;
+  };
+  'ivr.ended': IvrRef & { readonly node: string; readonly outcome: IvrOutcome; readonly durationMs: number };
   'driver.connected': { readonly driver: string };
   'driver.disconnected': { readonly driver: string; readonly reason: string };
 }
@@ -128,6 +161,11 @@ export const DOMAIN_EVENT_TYPES = [
   'emergency.raised',
   'emergency.escalated',
   'emergency.updated',
+  'ivr.started',
+  'ivr.node',
+  'ivr.prompt',
+  'ivr.input',
+  'ivr.ended',
   'driver.connected',
   'driver.disconnected',
 ] as const satisfies readonly DomainEventType[];

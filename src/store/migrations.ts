@@ -121,6 +121,20 @@ function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('audit_log_topic_idx').on('audit_log').columns(['topic', 'id']).execute();
       },
     },
+    '004_ivr_flows': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        // Versions are rows, never updated: a caller in version 3 finishes in it while 4 is uploaded.
+        await db.schema
+          .createTable('ivr_flows')
+          .addColumn('id', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('version', 'integer', (col) => col.notNull())
+          .addColumn('definition', 'text', (col) => col.notNull())
+          .addColumn('created_at', 'text', (col) => col.notNull())
+          .addPrimaryKeyConstraint('ivr_flows_pk', ['id', 'version'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import { createAuditLogRepository } from './audit-log.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
+import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -143,6 +144,7 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () =
     agentStates: createAgentStateLogRepository(useDb),
     emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
     audit: createAuditLogRepository(useDb),
+    flows: createFlowRepository(useDb, kind),
     close() {
       closed = true;
       closing ??= (async () => {

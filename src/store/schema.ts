@@ -63,6 +63,15 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/** One version of an IVR flow; (id, version) is the key. */
+export interface IvrFlowsTable {
+  id: string;
+  version: number;
+  /** The flow as uploaded, as JSON. */
+  definition: string;
+  created_at: string;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -72,6 +81,7 @@ export interface Database {
   agent_state_log: AgentStateLogTable;
   emergencies: DocumentTable;
   audit_log: AuditLogTable;
+  ivr_flows: IvrFlowsTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

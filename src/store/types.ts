@@ -17,6 +17,7 @@ export interface Store {
   readonly agentStates: AgentStateLogRepository;
   readonly emergencies: ConfigRepository<EmergencySnapshot>;
   readonly audit: AuditLogRepository;
+  readonly flows: FlowRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -135,4 +136,30 @@ export interface AuditEntry {
   readonly action: string;
   readonly at: string;
   readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** One version of an IVR flow, as stored. */
+export interface StoredFlow {
+  readonly id: string;
+  /** 1 for the first upload of a flow, then one more per upload. */
+  readonly version: number;
+  /** The flow as uploaded (YAML read into JSON), validated before it was stored. */
+  readonly definition: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+}
+
+/**
+ * IVR flows, versioned. A version is never changed or deleted, so a caller finishes in the version
+ * they started in while a newer one is uploaded.
+ * - `add` stores a new version numbered one past the latest of that flow (1 for a new flow), durable
+ *   when it resolves; concurrent adds of one flow get distinct numbers.
+ * - `get` answers the latest version, or the one asked for; undefined when there is none.
+ * - `list` answers the latest version of every flow, by id in byte order.
+ * - `versions` answers every version of one flow, oldest first, without definitions.
+ */
+export interface FlowRepository {
+  add(flow: Omit<StoredFlow, 'version'>): Promise<StoredFlow>;
+  get(id: string, version?: number): Promise<StoredFlow | undefined>;
+  list(): Promise<StoredFlow[]>;
+  versions(id: string): Promise<Omit<StoredFlow, 'definition'>[]>;
 }

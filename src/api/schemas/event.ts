@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { END_REASONS } from '../../core/call.ts';
-import type { DomainEvent, DomainEventDataMap, DomainEventType } from '../../core/events.ts';
+import {
+  type DomainEvent,
+  type DomainEventDataMap,
+  type DomainEventType,
+  IVR_OUTCOMES,
+} from '../../core/events.ts';
 import { CALL_PRIORITIES } from '../../core/queue.ts';
 import { AgentSchema, AgentStateSchema, EmergencySchema, QueueStatsSchema } from './acd.ts';
 import { CallSnapshotSchema } from './call.ts';
@@ -14,6 +19,11 @@ const queueCall = {
   estimatedWaitMs: z.number().nonnegative(),
 };
 const callData = z.object({ call });
+const ivr = {
+  flowId: z.string(),
+  version: z.number().int().positive().describe('The flow version the caller is in.'),
+};
+const ivrNode = z.string().describe('The node of the flow.');
 
 /** What each event type carries; the mapped type makes an event type without a schema a compile error. */
 const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } = {
@@ -65,6 +75,34 @@ const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } =
   'emergency.raised': z.object({ emergency: EmergencySchema }),
   'emergency.escalated': z.object({ emergency: EmergencySchema }),
   'emergency.updated': z.object({ emergency: EmergencySchema }),
+  'ivr.started': z.object({ ...ivr, from: z.string(), to: z.string(), language: z.string() }),
+  'ivr.node': z.object({
+    ...ivr,
+    node: ivrNode,
+    kind: z.string().describe('The node kind: say, gather, ...'),
+  }),
+  'ivr.prompt': z.object({
+    ...ivr,
+    node: ivrNode,
+    text: z.string().describe('What the prompt says; empty for a sound without words.'),
+    media: z.string().describe('What the driver plays: the text, or `sound:<ref>`.'),
+    language: z.string(),
+  }),
+  'ivr.input': z.object({
+    ...ivr,
+    node: ivrNode,
+    result: z
+      .enum(['digits', 'no_input', 'no_match', 'failed'])
+      .describe('`failed`: no valid input after every retry.'),
+    digits: z.string().optional().describe('What the caller pressed (without the finish key).'),
+    attempt: z.number().int().positive(),
+  }),
+  'ivr.ended': z.object({
+    ...ivr,
+    node: ivrNode.describe('The last node.'),
+    outcome: z.enum(IVR_OUTCOMES),
+    durationMs: z.number().nonnegative(),
+  }),
   'driver.connected': z.object({ driver: z.string() }),
   'driver.disconnected': z.object({ driver: z.string(), reason: z.string() }),
 };
