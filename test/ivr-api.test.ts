@@ -170,7 +170,7 @@ describe('/api/v1/ivr/flows', () => {
     const missing = await server.request('GET', '/api/v1/ivr/flows/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatchObject({
-      code: 'NOT_FOUND',
+      code: 'FLOW_NOT_FOUND',
       message: expect.stringContaining('"nope"'),
     });
     expect((await server.request('GET', '/api/v1/ivr/flows/nope/versions')).status).toBe(404);

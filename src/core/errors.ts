@@ -21,6 +21,8 @@ export const ERROR_CATALOGUE = {
   QUEUE_NOT_FOUND: { status: 404, message: 'No queue has that id.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No inbound route has that id; GET /api/v1/routes lists them.' },
   EMERGENCY_NOT_FOUND: { status: 404, message: 'No emergency has that id.' },
+  FLOW_NOT_FOUND: { status: 404, message: 'No IVR flow has that id (or version).' },
+  SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   DUPLICATE: { status: 409, message: 'That resource exists already.' },
   CONCURRENT_LIMIT_REACHED: { status: 429, message: 'Too many live calls; end some before starting more.' },

@@ -98,7 +98,7 @@ export class FlowCatalog {
     const flow = await this.repo.get(id, version);
     if (flow) return flow;
     throw new SwitchboardError(
-      'NOT_FOUND',
+      'FLOW_NOT_FOUND',
       version === undefined
         ? `No IVR flow has id "${id}"; GET /api/v1/ivr/flows lists them.`
         : `IVR flow "${id}" has no version ${version}; GET /api/v1/ivr/flows/${id}/versions lists them.`,

@@ -174,7 +174,7 @@ export class IvrService {
     const session = this.live.get(callId);
     if (!session) {
       throw new SwitchboardError(
-        'NOT_FOUND',
+        'SESSION_NOT_FOUND',
         `Call ${callId} is in no IVR now; a finished session is in the call record (context.ivr).`,
         { callId },
       );
@@ -193,7 +193,7 @@ export class IvrService {
     if (destination.kind !== 'ivr') return;
     const flow = await this.flows.current(destination.flowId);
     if (!flow) {
-      throw new SwitchboardError('NOT_FOUND', `No IVR flow has id "${destination.flowId}".`, {
+      throw new SwitchboardError('FLOW_NOT_FOUND', `No IVR flow has id "${destination.flowId}".`, {
         flowId: destination.flowId,
       });
     }
