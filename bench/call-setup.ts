@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type Instance, type Request, type Result } from 'autocannon';
+import { fmt } from './support/format.ts';
 
 const TARGET_SETUPS_PER_S = 3_000;
 const TARGET_P99_MS = 10;
@@ -348,10 +349,6 @@ function positive(text: string, flag: string): number {
   const n = Number(text);
   if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number, got "${text}"`);
   return n;
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 function ms(value: number): string {

@@ -19,12 +19,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { VirtualClock } from '../src/core/clock.ts';
 import type { DomainEvent } from '../src/core/events.ts';
+import { exposeGc, fmt, mib, signedMiB, whole } from './support/format.ts';
 
 const IVR_LINE = '+13125550199';
 const PLAIN_LINE = '+13125550198';
@@ -260,31 +259,6 @@ function pct(sorted: readonly number[], p: number): number {
 function row(label: string, heap: number, perCaller?: number): void {
   const per = perCaller === undefined ? '' : `${fmt(Math.round(perCaller))} B`;
   console.log(`  ${label.padEnd(40)} ${mib(heap).padStart(11)} ${per.padStart(13)}`);
-}
-
-function exposeGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function whole(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number above 0, got "${text}"`);
-  return n;
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function signedMiB(bytes: number): string {
-  return `${bytes >= 0 ? '+' : '-'}${mib(Math.abs(bytes))}`;
 }
 
 function seconds(value: number): string {

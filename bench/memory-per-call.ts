@@ -15,11 +15,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { VirtualClock } from '../src/core/clock.ts';
+import { exposeGc, fmt, mib, signedMiB, whole } from './support/format.ts';
 
 const TARGET_BYTES_PER_CALL = 2 * 1024;
 const WARMUP_CALLS = 1_000;
@@ -166,36 +165,10 @@ function row(label: string, s: Sample, perCall?: { heap: number; rss: number }):
   );
 }
 
-function exposeGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  // Run without --expose-gc (plain `tsx`): expose it now, from a fresh context.
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-function whole(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number above 0, got "${text}"`);
-  return n;
-}
-
 function verdict(bytes: number): string {
   // One decimal: a figure this close to the target must not read as rounded into it.
   const shown = bytes.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return `${shown} B ${bytes < TARGET_BYTES_PER_CALL ? 'met' : 'MISSED'}`;
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function signedMiB(bytes: number): string {
-  return `${bytes >= 0 ? '+' : '-'}${mib(Math.abs(bytes))}`;
 }
 
 function signed(n: number): string {

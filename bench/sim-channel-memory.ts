@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../src/core/clock.ts';
 import { SimulatorDriver } from '../src/telephony/sim/simulator.ts';
+import { mib } from './support/format.ts';
 
 const TARGET_BYTES_PER_CHANNEL = 1_024;
 
@@ -64,7 +65,3 @@ console.log(
 console.log(
   `  originate: ${(elapsedMs / 1000).toFixed(2)} s, ${Math.round((count * 1000) / elapsedMs).toLocaleString('en-US')} channels/s`,
 );
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
