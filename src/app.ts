@@ -148,6 +148,15 @@ export async function createSwitchboard(
       clock: clock instanceof VirtualClock ? 'virtual' : 'real',
       liveCalls: engine.liveCount,
     }),
+    metrics: () => ({
+      liveCalls: engine.liveCount,
+      lastEventSeq: engine.events.lastSeq,
+      driver: telephony.name,
+      driverConnected: engine.driverConnected,
+      ...(ari && { ari: ari.status() }),
+      agentsByState: countBy(acd.listAgents(), (a) => a.status.state),
+      waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
+    }),
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
     logger: logger,
@@ -190,4 +199,10 @@ function makeClock(setting: SwitchboardConfig['clock']): Clock {
   const clock = new VirtualClock(Date.now());
   if (typeof setting === 'number') clock.runAtSpeed(setting);
   return clock;
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
 }

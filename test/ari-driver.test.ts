@@ -1180,6 +1180,10 @@ describe('configuration and composition with the ARI driver', () => {
         ari: { state: 'connected', app: 'switchboard' },
       });
       expect(JSON.stringify(health)).not.toContain('"password"');
+      const metrics = await (await fetch(`${url}/api/v1/metrics`)).text();
+      expect(metrics).toContain('switchboard_driver_connected{driver="ari"} 1');
+      expect(metrics).toContain('switchboard_ari_connection{state="connected"} 1');
+      expect(metrics).toMatch(/switchboard_ari_reconnects 0/);
       const sim = await fetch(`${url}/api/v1/sim/channels`);
       expect(sim.status).toBe(409);
       expect((await sim.json()).error.code).toBe('SIMULATOR_ONLY');

@@ -309,3 +309,17 @@ describe('inbound calls', () => {
     expect((ended.data as { call: { endReason: string } }).call.endReason).toBe('canceled');
   });
 });
+
+describe('metrics', () => {
+  it('reports live calls, the driver and event progress in Prometheus format', async () => {
+    await dial(DISPATCHER, DRIVER);
+    const res = await fetch(`${server.url}/api/v1/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('switchboard_live_calls 1');
+    expect(text).toContain('switchboard_driver_connected{driver="simulator"} 1');
+    expect(text).toMatch(/switchboard_event_seq [1-9]/);
+    expect(text).not.toContain('switchboard_ari_connection{');
+  });
+});

@@ -23,6 +23,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inboundRoutes } from './routes/inbound-routes.ts';
 import { ivrRoutes } from './routes/ivr.ts';
+import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import type { SimControls } from './sim-controls.ts';
@@ -48,6 +49,8 @@ export interface ApiDeps {
   readonly defaultCountry?: CountryCode;
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
+  /** Figures for GET /api/v1/metrics (Prometheus). */
+  readonly metrics?: () => MetricsSource;
   /** No keys: authentication off. Otherwise /api/* and Socket.io need one of them. */
   readonly auth: { readonly apiKeys: readonly string[] };
   /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
@@ -81,6 +84,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
 
   await registerOpenApi(app);
   await app.register(healthRoutes, { health: deps.health });
+  if (deps.metrics) await app.register(metricsRoutes, { prefix: '/api/v1', source: deps.metrics });
   await app.register(ctiRoutes, { prefix: '/api/cti', calls: deps.calls });
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });

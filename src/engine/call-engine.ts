@@ -113,6 +113,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     this.directory = directory;
   }
 
+  /** Whether the telephony driver is connected (commands that start calls need it). */
+  get driverConnected(): boolean {
+    return this.driverUp;
+  }
+
   /** Whether any call has work queued or running. */
   get busy(): boolean {
     return this.queue.size > 0;

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Gauge, Registry } from 'prom-client';
+
+/** What the server reports to Prometheus, read afresh at every scrape. */
+export interface MetricsSource {
+  readonly liveCalls: number;
+  readonly lastEventSeq: number;
+  readonly driver: string;
+  readonly driverConnected: boolean;
+  /** The ARI connection, when that is the driver. */
+  readonly ari?: {
+    readonly state: string;
+    readonly reconnects: number;
+    readonly resyncs: number;
+    readonly eventsReceived: number;
+    readonly requests: number;
+    readonly requestFailures: number;
+    readonly requestsInFlight: number;
+  };
+  readonly agentsByState: Readonly<Record<string, number>>;
+  readonly waitingByQueue: Readonly<Record<string, number>>;
+}
+
+/** GET /api/v1/metrics: Prometheus text format (behind the API key, like the rest of /api). */
+export const metricsRoutes: FastifyPluginAsync<{ source: () => MetricsSource }> = async (app, { source }) => {
+  // A registry of its own: no process-global state, so several servers in one process (tests) coexist.
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+
+  gauge('switchboard_live_calls', 'Calls alive right now.', [], (g) => g.set(source().liveCalls));
+  gauge('switchboard_event_seq', 'Seq of the last published event (grows with every event).', [], (g) =>
+    g.set(source().lastEventSeq),
+  );
+  gauge('switchboard_driver_connected', '1 while the telephony driver is connected.', ['driver'], (g) => {
+    const s = source();
+    g.set({ driver: s.driver }, s.driverConnected ? 1 : 0);
+  });
+  gauge('switchboard_agents', 'Agents by state.', ['state'], (g) => {
+    for (const [state, n] of Object.entries(source().agentsByState)) g.set({ state }, n);
+  });
+  gauge('switchboard_queue_waiting', 'Callers waiting, by queue.', ['queue'], (g) => {
+    for (const [queue, n] of Object.entries(source().waitingByQueue)) g.set({ queue }, n);
+  });
+  gauge('switchboard_ari_connection', '1 for the ARI connection state the driver is in.', ['state'], (g) => {
+    const ari = source().ari;
+    if (ari) g.set({ state: ari.state }, 1);
+  });
+  const ariFigures: Array<[keyof NonNullable<MetricsSource['ari']>, string]> = [
+    ['reconnects', 'WebSocket reconnections to ARI since start.'],
+    ['resyncs', 'Resynchronisations of live channels after a reconnection.'],
+    ['eventsReceived', 'ARI events received since start.'],
+    ['requests', 'ARI REST requests made since start.'],
+    ['requestFailures', 'ARI REST requests that failed since start.'],
+    ['requestsInFlight', 'ARI REST requests in flight.'],
+  ];
+  for (const [field, help] of ariFigures) {
+    const name = `switchboard_ari_${field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`;
+    gauge(name, help, [], (g) => {
+      const ari = source().ari;
+      if (ari) g.set(ari[field] as number);
+    });
+  }
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary:
+          'Prometheus metrics: live calls, driver and ARI connection, agents by state, callers waiting',
+        tags: ['health'],
+        operationId: 'metrics',
+      },
+    },
+    async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
+};
