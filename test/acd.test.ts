@@ -1240,3 +1240,23 @@ describe('agents placing calls', () => {
     ]);
   });
 });
+
+describe('an overflow that fires as the agent answers', () => {
+  it('never tears down a call an agent has taken', async () => {
+    await setUp();
+    await agents('a1');
+    await queueAt(DID, queue('q', ['a1']));
+    await login('a1');
+    const c1 = await dial();
+    await answer('a1');
+    expect((await call(c1)).agentId).toBe('a1');
+    // What the overflow would do, had its timer been queued just before the answer was handled.
+    await expect(h.sb.engine.end(c1, 'busy', { onlyIfWaiting: true })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
+    await expect(h.sb.engine.transfer(c1, '+12125550150', { onlyIfWaiting: true })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
+    expect(await call(c1)).toMatchObject({ status: 'answered', agentId: 'a1' });
+  });
+});

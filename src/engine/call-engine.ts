@@ -17,6 +17,7 @@ import type {
   CallDistribution,
   CallMedia,
   EventFeed,
+  OnlyIfWaiting,
   OriginateCommand,
   PartyDirectory,
   QueuedCallCommand,
@@ -213,9 +214,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     });
   }
 
-  transfer(callId: string, to: string): Promise<CallSnapshot> {
+  transfer(callId: string, to: string, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
     const target = parseAddress(to, 'to', this.defaultCountry);
     return this.command(callId, async (call) => {
+      if (options.onlyIfWaiting) assertWaiting(call);
       call.check('start_transfer');
       const staying = this.remoteLeg(call);
       if (call.status === 'on_hold') {
@@ -230,7 +232,13 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         if (leg !== staying) await this.ops.hangupLeg(leg, 'normal', 'transferred');
       }
       await this.ops.publish(call, 'call.transferring', { transferTo: target.value });
-      await this.ops.dial(call, 'transfer_target', target, call.ringTimeoutMs ?? this.ringTimeoutMs);
+      try {
+        await this.ops.dial(call, 'transfer_target', target, call.ringTimeoutMs ?? this.ringTimeoutMs);
+      } catch (error) {
+        // The driver refused the target: the caller must not wait in silence for the ring timeout.
+        this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
+        await this.ops.finish(call, 'unreachable');
+      }
     });
   }
 
@@ -340,8 +348,9 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     });
   }
 
-  end(callId: string, reason: EndReason): Promise<CallSnapshot> {
+  end(callId: string, reason: EndReason, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
     return this.command(callId, async (call) => {
+      if (options.onlyIfWaiting) assertWaiting(call);
       call.check('end');
       await this.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
     });
@@ -389,7 +398,12 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       call.check('media');
       const leg = this.remoteLeg(call);
       this.media.set(id, call.id);
-      await start(leg, id);
+      try {
+        await start(leg, id);
+      } catch (error) {
+        this.media.delete(id);
+        throw error;
+      }
     });
     return id;
   }
@@ -564,6 +578,19 @@ const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
   'canceled',
   'network_error',
 ]);
+
+function assertWaiting(call: LiveCall): void {
+  if (call.agentId !== undefined || (call.status !== 'queued' && call.status !== 'ringing')) {
+    throw new SwitchboardError(
+      'INVALID_STATE',
+      'The caller is no longer waiting: someone has taken the call.',
+      {
+        callId: call.id,
+        status: call.status,
+      },
+    );
+  }
+}
 
 function ignoreGone(error: unknown): void {
   if ((error as { kind?: string }).kind !== 'not_found') throw error;

@@ -20,7 +20,7 @@ export interface CallControl {
   hold(callId: string): Promise<CallSnapshot>;
   unhold(callId: string): Promise<CallSnapshot>;
   /** Blind transfer: the remote party is connected to `to`, the transferring party leaves. */
-  transfer(callId: string, to: string): Promise<CallSnapshot>;
+  transfer(callId: string, to: string, options?: OnlyIfWaiting): Promise<CallSnapshot>;
   /** Sends DTMF digits to the remote party. */
   sendDtmf(callId: string, digits: string): Promise<CallSnapshot>;
   /** A live call, or the record of a finished one; CALL_NOT_FOUND otherwise. */
@@ -67,7 +67,7 @@ export interface CallDistribution {
   /** Stops an offer that is still ringing (the agent logged out, or another agent is preferred). */
   withdrawOffer(callId: string, legId: string): Promise<void>;
   /** Ends a call for a reason of the app's (queue closed, overflow to hang-up). */
-  end(callId: string, reason: EndReason): Promise<CallSnapshot>;
+  end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot>;
 }
 
 export interface QueuedCallCommand {
@@ -100,4 +100,13 @@ export interface CallMedia {
  */
 export interface PartyDirectory {
   resolve(name: string): { readonly endpoint: string; readonly agentId: string } | undefined;
+}
+
+/**
+ * For commands an app decided on while a caller was waiting (overflow, closed hours): with
+ * `onlyIfWaiting`, the command is refused with INVALID_STATE if an agent took the call meanwhile, so a
+ * timer that fires in the same instant as an answer never tears the answered call down.
+ */
+export interface OnlyIfWaiting {
+  readonly onlyIfWaiting?: boolean;
 }

@@ -351,10 +351,17 @@ export async function leave(
 async function sendOn(ctx: AcdContext, call: WaitingCall, exit: QueueExit, hops: number): Promise<void> {
   try {
     if (exit.kind === 'queue') await enqueue(ctx, call.callId, exit.queueId, call.priority, hops + 1);
-    else if (exit.kind === 'number') await ctx.engine.transfer(call.callId, exit.to);
-    else await ctx.engine.end(call.callId, exit.reason);
+    else if (exit.kind === 'number') await ctx.engine.transfer(call.callId, exit.to, { onlyIfWaiting: true });
+    else await ctx.engine.end(call.callId, exit.reason, { onlyIfWaiting: true });
   } catch (error) {
+    // Taken by an agent (or ended) in the same instant: its own events settle it; never tear it down.
+    if (
+      (error as { code?: string }).code === 'INVALID_STATE' ||
+      (error as { code?: string }).code === 'CALL_NOT_FOUND'
+    ) {
+      return;
+    }
     ctx.log.error({ err: error, callId: call.callId, exit }, 'sending a caller on failed; ending the call');
-    await ctx.engine.end(call.callId, 'normal').catch(() => undefined);
+    await ctx.engine.end(call.callId, 'normal', { onlyIfWaiting: true }).catch(() => undefined);
   }
 }

@@ -124,7 +124,15 @@ export class EmergencyService {
       await this.save(live, 'raised', { report });
       await this.deps.publish({ type: 'emergency.raised', callId: call.id, data: { emergency: snapshot } });
       await this.notifySupervisors(live, 'raised');
-      await this.deps.acd.enqueue(call.id, EMERGENCY_QUEUE, 'emergency');
+      try {
+        await this.deps.acd.enqueue(call.id, EMERGENCY_QUEUE, 'emergency');
+      } catch (error) {
+        // A call nobody can be offered must not stay alive with no one on it.
+        this.live.delete(id);
+        this.byCall.delete(call.id);
+        await this.deps.engine.end(call.id, 'rejected').catch(() => undefined);
+        throw error;
+      }
       live.timer = this.deps.clock.setTimer(this.escalateAfterMs, () =>
         this.schedule(() => this.escalate(id)),
       );
@@ -221,7 +229,11 @@ export class EmergencyService {
     const live = this.live.get(id);
     if (!live) return;
     if (live.timer) this.deps.clock.clearTimer(live.timer);
-    live.snapshot = { ...live.snapshot, status: 'ended', endedAt: call.endedAt ?? new Date().toISOString() };
+    live.snapshot = {
+      ...live.snapshot,
+      status: 'ended',
+      endedAt: call.endedAt ?? new Date(this.deps.clock.now()).toISOString(),
+    };
     await this.save(live, 'ended', { callStatus: call.status, endReason: call.endReason });
     await this.deps.publish({
       type: 'emergency.updated',
