@@ -1,4 +1,6 @@
-import type { Edge, Step } from './types.ts';
+import type { NodeKind } from '../flow-schema.ts';
+import type { CompiledPrompt } from '../prompts.ts';
+import type { Edge, NodeRunner, Step } from './types.ts';
 
 /** The edges of a node from its target fields; absent optional targets are left out. */
 export function edgesOf(targets: Readonly<Record<string, string | undefined>>): Edge[] {
@@ -23,4 +25,21 @@ export function failTo(target: string | undefined): Step {
 /** A short reason from anything thrown, for the trace. */
 export function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A node that plays one prompt and goes on to `next` once it has been heard (`say`, `play`). */
+export function promptThenNext(kind: NodeKind, prompt: CompiledPrompt, next: string): NodeRunner {
+  return {
+    kind,
+    edges: edgesOf({ next }),
+    waitsForCaller: false,
+    async exec(run) {
+      await run.play(prompt);
+      return undefined;
+    },
+    async on(_run, input) {
+      return input.type === 'played' ? { go: next } : undefined;
+    },
+    kill: nothingToStop,
+  };
 }
