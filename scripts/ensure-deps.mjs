@@ -1,13 +1,25 @@
 // Installs dependencies when they are missing or older than the lock file, so that `npm start` and
-// `npm test` are the only two commands a fresh machine needs.
+// `npm test` are the only two commands a fresh machine needs. `npm ci` installs exactly the committed
+// lock and never rewrites it, so a first run leaves `git status` clean.
 import { execSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const marker = 'node_modules/.package-lock.json';
-const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
+// The installed tree remembers the hash of the lock it came from; file times are no guide after a
+// clone or a checkout, which give every file a new time.
+const marker = 'node_modules/.switchboard-lock-hash';
+const lockHash = createHash('sha256').update(readFileSync('package-lock.json')).digest('hex');
+const stale = !existsSync(marker) || readFileSync(marker, 'utf8').trim() !== lockHash;
 if (stale) {
-  // `npm install`, not `npm ci`: the lock file holds only the platform packages (Biome's binaries) this
-  // registry serves, and `npm ci` refuses a lock that lacks the other platforms' optional packages.
-  console.log('Installing dependencies (npm install from package-lock.json)...');
-  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
+  console.log(
+    [
+      'Switchboard: installing dependencies from package-lock.json (npm ci).',
+      'This happens once. better-sqlite3 (the embedded store) has no prebuilt binary for every machine',
+      'and compiles from source: allow about two minutes on two cores. npm prints progress below.',
+    ].join('\n'),
+  );
+  const started = Date.now();
+  execSync('npm ci --no-audit --no-fund --loglevel=http', { stdio: 'inherit' });
+  writeFileSync(marker, `${lockHash}\n`);
+  console.log(`Switchboard: dependencies installed in ${Math.round((Date.now() - started) / 1000)} s.`);
 }

@@ -18,6 +18,8 @@ import type { AgentStateEntry, Store, StoreConfig } from '../src/store/types.ts'
  */
 
 const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** CI names its PostgreSQL: there a missing server is a failure, not a skip. */
+const PG_EXPECTED = process.env.SWITCHBOARD_TEST_PG_URL !== undefined;
 
 interface Backend {
   readonly name: Store['kind'];
@@ -220,6 +222,14 @@ const newestFirst = (calls: readonly CallSnapshot[]): string[] =>
 // --- the suite ------------------------------------------------------------------------------------
 
 for (const backend of [sqliteBackend, postgresBackend]) {
+  if (backend.unavailable !== undefined && backend.name === 'postgres' && PG_EXPECTED) {
+    describe(`store: ${backend.name}`, () => {
+      it('is expected here (SWITCHBOARD_TEST_PG_URL is set)', () => {
+        throw new Error(`SWITCHBOARD_TEST_PG_URL names a PostgreSQL, but ${backend.unavailable}`);
+      });
+    });
+    continue;
+  }
   if (backend.unavailable !== undefined) {
     console.warn(`Skipping the ${backend.name} store tests: ${backend.unavailable}`);
   }

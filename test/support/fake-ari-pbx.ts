@@ -11,7 +11,7 @@ import {
 /**
  * A small Asterisk behind the fake ARI server: channels, bridges, snoops, playbacks and recordings,
  * with the event sequences, status codes and error bodies of the recorded transcripts
- * (shared/fixtures/ari). Each sequence below names the transcript it follows. Remote parties act when
+ * (test/fixtures/ari). Each sequence below names the transcript it follows. Remote parties act when
  * a test tells them to (`party*`), or by the behaviour set for the endpoint dialled; all time goes
  * through the clock given, so a test moves it with a virtual clock.
  */

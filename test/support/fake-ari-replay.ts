@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FakeAriServer, FakeBackend, FakeRequest, FakeResponse } from './fake-ari.ts';
 
 /**
- * Replays a recorded transcript (shared/fixtures/ari) to a driver: the WebSocket events exactly as
+ * Replays a recorded transcript (test/fixtures/ari, copied from the recordings) to a driver: the WebSocket events exactly as
  * recorded (every field, in the recorded order), and the
  * recorded status and body for each REST request the driver makes. Ids the driver chose (channelId,
  * bridgeId, snoopId, playbackId, recording name) and the application name replace the recorded ones
@@ -18,7 +18,7 @@ import type { FakeAriServer, FakeBackend, FakeRequest, FakeResponse } from './fa
  */
 
 export const FIXTURES_DIR =
-  process.env.ARI_FIXTURES_DIR ?? fileURLToPath(new URL('../../../shared/fixtures/ari/', import.meta.url));
+  process.env.ARI_FIXTURES_DIR ?? fileURLToPath(new URL('../fixtures/ari/', import.meta.url));
 
 export interface RecordedRest {
   readonly t: number;
