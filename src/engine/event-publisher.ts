@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
+import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { Store } from '../store/types.ts';
 import type { EventFeed } from './types.ts';
@@ -121,7 +122,8 @@ export class EventPublisher implements EventFeed {
           });
           continue;
         }
-        const delay = APPEND_RETRIES[attempt++];
+        // A closed store (the server is stopping) never comes back: waiting would only hold shutdown up.
+        const delay = isStoreClosed(error) ? undefined : APPEND_RETRIES[attempt++];
         if (delay === undefined) {
           for (const waiter of pending) waiter.reject(error);
           return;
@@ -168,4 +170,8 @@ function unstorable(waiter: Waiter, event: DomainEvent): Error | undefined {
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new Error(`The ${event.type} event cannot be stored: ${reason}`, { cause });
   }
+}
+
+function isStoreClosed(error: unknown): boolean {
+  return isSwitchboardError(error) && error.code === 'API_UNAVAILABLE';
 }

@@ -1,5 +1,5 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
-import type { CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
+import type { CallSnapshot, CallStatus } from '../core/call.ts';
 import type { DomainEvent, EmergencySnapshot } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
