@@ -71,9 +71,13 @@ describe('context limits at the edge', () => {
 
   it('refuses any body nested deeper than the JSON limit, whatever the route', async () => {
     const server = await start();
-    const res = await server.request('POST', '/api/v1/ivr/flows/validate', nestedJson(20_000));
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    for (const path of ['/api/v1/ivr/flows/validate', '/api/v1/agents', '/api/cti/emergency']) {
+      const res = await server.request('POST', path, nestedJson(20_000));
+      expect(res.status).toBe(400);
+      // /api/v1 answers { error: { message } }; mock-CTI a bare { error: message }.
+      const message = typeof res.body.error === 'string' ? res.body.error : res.body.error.message;
+      expect(message).toMatch(/nests deeper than 64 levels/);
+    }
   });
 
   it('a MAX_LIVE_CALLS server still takes calls after refusing bad ones', async () => {
