@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CallEventData } from '../src/core/events.ts';
+import { openStore } from '../src/store/open-store.ts';
 import { connectEvents, startServer, type TestServer } from './support/server.ts';
 
 const servers: TestServer[] = [];
@@ -10,6 +13,16 @@ async function start(dataDir?: string) {
   const server = await startServer(dataDir ? { dataDir } : {});
   servers.push(server);
   return server;
+}
+
+/** The statuses the store on `dataDir` holds for these calls, read without starting a server. */
+async function openCallStatuses(dataDir: string, ids: readonly string[]): Promise<string[]> {
+  const store = await openStore({ kind: 'sqlite', file: join(dataDir, 'switchboard.db') });
+  try {
+    return await Promise.all(ids.map(async (id) => (await store.calls.get(id))?.status ?? 'missing'));
+  } finally {
+    await store.close();
+  }
 }
 
 describe('event resume', () => {
@@ -73,6 +86,48 @@ describe('records across restarts', () => {
     expect(events[0]).toMatchObject({ type: 'call.ended', callId: live.body.callId });
     expect(events.at(-1)).toMatchObject({ type: 'call.ringing', callId: next.body.data.id });
     expect(events.every((e: { seq: number }) => e.seq > lastSeq)).toBe(true);
+  });
+});
+
+describe('restart after a crash', () => {
+  it('ends the calls left live with server_restart and publishes call.ended for each, for resuming clients', async () => {
+    const first = await start();
+    const answered = await first.request('POST', '/api/v1/calls', {
+      from: 'dispatcher-001',
+      to: '+12125550101',
+    });
+    await first.advance(3_000);
+    await first.advance(3_000);
+    const ringing = await first.request('POST', '/api/v1/calls', { to: '+12125550102' });
+    const left = [answered.body.data.id, ringing.body.data.id];
+    const seen = (await first.request('GET', '/api/v1/events?after=0&limit=500')).body.data;
+    const lastSeq = seen.at(-1).seq;
+    // As after kill -9: the records stay as they were, live; nothing gets to end the calls.
+    await first.sb.store.close();
+    await first.close();
+    expect((await openCallStatuses(first.dataDir, left)).every((s) => s !== 'ended')).toBe(true);
+
+    const second = await start(first.dataDir);
+    const resumed = await connectEvents(second.url, { lastSeq });
+    const ends = await resumed.waitForCount((e) => e.type === 'call.ended', 2);
+    resumed.close();
+    expect(ends.map((e) => e.callId).sort()).toEqual([...left].sort());
+    expect(ends.map((e) => e.seq).sort()).toEqual([lastSeq + 1, lastSeq + 2]);
+    for (const end of ends) {
+      const { call } = end.data as CallEventData;
+      expect(call).toMatchObject({ status: 'ended', endReason: 'server_restart' });
+      expect(call.legs.every((leg) => leg.status === 'ended')).toBe(true);
+    }
+    const logged = (await second.request('GET', `/api/v1/events?after=${lastSeq}`)).body.data;
+    // Before anything of the new process: the driver connects after the leftovers are ended.
+    expect(logged.map((e: { type: string }) => e.type)).toEqual([
+      'call.ended',
+      'call.ended',
+      'driver.connected',
+    ]);
+    const record = (await second.request('GET', `/api/v1/calls/${answered.body.data.id}`)).body.data;
+    expect(record).toMatchObject({ status: 'ended', endReason: 'server_restart' });
+    expect(second.sb.engine.liveCount).toBe(0);
   });
 });
 

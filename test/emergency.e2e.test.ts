@@ -164,3 +164,37 @@ describe('panic button', () => {
     expect(v1.body.error.code).toBe('INVALID_PHONE_NUMBER');
   });
 });
+
+describe('panic button at the live-call limit', () => {
+  it('raises and offers an emergency when MAX_LIVE_CALLS is reached; a normal call is still refused', async () => {
+    const full = await startServer({ env: { MAX_LIVE_CALLS: '2' } });
+    const events = await connectEvents(full.url);
+    try {
+      const post = (path: string, body?: unknown) => full.request('POST', path, body);
+      expect(
+        (await post('/api/v1/agents', { id: 'bob', name: 'Bob', endpoint: 'sim/bob', roles: ['dispatcher'] }))
+          .status,
+      ).toBe(201);
+      expect((await post('/api/v1/agents/bob/login')).status).toBe(200);
+      for (const to of ['+12125550101', '+12125550102'])
+        expect((await post('/api/v1/calls', { to })).status).toBe(201);
+      expect((await post('/api/v1/calls', { to: '+12125550103' })).body.error.code).toBe(
+        'CONCURRENT_LIMIT_REACHED',
+      );
+
+      const raised = await post('/api/cti/emergency', PANIC);
+      expect(raised.status).toBe(200);
+      const offered = await events.waitFor(
+        (e) => e.type === 'call.offered' && e.callId === raised.body.callId,
+      );
+      expect(offered.agentId).toBe('bob');
+
+      const refused = await post('/api/v1/calls', { to: '+12125550103' });
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('CONCURRENT_LIMIT_REACHED');
+    } finally {
+      events.close();
+      await full.close({ removeData: true });
+    }
+  });
+});

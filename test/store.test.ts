@@ -9,6 +9,7 @@ import type { CallSnapshot, CallStatus } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
 import type { QueueConfig } from '../src/core/queue.ts';
 import type { InboundRoute } from '../src/core/routing.ts';
+import { closeSnapshot } from '../src/store/close-snapshot.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { AgentStateEntry, Store, StoreConfig } from '../src/store/types.ts';
 
@@ -423,92 +424,6 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           code: 'VALIDATION_ERROR',
         });
       });
-
-      it('closes every live record and leaves finished ones alone', async () => {
-        const endedAt = at(125.9);
-        const ringing = makeCall('ringing', {
-          status: 'ringing',
-          answeredAt: undefined,
-          duration: undefined,
-          legs: [{ id: 'r-a', role: 'caller', address: '+15550001111', status: 'ringing', startedAt: at(0) }],
-        });
-        const answered = makeCall('answered', { status: 'answered', answeredAt: at(5) });
-        const held = makeCall('held', {
-          status: 'on_hold',
-          answeredAt: at(0),
-          heldAt: at(60),
-          legs: [
-            { id: 'h-a', role: 'agent', address: 'PJSIP/1001', status: 'answered', startedAt: at(0) },
-            {
-              id: 'h-b',
-              role: 'callee',
-              address: '+15550002222',
-              status: 'ended',
-              startedAt: at(0),
-              endedAt: at(30),
-              endReason: 'transferred',
-            },
-          ],
-        });
-        const finished = makeCall('finished', {
-          status: 'ended',
-          endedAt: at(50),
-          endReason: 'normal',
-          duration: 50,
-        });
-        const failed = makeCall('failed', {
-          status: 'failed',
-          answeredAt: undefined,
-          duration: undefined,
-          endedAt: at(30),
-          endReason: 'busy',
-        });
-        const queued = makeCall('queued', { status: 'queued', answeredAt: undefined, duration: undefined });
-        for (const call of [ringing, answered, held, finished, failed, queued]) await store.calls.save(call);
-
-        expect(await store.calls.closeLive('server_restart', endedAt)).toBe(4);
-
-        expect(await store.calls.get('ringing')).toStrictEqual({
-          ...ringing,
-          status: 'ended',
-          endedAt,
-          endReason: 'server_restart',
-          legs: [{ ...ringing.legs[0], status: 'ended', endedAt, endReason: 'server_restart' }],
-        });
-        const closedAnswered = await store.calls.get('answered');
-        expect(closedAnswered).toMatchObject({
-          status: 'ended',
-          endedAt,
-          endReason: 'server_restart',
-          duration: 120,
-        });
-        expect(closedAnswered?.legs.every((l) => l.status === 'ended' && l.endedAt === endedAt)).toBe(true);
-        const closedHeld = await store.calls.get('held');
-        expect(closedHeld).toMatchObject({ status: 'ended', duration: 125 });
-        // A leg that had ended keeps its own end.
-        expect(closedHeld?.legs[1]).toStrictEqual(held.legs[1]);
-        expect(closedHeld?.legs[0]).toMatchObject({ status: 'ended', endedAt, endReason: 'server_restart' });
-
-        expect(await store.calls.get('finished')).toStrictEqual(finished);
-        expect(await store.calls.get('failed')).toStrictEqual(failed);
-
-        // The filter columns moved with the snapshots.
-        expect(
-          (await store.calls.list({ limit: 50, status: ['ended'] })).items.map((c) => c.id).sort(),
-        ).toEqual(['answered', 'finished', 'held', 'queued', 'ringing']);
-        expect(await store.calls.closeLive('server_restart', endedAt)).toBe(0);
-      });
-
-      it('closes an unanswered call as failed when the reason is a failure', async () => {
-        await store.calls.save(
-          makeCall('r', { status: 'ringing', answeredAt: undefined, duration: undefined }),
-        );
-        await store.calls.save(makeCall('a', { status: 'answered' }));
-        expect(await store.calls.closeLive('network_error', at(10))).toBe(2);
-        expect((await store.calls.get('r'))?.status).toBe('failed');
-        expect((await store.calls.get('r'))?.duration).toBeUndefined();
-        expect((await store.calls.get('a'))?.status).toBe('ended');
-      });
     });
 
     describe('event log', () => {
@@ -879,3 +794,69 @@ for (const backend of [sqliteBackend, postgresBackend]) {
     });
   });
 }
+
+/** How a record left live is closed (at start-up after a crash, the engine publishes it ended). */
+describe('closing a live record', () => {
+  it('ends every live leg and sets the end, keeping finished legs and timing the talk', () => {
+    const endedAt = at(125.9);
+    const ringing = makeCall('ringing', {
+      status: 'ringing',
+      answeredAt: undefined,
+      duration: undefined,
+      legs: [{ id: 'r-a', role: 'caller', address: '+15550001111', status: 'ringing', startedAt: at(0) }],
+    });
+    const answered = makeCall('answered', { status: 'answered', answeredAt: at(5) });
+    const held = makeCall('held', {
+      status: 'on_hold',
+      answeredAt: at(0),
+      heldAt: at(60),
+      legs: [
+        { id: 'h-a', role: 'agent', address: 'PJSIP/1001', status: 'answered', startedAt: at(0) },
+        {
+          id: 'h-b',
+          role: 'callee',
+          address: '+15550002222',
+          status: 'ended',
+          startedAt: at(0),
+          endedAt: at(30),
+          endReason: 'transferred',
+        },
+      ],
+    });
+    const queued = makeCall('queued', { status: 'queued', answeredAt: undefined, duration: undefined });
+    const close = (call: CallSnapshot) => closeSnapshot(call, 'server_restart', endedAt);
+
+    expect(close(ringing)).toStrictEqual({
+      ...ringing,
+      status: 'ended',
+      endedAt,
+      endReason: 'server_restart',
+      legs: [{ ...ringing.legs[0], status: 'ended', endedAt, endReason: 'server_restart' }],
+    });
+    const closedAnswered = close(answered);
+    expect(closedAnswered).toMatchObject({
+      status: 'ended',
+      endedAt,
+      endReason: 'server_restart',
+      duration: 120,
+    });
+    expect(closedAnswered.legs.every((l) => l.status === 'ended' && l.endedAt === endedAt)).toBe(true);
+    const closedHeld = close(held);
+    expect(closedHeld).toMatchObject({ status: 'ended', duration: 125 });
+    // A leg that had ended keeps its own end.
+    expect(closedHeld.legs[1]).toStrictEqual(held.legs[1]);
+    expect(closedHeld.legs[0]).toMatchObject({ status: 'ended', endedAt, endReason: 'server_restart' });
+
+    expect(close(queued)).toMatchObject({ status: 'ended', endReason: 'server_restart' });
+  });
+
+  it('makes an unanswered call failed when the reason is a failure', () => {
+    const ringing = makeCall('r', { status: 'ringing', answeredAt: undefined, duration: undefined });
+    const closedRinging = closeSnapshot(ringing, 'network_error', at(10));
+    expect(closedRinging.status).toBe('failed');
+    expect(closedRinging.duration).toBeUndefined();
+    expect(closeSnapshot(makeCall('a', { status: 'answered' }), 'network_error', at(10)).status).toBe(
+      'ended',
+    );
+  });
+});

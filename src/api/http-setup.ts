@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../core/errors.ts';
+import { jsonDepth } from '../core/json-depth.ts';
 
 /**
  * The API speaks JSON only. Fastify's text/plain parser would hand a route a string, which then fails
  * validation as a 400; removing it makes a wrong content type the 415 it is. An empty JSON body is
  * read as no body, because clients often send `Content-Type: application/json` on bodiless POSTs
- * (hangup, answer, ...).
+ * (hangup, answer, ...). A body nested deeper than {@link MAX_JSON_DEPTH} is refused with a 400.
  */
 export function acceptJsonOnly(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
@@ -16,8 +17,29 @@ export function acceptJsonOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parseJson(request, body.toString(), done);
+    parseJson(request, body.toString(), (error, value) => {
+      if (error) done(error, undefined);
+      else if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) done(tooDeep(), undefined);
+      else done(null, value);
+    });
   });
+}
+
+/**
+ * Deepest JSON body accepted. Parsing is iterative, but later work on a value (serialising it into an
+ * event, validating, logging) recurses, and a body thousands of levels deep would overflow the stack
+ * there; no request of this API needs more than a dozen levels (an IVR flow's nodes included).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Largest request body, in bytes (Fastify's default, stated so it is a decision, not an accident). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function tooDeep(): SwitchboardError {
+  const problem = `nests deeper than ${MAX_JSON_DEPTH} levels`;
+  return new SwitchboardError('VALIDATION_ERROR', `The request body cannot be read: it ${problem}.`, [
+    { in: 'body', path: '', problem },
+  ]);
 }
 
 /**

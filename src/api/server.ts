@@ -12,7 +12,7 @@ import type { MemorySink } from '../notify/notification.ts';
 import type { AgentStateLogRepository } from '../store/types.ts';
 import { createKeyCheck, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
-import { acceptJsonOnly, refuseWhileClosing } from './http-setup.ts';
+import { acceptJsonOnly, MAX_BODY_BYTES, refuseWhileClosing } from './http-setup.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
 import { agentRoutes } from './routes/agents.ts';
@@ -64,7 +64,11 @@ export interface ApiDeps {
  * `app.listen`). Closing `app` also disconnects every Socket.io client.
  */
 export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance; io: SwitchboardIo }> {
-  const app: FastifyInstance = Fastify({ ...loggerOptions(deps.logger), return503OnClosing: false });
+  const app: FastifyInstance = Fastify({
+    ...loggerOptions(deps.logger),
+    return503OnClosing: false,
+    bodyLimit: MAX_BODY_BYTES,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptJsonOnly(app);

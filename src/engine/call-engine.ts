@@ -7,9 +7,10 @@ import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
-import { CallOps, type EngineDeps } from './call-ops.ts';
+import { type CallEventType, CallOps, type EngineDeps, type ExtraData } from './call-ops.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
+import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
 import type {
@@ -76,11 +77,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     );
   }
 
-  /** Closes records a previous process left live, then connects to the driver. */
+  /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
   async start(): Promise<void> {
     await this.publisher.init();
     const at = new Date(this.options.clock.now()).toISOString();
-    await this.options.store.calls.closeLive('server_restart', at);
+    await endLeftoverCalls(this.options.store.calls, this.publisher, at);
     this.unsubscribe = this.options.driver.onEvent((event) => this.onDriverEvent(event));
     await this.options.driver.start();
     this.driverUp = true;
@@ -150,7 +151,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     this.ops.register(call);
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
-      await this.ops.publish(call, 'call.ringing');
+      await this.announce(call, 'call.ringing');
       try {
         await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, agent?.agentId);
       } catch (error) {
@@ -290,14 +291,15 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   async createQueued(command: QueuedCallCommand): Promise<CallSnapshot> {
     const to = parseAddress(command.to, 'to', this.defaultCountry);
     const from = command.from === undefined ? to : parseAddress(command.from, 'from', this.defaultCountry);
-    this.assertCanStartCall();
+    // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
+    this.assertCanStartCall(command.flags?.emergency === true);
     const call = new LiveCall(randomUUID(), 'outbound', from, to, this.options.clock.now(), command.context);
     call.status = 'queued';
     call.queueId = command.queueId;
     call.flags = command.flags;
     this.ops.register(call);
     return this.queue.run(call.id, async () => {
-      await this.ops.publish(call, 'call.queued', { queueId: command.queueId });
+      await this.announce(call, 'call.queued', { queueId: command.queueId });
       return call.snapshot(this.options.clock.now());
     });
   }
@@ -448,6 +450,23 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     });
   }
 
+  /**
+   * Publishes a new call's first event. If that fails (its data cannot be stored), the call is
+   * discarded, so it holds no live slot, and the error goes to whoever started it.
+   */
+  private async announce<T extends CallEventType>(
+    call: LiveCall,
+    type: T,
+    extra?: ExtraData<T>,
+  ): Promise<void> {
+    try {
+      await this.ops.publish(call, type, extra);
+    } catch (error) {
+      await this.ops.discard(call);
+      throw error;
+    }
+  }
+
   private remoteLeg(call: LiveCall): Leg {
     const leg = call.remoteLeg();
     if (!leg) {
@@ -467,9 +486,9 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     }
   }
 
-  private assertCanStartCall(): void {
+  private assertCanStartCall(pastTheLimit = false): void {
     if (!this.driverUp) throw new SwitchboardError('DRIVER_UNAVAILABLE');
-    if (this.ops.calls.size >= this.maxLiveCalls) {
+    if (!pastTheLimit && this.ops.calls.size >= this.maxLiveCalls) {
       throw new SwitchboardError('CONCURRENT_LIMIT_REACHED', undefined, { limit: this.maxLiveCalls });
     }
   }
@@ -553,7 +572,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
           await this.ops.finish(call, 'busy', 'busy');
           return;
         }
-        await this.ops.publish(call, 'call.ringing');
+        await this.announce(call, 'call.ringing');
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'inbound call handling failed'));
   }

@@ -1,16 +1,16 @@
-import type { Address, EndReason, LegRole } from '../core/call.ts';
+import type { Address, CallSnapshot, EndReason, LegRole } from '../core/call.ts';
 import { finalStatusFor, isFinal } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
-import type { DomainEventDataMap } from '../core/events.ts';
+import type { DomainEventDataMap, NewDomainEvent } from '../core/events.ts';
 import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
-type CallEventType = {
+export type CallEventType = {
   [T in keyof DomainEventDataMap]: DomainEventDataMap[T] extends { call: unknown } ? T : never;
 }[keyof DomainEventDataMap];
 
-type ExtraData<T extends CallEventType> = Omit<DomainEventDataMap[T], 'call'>;
+export type ExtraData<T extends CallEventType> = Omit<DomainEventDataMap[T], 'call'>;
 
 /** What every engine step needs; small enough to pass around, so steps live in their own modules. */
 export interface EngineDeps {
@@ -22,6 +22,25 @@ export interface EngineDeps {
 
 /** How long the driver waits beyond the engine's own ring timeout, as a backstop only. */
 const DRIVER_TIMEOUT_MARGIN_MS = 5_000;
+
+/**
+ * The event about a call: its snapshot in `data.call`, and the call's queue and agent (or the agent an
+ * offer is for) named at the top, so consumers can filter without digging.
+ */
+export function callEvent<T extends CallEventType>(
+  snapshot: CallSnapshot,
+  type: T,
+  extra?: ExtraData<T>,
+): NewDomainEvent {
+  const agentId = (extra as { agentId?: string } | undefined)?.agentId ?? snapshot.agentId;
+  return {
+    type,
+    callId: snapshot.id,
+    ...(agentId !== undefined && { agentId }),
+    ...(snapshot.queueId !== undefined && { queueId: snapshot.queueId }),
+    data: { call: snapshot, ...extra },
+  } as NewDomainEvent;
+}
 
 /**
  * The building blocks of call handling shared by commands and driver events: the registry of live
@@ -46,23 +65,20 @@ export class CallOps {
     this.calls.set(call.id, call);
   }
 
-  /**
-   * Publishes the event with the call's snapshot; the record is made durable in the same commit. The event names
-   * the call's queue and agent (or the agent an offer is for), so consumers can filter without digging.
-   */
+  /** Publishes the event with the call's snapshot; the record is made durable in the same commit. */
   async publish<T extends CallEventType>(call: LiveCall, type: T, extra?: ExtraData<T>): Promise<void> {
     const snapshot = call.snapshot(this.now());
-    const agentId = (extra as { agentId?: string } | undefined)?.agentId ?? call.agentId;
-    await this.deps.publisher.publish(
-      {
-        type,
-        callId: call.id,
-        ...(agentId !== undefined && { agentId }),
-        ...(call.queueId !== undefined && { queueId: call.queueId }),
-        data: { call: snapshot, ...extra },
-      } as never,
-      snapshot,
-    );
+    await this.deps.publisher.publish(callEvent(snapshot, type, extra), snapshot);
+  }
+
+  /**
+   * Drops a call whose first event could not be published: nobody heard of it, so it ends without an
+   * event, hangs up whatever channel it has and frees its live slot.
+   */
+  async discard(call: LiveCall): Promise<void> {
+    for (const leg of call.legs) await this.hangupLeg(leg, 'normal');
+    this.calls.delete(call.id);
+    for (const leg of call.legs) this.channels.delete(leg.id);
   }
 
   /** Adds a leg and asks the driver to dial it, with the engine's ring timeout armed. */

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
+import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { Store } from '../store/types.ts';
 import type { EventFeed } from './types.ts';
 
 interface Waiter {
-  readonly event: DomainEvent;
+  readonly id: string;
+  readonly timestamp: string;
+  readonly event: NewDomainEvent;
   /** The call record this event is about, made durable in the same commit. */
   readonly record: CallSnapshot | undefined;
   readonly resolve: (event: DomainEvent) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** Back-off between attempts when the storage itself fails (not one event's data). */
 const APPEND_RETRIES = [50, 200, 1000, 3000];
 
 /**
@@ -20,8 +24,12 @@ const APPEND_RETRIES = [50, 200, 1000, 3000];
  * the same transaction), then hands it to live subscribers, always in seq order. Events published while
  * a write is in flight are written together in the next one (group commit), which keeps one writer and
  * strict ordering without a commit per event.
+ *
+ * One event must never sink the others sharing its commit: seqs are given only when a batch is
+ * written, and an event that cannot be stored at all is refused alone, so the log stays gap-free.
  */
 export class EventPublisher implements EventFeed {
+  /** The last seq made durable. */
   private seq = 0;
   private queue: Waiter[] = [];
   private flushing = false;
@@ -45,17 +53,12 @@ export class EventPublisher implements EventFeed {
 
   /**
    * Publishes one event, with the call record it changes; resolves once both are durable and the event
-   * was delivered to subscribers.
+   * was delivered to subscribers. Rejects, alone, when this event or record cannot be stored.
    */
   publish(event: NewDomainEvent, record?: CallSnapshot): Promise<DomainEvent> {
-    const full = {
-      id: randomUUID(),
-      seq: ++this.seq,
-      timestamp: new Date(this.clock.now()).toISOString(),
-      ...event,
-    } as DomainEvent;
+    const timestamp = new Date(this.clock.now()).toISOString();
     return new Promise((resolve, reject) => {
-      this.queue.push({ event: full, record, resolve, reject });
+      this.queue.push({ id: randomUUID(), timestamp, event, record, resolve, reject });
       this.scheduleFlush();
     });
   }
@@ -89,41 +92,86 @@ export class EventPublisher implements EventFeed {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        try {
-          await this.commitWithRetry(batch);
-        } catch (error) {
-          for (const waiter of batch) waiter.reject(error);
-          continue;
-        }
-        for (const waiter of batch) {
-          for (const listener of this.listeners) {
-            try {
-              listener(waiter.event);
-            } catch (error) {
-              this.onListenerError(error);
-            }
-          }
-          waiter.resolve(waiter.event);
-        }
+        await this.commitBatch(batch);
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  /** A brief storage hiccup must not lose events: retry before giving up on the batch. */
-  private async commitWithRetry(batch: readonly Waiter[]): Promise<void> {
-    const events = batch.map((w) => w.event);
-    const calls = batch.flatMap((w) => (w.record ? [w.record] : []));
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * Commits a batch, numbering it just before. When the transaction fails, the events that cannot be
+   * stored (their data does not serialise) are refused and the others committed at once without them;
+   * when every event could be stored, the storage itself failed: a brief hiccup must not lose events,
+   * so the batch is tried again after a back-off on the clock before it is given up.
+   */
+  private async commitBatch(batch: readonly Waiter[]): Promise<void> {
+    let pending = batch;
+    let attempt = 0;
+    while (pending.length > 0) {
+      const events = pending.map((waiter, i) => this.numbered(waiter, this.seq + 1 + i));
       try {
-        await this.store.commit({ calls, events });
-        return;
+        await this.store.commit({ calls: pending.flatMap((w) => (w.record ? [w.record] : [])), events });
       } catch (error) {
-        const delay = APPEND_RETRIES[attempt];
-        if (delay === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        const refused = pending.map((waiter, i) => unstorable(waiter, events[i]!));
+        if (refused.some((problem) => problem !== undefined)) {
+          pending = pending.filter((waiter, i) => {
+            const problem = refused[i];
+            if (problem !== undefined) waiter.reject(problem);
+            return problem === undefined;
+          });
+          continue;
+        }
+        // A closed store (the server is stopping) never comes back: waiting would only hold shutdown up.
+        const delay = isStoreClosed(error) ? undefined : APPEND_RETRIES[attempt++];
+        if (delay === undefined) {
+          for (const waiter of pending) waiter.reject(error);
+          return;
+        }
+        await new Promise<void>((resolve) => this.clock.setTimer(delay, resolve));
+        continue;
       }
+      this.seq += events.length;
+      this.deliver(pending, events);
+      return;
     }
   }
+
+  private numbered(waiter: Waiter, seq: number): DomainEvent {
+    return { id: waiter.id, seq, timestamp: waiter.timestamp, ...waiter.event } as DomainEvent;
+  }
+
+  private deliver(waiters: readonly Waiter[], events: readonly DomainEvent[]): void {
+    waiters.forEach((waiter, i) => {
+      const event = events[i]!;
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.onListenerError(error);
+        }
+      }
+      waiter.resolve(event);
+    });
+  }
+}
+
+/**
+ * Why an event (or its record) cannot be stored as JSON — a BigInt, a getter that throws, nesting that
+ * overflows the stack — or undefined when it can. Checked only after a failed commit, so the common
+ * path serialises once.
+ */
+function unstorable(waiter: Waiter, event: DomainEvent): Error | undefined {
+  try {
+    JSON.stringify(event);
+    if (waiter.record) JSON.stringify(waiter.record);
+    return undefined;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new Error(`The ${event.type} event cannot be stored: ${reason}`, { cause });
+  }
+}
+
+function isStoreClosed(error: unknown): boolean {
+  return isSwitchboardError(error) && error.code === 'API_UNAVAILABLE';
 }

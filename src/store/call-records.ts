@@ -1,13 +1,11 @@
 import type { Insertable, Kysely } from 'kysely';
-import { type CallSnapshot, FINAL_STATUSES } from '../core/call.ts';
+import type { CallSnapshot } from '../core/call.ts';
 import { checkLimit, instant } from './checks.ts';
-import { closeSnapshot } from './close-snapshot.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { type CallsTable, type Database, toNumber, type UseDb } from './schema.ts';
 import type { CallRecordRepository } from './types.ts';
 
 const MAX_LIMIT = 500;
-const FINAL = [...FINAL_STATUSES];
 
 /**
  * Upserts call records in one statement (the last snapshot of an id wins), on the database or inside a
@@ -92,33 +90,6 @@ export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
       const last = pageRows.at(-1);
       if (rows.length <= limit || last === undefined) return { items };
       return { items, nextCursor: encodeCursor({ startedAtMs: toNumber(last.started_at_ms), id: last.id }) };
-    },
-
-    async closeLive(reason, endedAt) {
-      const endedAtMs = instant(endedAt, 'endedAt');
-      return useDb()
-        .transaction()
-        .execute(async (trx) => {
-          const live = await trx
-            .selectFrom('calls')
-            .select(['id', 'snapshot'])
-            .where('status', 'not in', FINAL)
-            .execute();
-          for (const row of live) {
-            const closed = closeSnapshot(JSON.parse(row.snapshot) as CallSnapshot, reason, endedAt);
-            await trx
-              .updateTable('calls')
-              .set({
-                status: closed.status,
-                ended_at_ms: endedAtMs,
-                end_reason: reason,
-                snapshot: JSON.stringify(closed),
-              })
-              .where('id', '=', row.id)
-              .execute();
-          }
-          return live.length;
-        });
     },
   } satisfies CallRecordRepository;
 }

@@ -1,5 +1,5 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
-import type { CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
+import type { CallSnapshot, CallStatus } from '../core/call.ts';
 import type { DomainEvent, EmergencySnapshot } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
@@ -47,11 +47,6 @@ export interface CallRecordRepository {
   save(call: CallSnapshot): Promise<void>;
   get(id: string): Promise<CallSnapshot | undefined>;
   list(filter: CallRecordFilter): Promise<Page<CallSnapshot>>;
-  /**
-   * Marks every record still in a live status as ended with `reason` at `endedAt` (used at start-up
-   * after a crash, when no call of the old process can still be alive). Returns how many it closed.
-   */
-  closeLive(reason: EndReason, endedAt: string): Promise<number>;
 }
 
 export interface CallRecordFilter {

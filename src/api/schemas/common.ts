@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode, isSwitchboardError, SwitchboardError } from '../../core/errors.ts';
+import { jsonDepth } from '../../core/json-depth.ts';
 
 /** Every code of the catalogue, so that the OpenAPI document lists each one a client may meet. */
 const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
@@ -83,10 +84,40 @@ export const dtmfDigits = z
   .regex(/^[0-9*#A-D]{1,32}$/, 'use 1 to 32 of 0-9, *, #, A-D')
   .describe('1 to 32 DTMF digits: 0-9, *, #, A-D.');
 
+/**
+ * How deep a call's `context` may nest (the object itself is level 1). Integrations attach ids and a
+ * few labelled values; deeper data belongs in their own system, referenced by an id.
+ */
+export const MAX_CONTEXT_DEPTH = 8;
+/**
+ * Largest `context`, as JSON bytes. It is copied into the snapshot of every event and record write of
+ * its call (a dozen or more per call), so 16 KiB already costs some 200 KiB of log per call; ticket
+ * ids, names and a few flags take well under 1 KiB.
+ */
+export const MAX_CONTEXT_BYTES = 16 * 1024;
+
 /** Free-form data the caller attaches to a call and gets back in every snapshot and event. */
 export const contextInput = z
   .record(z.string(), z.unknown())
-  .describe('Free-form data kept with the call (for example a CRM ticket id).');
+  .superRefine((context, ctx) => {
+    const problem = contextProblem(context);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe(
+    `Free-form data kept with the call (for example a CRM ticket id): at most ${MAX_CONTEXT_DEPTH} levels deep and ${MAX_CONTEXT_BYTES / 1024} KiB as JSON.`,
+  );
+
+/** What breaks the context limits, or undefined; depth first, so the size is measured only when safe. */
+function contextProblem(context: Record<string, unknown>): string | undefined {
+  if (jsonDepth(context, MAX_CONTEXT_DEPTH) > MAX_CONTEXT_DEPTH) {
+    return `nests deeper than ${MAX_CONTEXT_DEPTH} levels; keep context flat and reference bulky data by id`;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(context));
+  if (bytes > MAX_CONTEXT_BYTES) {
+    return `is ${bytes} bytes as JSON, more than the ${MAX_CONTEXT_BYTES} allowed; reference bulky data by id`;
+  }
+  return undefined;
+}
 
 /**
  * A PUT names its resource in the path; an `id` in the body may repeat it but not contradict it,

@@ -1,0 +1,36 @@
+import { CALL_STATUSES, isFinal } from '../core/call.ts';
+import { closeSnapshot } from '../store/close-snapshot.ts';
+import type { CallRecordRepository } from '../store/types.ts';
+import { callEvent } from './call-ops.ts';
+import type { EventPublisher } from './event-publisher.ts';
+
+const LIVE_STATUSES = CALL_STATUSES.filter((status) => !isFinal(status));
+const PAGE = 500;
+
+/**
+ * Ends every call a previous process left live (it crashed or was killed, so none of them can still
+ * be up) with `server_restart`. Each closed record and its `call.ended` are committed together, so
+ * clients following the event log hear of it, and a crash half-way leaves the rest for the next start.
+ * Resolves with how many it ended.
+ */
+export async function endLeftoverCalls(
+  calls: Pick<CallRecordRepository, 'list'>,
+  publisher: EventPublisher,
+  endedAt: string,
+): Promise<number> {
+  let ended = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await calls.list({ status: LIVE_STATUSES, limit: PAGE, ...(cursor && { cursor }) });
+    await Promise.all(
+      page.items.map((call) => {
+        const closed = closeSnapshot(call, 'server_restart', endedAt);
+        const type = closed.status === 'failed' ? 'call.failed' : 'call.ended';
+        return publisher.publish(callEvent(closed, type), closed);
+      }),
+    );
+    ended += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return ended;
+}
