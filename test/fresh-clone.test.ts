@@ -68,7 +68,7 @@ describe.skipIf(inCopy)('a fresh clone', () => {
   }, 60_000);
 
   it('passes the suites that read files from disk', () => {
-    const env = { ...process.env, SWITCHBOARD_FRESH_CLONE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, SWITCHBOARD_FRESH_CLONE: '1' };
     delete env.ARI_FIXTURES_DIR;
     delete env.VITEST;
     delete env.VITEST_POOL_ID;
