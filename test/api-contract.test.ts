@@ -11,6 +11,7 @@ import type { DomainEvent } from '../src/core/events.ts';
 import type { CallControl, EventFeed, OriginateCommand } from '../src/engine/types.ts';
 import type { CallRecordFilter } from '../src/store/types.ts';
 import { DriverError } from '../src/telephony/driver.ts';
+import { rawPost } from './support/server.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fakes: plain objects that answer what each case needs; anything unexpected fails loudly (a 500).
@@ -599,6 +600,93 @@ describe('mock-CTI contract on /api/cti', () => {
   });
 });
 
+describe('mock-CTI request bodies as integrations send them', () => {
+  const ended = snapshot({ status: 'ended', endedAt: '2026-01-05T09:00:09.000Z', endReason: 'normal' });
+  const ctiCalls = () =>
+    fakeCalls({
+      originate: async () => snapshot(),
+      hangup: async () => ended,
+      transfer: async () =>
+        snapshot({
+          status: 'transferring',
+          transferTo: '+15551230003',
+          transferInitiatedAt: '2026-01-05T09:00:20.000Z',
+        }),
+    });
+  const bodies = [
+    { url: '/api/cti/call', body: { from: 'PJSIP/1001', to: '+15551230002' } },
+    { url: '/api/cti/hangup', body: { callId: 'call-1' } },
+    { url: '/api/cti/transfer', body: { callId: 'call-1', to: '+15551230003' } },
+  ];
+
+  it('reads a JSON body sent without a Content-Type header on every /api/cti route', async () => {
+    const app = await build({ calls: ctiCalls() });
+    const base = await listen(app);
+    for (const { url, body } of bodies) {
+      const res = await rawPost(base + url, JSON.stringify(body));
+      expect(res.status, url).toBe(200);
+      // inject sends a string payload without a Content-Type, as the raw request above does.
+      const injected = await app.inject({ method: 'POST', url, payload: JSON.stringify(body) });
+      expect(injected.statusCode, url).toBe(200);
+      expect(injected.json(), url).toMatchObject({ callId: 'call-1' });
+    }
+    const call = await rawPost(`${base}/api/cti/call`, JSON.stringify(bodies[0]?.body));
+    expect(call.body).toMatchObject({ callId: 'call-1', status: 'ringing', from: 'PJSIP/1001' });
+  });
+
+  it('reads a JSON body sent as text/plain (what fetch sends for a string) or form-encoded (curl -d)', async () => {
+    const app = await build({ calls: ctiCalls() });
+    const base = await listen(app);
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded']) {
+      for (const { url, body } of bodies) {
+        const res = await fetch(base + url, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: JSON.stringify(body),
+        });
+        expect(res.status, `${type} ${url}`).toBe(200);
+      }
+    }
+    const plain = await fetch(`${base}/api/cti/hangup`, { method: 'POST', body: '{"callId":"call-1"}' });
+    expect(await plain.json()).toMatchObject({ callId: 'call-1', status: 'ended', endReason: 'normal' });
+  });
+
+  it('answers a body that is not JSON 400 VALIDATION_ERROR in the mock-CTI shape, saying so', async () => {
+    const app = await build({ calls: ctiCalls() });
+    const base = await listen(app);
+    const raw = await rawPost(`${base}/api/cti/call`, 'not json');
+    const injected = await app.inject({
+      method: 'POST',
+      url: '/api/cti/hangup',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'callId=call-1',
+    });
+    for (const res of [raw, { status: injected.statusCode, body: injected.json() }]) {
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body)).toEqual(['error', 'code']);
+      expect(res.body.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error).toMatch(/not valid JSON.*send a JSON object/);
+    }
+    const empty = await rawPost(`${base}/api/cti/hangup`, ' ', { 'content-type': 'text/plain' });
+    expect(empty).toMatchObject({ status: 400, body: { code: 'VALIDATION_ERROR' } });
+  });
+
+  it('leaves /api/v1 insisting on application/json', async () => {
+    const app = await build({ calls: ctiCalls() });
+    const base = await listen(app);
+    const plain = await app.inject({
+      method: 'POST',
+      url: '/api/v1/calls',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ to: '+15551230002' }),
+    });
+    expect(plain.statusCode).toBe(415);
+    const none = await rawPost(`${base}/api/v1/calls`, JSON.stringify({ to: '+15551230002' }));
+    expect(none.status).toBe(415);
+    expect(none.body).toMatchObject({ success: false, error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+  });
+});
+
 describe('authentication', () => {
   it('requires a key on /api/* and accepts Bearer or X-API-Key', async () => {
     const app = await build({
@@ -862,14 +950,20 @@ describe('OpenAPI document', () => {
 });
 
 describe('Socket.io gateway', () => {
-  it('emits every published event under its type name with the full event', async () => {
+  it('emits every published event under its type name with the full event and the mock-CTI flat fields', async () => {
     const feed = new FakeFeed();
     const app = await build({ events: feed });
     const socket = client(await listen(app), {});
     await once(socket, 'connect');
     const ringing = once<DomainEvent>(socket, 'call.ringing');
     const published = feed.publish();
-    expect(await ringing).toEqual(published);
+    expect(await ringing).toEqual({
+      ...published,
+      callId: 'call-1',
+      status: 'ringing',
+      from: 'PJSIP/1001',
+      to: '+15551230002',
+    });
   });
 
   it.each([

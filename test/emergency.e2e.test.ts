@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/core/events.ts';
-import { connectEvents, type EventClient, startServer, type TestServer } from './support/server.ts';
+import { connectEvents, type EventClient, rawPost, startServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
 let client: EventClient;
@@ -105,6 +105,32 @@ describe('panic button', () => {
     expect(detail.audit.map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(['raised', 'supervisor_notified', 'offered', 'answered', 'driver_connected']),
     );
+  });
+
+  it('takes the panic button as mobile apps send it: a numeric driverId, no Content-Type header', async () => {
+    await dispatchCentre();
+    const sent = {
+      driverId: 42,
+      driverPhone: '+12125550177',
+      location: { lat: 41.8781, lng: -87.6298 },
+      vehiclePlate: 'KX-123',
+      timestamp: '2026-01-05T08:59:58Z',
+    };
+    const raised = await rawPost(`${server.url}/api/cti/emergency`, JSON.stringify(sent));
+    expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+    expect(raised.body).toMatchObject({ status: 'raised', driverId: 42, callId: expect.any(String) });
+    const { callId, emergencyId } = raised.body;
+
+    const offered = await client.waitFor((e) => e.type === 'call.offered' && e.callId === callId);
+    expect(offered.agentId).toBe('bob');
+    const call = (offered.data as { call: { context: any } }).call;
+    expect(call.context.emergency).toMatchObject({ driverId: 42, vehiclePlate: 'KX-123' });
+
+    const detail = (await ok('GET', `/api/v1/emergencies/${emergencyId}`)).data;
+    expect(detail.emergency).toMatchObject({ id: emergencyId, driverId: 42 });
+    const first = detail.audit.find((a: { action: string }) => a.action === 'raised');
+    expect(first.detail.report).toEqual(sent);
+    expect((await ok('GET', '/api/v1/emergencies')).data[0].driverId).toBe(42);
   });
 
   it('goes before callers already waiting', async () => {

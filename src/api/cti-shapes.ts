@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import type { CallSnapshot } from '../core/call.ts';
+import { type CallSnapshot, type CallStatus, type EndReason, isFinal } from '../core/call.ts';
+import type {
+  CallEventData,
+  DomainEvent,
+  DomainEventDataMap,
+  DomainEventOf,
+  DomainEventType,
+} from '../core/events.ts';
 import { CallStatusSchema, EndReasonSchema } from './schemas/call.ts';
 import { addressInput, contextInput, idInput, isoTime } from './schemas/common.ts';
 
@@ -107,6 +114,55 @@ export function toCtiStatus(call: CallSnapshot): z.output<typeof CtiStatusRespon
     ...(call.endedAt === undefined ? {} : { endedAt: call.endedAt }),
     ...(call.endReason === undefined ? {} : { endReason: call.endReason }),
   };
+}
+
+/**
+ * What mock-CTI integrations read at the top level of a call event on Socket.io
+ * (`socket.on('call.ended', d => d.duration)`): the same names, types and values as the REST answers.
+ */
+export interface CtiCallEventFields {
+  readonly callId: string;
+  readonly status: CallStatus;
+  readonly from: string;
+  readonly to: string;
+  /** Once answered. */
+  readonly answeredAt?: string;
+  /** Final calls: whole seconds of talk, 0 if never answered (as `POST /api/cti/hangup` answers). */
+  readonly duration?: number;
+  /** Final calls. */
+  readonly endedAt?: string;
+  /** Final calls. */
+  readonly endReason?: EndReason;
+  /** Final calls: the contract's name for `endReason` (`call.failed` → `reason: "no_answer"`). */
+  readonly reason?: EndReason;
+}
+
+/** A domain event as Socket.io sends it: a call event also carries {@link CtiCallEventFields}. */
+export type SocketEvent<T extends DomainEventType> = DomainEventOf<T> &
+  (DomainEventDataMap[T] extends CallEventData ? CtiCallEventFields : unknown);
+
+/** The flat mock-CTI fields of a call snapshot. */
+export function toCtiEventFields(call: CallSnapshot): CtiCallEventFields {
+  const final = isFinal(call.status);
+  return {
+    callId: call.id,
+    status: call.status,
+    from: call.from,
+    to: call.to,
+    ...(call.answeredAt === undefined ? {} : { answeredAt: call.answeredAt }),
+    ...(final && { duration: call.duration ?? 0 }),
+    ...(final && call.endedAt !== undefined && { endedAt: call.endedAt }),
+    ...(final && call.endReason !== undefined && { endReason: call.endReason, reason: call.endReason }),
+  };
+}
+
+/**
+ * The Socket.io payload of a domain event: the envelope as logged, plus the flat fields on a call
+ * event. Only Socket.io adds them; the REST event log keeps the one envelope (`data.call` holds it all).
+ */
+export function toSocketEvent(event: DomainEvent): SocketEvent<DomainEventType> {
+  const call = (event.data as Partial<CallEventData>).call;
+  return call === undefined ? event : { ...event, ...toCtiEventFields(call) };
 }
 
 /**

@@ -43,6 +43,39 @@ function tooDeep(): SwitchboardError {
 }
 
 /**
+ * The mock-CTI contract's own examples send JSON without a Content-Type (or as `text/plain`, as a
+ * browser's `fetch` with a string body does), and integrations copied them. In the scope this is
+ * installed in, a body of any type but `application/json` is read as JSON; one that is not JSON is a
+ * 400 VALIDATION_ERROR saying so rather than a 415. Install it in an encapsulated plugin only: the
+ * rest of the API keeps insisting on `application/json`.
+ */
+export function readAnyBodyAsJson(scope: FastifyInstance): void {
+  const parseJson = scope.getDefaultJsonParser('error', 'error');
+  scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text.trim().length === 0) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, (error, parsed) => {
+      if (error) done(notJson(request.headers['content-type']), undefined);
+      else if (jsonDepth(parsed, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) done(tooDeep(), undefined);
+      else done(null, parsed);
+    });
+  });
+}
+
+function notJson(contentType: string | undefined): SwitchboardError {
+  const sent = contentType === undefined ? 'without a Content-Type' : `as ${contentType}`;
+  const problem = `not valid JSON (sent ${sent})`;
+  return new SwitchboardError(
+    'VALIDATION_ERROR',
+    `The request body is ${problem}: send a JSON object, preferably with Content-Type: application/json.`,
+    [{ in: 'body', path: '', problem }],
+  );
+}
+
+/**
  * Answers requests that arrive while the server stops with API_UNAVAILABLE in the shared shape
  * (Fastify's own 503 for this has another shape), and closes their connection.
  */

@@ -1,5 +1,6 @@
-import type { FastifyServerOptions } from 'fastify';
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { requestPath } from './request-path.ts';
 
 /** Where API keys could reach a log line; they never may. */
 export const REDACTED_PATHS = [
@@ -13,11 +14,40 @@ export const REDACTED_PATHS = [
 
 const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
 
-/** Fastify logger options: the given pino logger (as a redacting child), none, or a default one. */
+/**
+ * Fastify logger options: the given pino logger (as a redacting child), none, or a default one, and
+ * {@link OneLinePerRequest} in place of Fastify's two lines per request.
+ */
 export function loggerOptions(
   logger: Logger | false | undefined,
-): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'logController'> {
   if (logger === false) return { logger: false };
-  if (logger === undefined) return { logger: { level: 'info', redact } };
-  return { loggerInstance: logger.child({ component: 'api' }, { redact }) };
+  const logController = new OneLinePerRequest();
+  if (logger === undefined) return { logger: { level: 'info', redact }, logController };
+  return { loggerInstance: logger.child({ component: 'api' }, { redact }), logController };
+}
+
+/** Polled by probes and scrapers every few seconds: their lines would drown the rest, so they go to debug. */
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/api/v1/metrics']);
+
+/**
+ * One access line per answered request, `POST /api/cti/call 200 2.1ms`, with the same figures as
+ * fields (method, url, statusCode, ms) and no headers, so no key can reach it. Fastify's own
+ * "incoming request" line goes; failures the error handler did not expect are logged there.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    const { method, url } = request;
+    const fields = { method, url, statusCode: reply.statusCode, ms };
+    const line = `${method} ${url} ${reply.statusCode} ${ms}ms`;
+    if (error) reply.log.error({ ...fields, err: error }, `${line} (response failed)`);
+    else reply.log[PROBE_PATHS.has(requestPath(request)) ? 'debug' : 'info'](fields, line);
+  }
 }

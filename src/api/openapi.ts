@@ -8,10 +8,13 @@ const DESCRIPTION = `Drive phone calls over REST; hear what happens on Socket.io
 
 - \`/api/v1\` answers \`{ "success": true, "data": ... }\` or \`{ "success": false, "error": { code, message, details } }\`;
   the error codes are listed under the \`ErrorCode\` schema. A 4xx is a problem with the request; a 5xx is a bug.
-- \`/api/cti\` is the compact mock-CTI contract: bare JSON objects.
+- \`/api/cti\` is the compact mock-CTI contract: bare JSON objects. Its request bodies are read as JSON whatever their
+  \`Content-Type\` (none, \`text/plain\`, ...); \`/api/v1\` requires \`application/json\`.
 - \`/api/v1/sim\` works with the simulator driver only; with another driver every path there answers 409 \`SIMULATOR_ONLY\`.
 - When API keys are configured, every \`/api\` route needs one: \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
-- Socket.io: each domain event is emitted under its \`type\` (\`call.ringing\`, ...) with the \`DomainEvent\` as payload.
+- Socket.io: each domain event is emitted under its \`type\` (\`call.ringing\`, ...) with the \`DomainEvent\` as payload;
+  call events also carry at the top level the mock-CTI flat fields \`callId, status, from, to\`, and \`answeredAt\`,
+  \`duration\`, \`endedAt\`, \`endReason\`, \`reason\` once they apply (as \`GET /api/cti/status\` answers them).
   Connect with \`auth: { token, lastSeq }\` (or emit \`resume\` with \`{ lastSeq }\`) to first receive every event after
   \`lastSeq\`, then live ones, without gap or duplicate; \`resumed\` tells when the replay is done.`;
 

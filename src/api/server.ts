@@ -12,7 +12,7 @@ import type { MemorySink } from '../notify/notification.ts';
 import type { AgentStateLogRepository } from '../store/types.ts';
 import { createKeyCheck, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
-import { acceptJsonOnly, MAX_BODY_BYTES, refuseWhileClosing } from './http-setup.ts';
+import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
 import { agentRoutes } from './routes/agents.ts';
@@ -89,7 +89,16 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   await registerOpenApi(app);
   await app.register(healthRoutes, { health: deps.health });
   if (deps.metrics) await app.register(metricsRoutes, { prefix: '/api/v1', source: deps.metrics });
-  await app.register(ctiRoutes, { prefix: '/api/cti', calls: deps.calls });
+  // One encapsulated scope for /api/cti, so its lenient body reading reaches no other route.
+  const emergencies = deps.emergencies;
+  await app.register(
+    async (cti) => {
+      readAnyBodyAsJson(cti);
+      await cti.register(ctiRoutes, { calls: deps.calls });
+      if (emergencies) await cti.register(ctiEmergencyRoute, { emergencies });
+    },
+    { prefix: '/api/cti' },
+  );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });
   if (deps.acd) {
@@ -99,11 +108,10 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     await app.register(queueRoutes, { prefix: '/api/v1', acd, schemas });
     await app.register(inboundRoutes, { prefix: '/api/v1', acd, schemas });
   }
-  if (deps.emergencies) {
-    await app.register(ctiEmergencyRoute, { prefix: '/api/cti', emergencies: deps.emergencies });
+  if (emergencies) {
     await app.register(emergencyRoutes, {
       prefix: '/api/v1',
-      emergencies: deps.emergencies,
+      emergencies,
       ...(deps.notifications && { sink: deps.notifications }),
     });
   }

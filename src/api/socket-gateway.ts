@@ -3,9 +3,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type ExtendedError, Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode, SwitchboardError } from '../core/errors.ts';
-import type { DomainEvent, DomainEventOf, DomainEventType } from '../core/events.ts';
+import type { DomainEvent, DomainEventType } from '../core/events.ts';
 import type { EventFeed } from '../engine/types.ts';
 import { type KeyCheck, keyFromHeaders } from './auth.ts';
+import { type SocketEvent, toSocketEvent } from './cti-shapes.ts';
 
 /** What a resume replayed: the seq it ended at (live events follow it) and how many it sent. */
 export interface ResumedInfo {
@@ -15,9 +16,10 @@ export interface ResumedInfo {
 
 /**
  * Events the server emits. Each domain event goes out under its own type name, so a misspelt name
- * does not compile; `resumed` and `resume_failed` close a replay (no domain type looks like them).
+ * does not compile, call events with the mock-CTI flat fields; `resumed` and `resume_failed` close a
+ * replay (no domain type looks like them).
  */
-export type ServerToClientEvents = { [T in DomainEventType]: (event: DomainEventOf<T>) => void } & {
+export type ServerToClientEvents = { [T in DomainEventType]: (event: SocketEvent<T>) => void } & {
   resumed: (info: ResumedInfo) => void;
   resume_failed: (error: ErrorBody) => void;
 };
@@ -202,18 +204,18 @@ function tokenOf(socket: SwitchboardSocket): string | undefined {
 }
 
 interface Emitter {
-  emit(type: DomainEventType, event: DomainEvent): boolean;
+  emit(type: DomainEventType, event: SocketEvent<DomainEventType>): boolean;
 }
 
 /**
- * Emits a domain event under its type name. TypeScript cannot tie `event.type` to `event` across the
+ * Emits a domain event under its type name, as {@link toSocketEvent} shapes it. TypeScript cannot tie `event.type` to `event` across the
  * union, so the typed emitter is viewed through a signature that takes any member with its own type.
  */
 function emitEvent(
   target: { emit: SwitchboardSocket['emit'] } | ReturnType<SwitchboardIo['to']>,
   event: DomainEvent,
 ): void {
-  (target as unknown as Emitter).emit(event.type, event);
+  (target as unknown as Emitter).emit(event.type, toSocketEvent(event));
 }
 
 function errorBody(code: ErrorCode, message?: string): ErrorBody {

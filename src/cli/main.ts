@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../app.ts';
 import { assertSafeExposure, type ConfigOverrides, loadConfig } from '../config/config.ts';
-import type { AriStatus } from '../telephony/ari/ari-driver.ts';
+import { startBanner } from './banner.ts';
 
 const USAGE = `Usage: switchboard start [options]
 
@@ -58,20 +58,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const switchboard = await createSwitchboard(config);
   const url = await switchboard.listen();
-  const shown = url.replace('://127.0.0.1', '://localhost');
   process.stdout.write(
-    [
-      '',
-      `Switchboard is running (driver: ${switchboard.telephony.name}, store: ${switchboard.store.kind}, clock: ${String(config.clock)})`,
-      ...(switchboard.ari ? [ariLine(switchboard.ari.status())] : []),
-      `  API:      ${shown}/api/v1   (mock-CTI: ${shown}/api/cti)`,
-      `  Docs:     ${shown}/docs     (OpenAPI: ${shown}/openapi.json)`,
-      `  Events:   Socket.io at ${shown}`,
-      `  Health:   ${shown}/health`,
-      config.apiKeys.length ? '  Auth:     API key required' : '  Auth:     none (loopback only)',
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
+    startBanner({
+      url,
+      driver: switchboard.telephony.name,
+      store: switchboard.store.kind,
+      clock: String(config.clock),
+      ...(switchboard.ari && { ari: switchboard.ari.status() }),
+      authRequired: config.apiKeys.length > 0,
+    }),
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -84,11 +79,6 @@ async function main(argv: string[]): Promise<number> {
   await switchboard.close();
   process.stdout.write('Stopped.\n');
   return 0;
-}
-
-function ariLine(ari: AriStatus): string {
-  const version = ari.asteriskVersion ? `Asterisk ${ari.asteriskVersion}` : 'Asterisk';
-  return `  Phones:   ${version} at ${ari.url}, Stasis application "${ari.app}" (${ari.state})`;
 }
 
 main(process.argv.slice(2)).then(

@@ -38,11 +38,17 @@ export interface QueueStats {
   readonly averageTalkMs: number | null;
 }
 
+/**
+ * A driver as the business application names it: a string or a number, kept exactly as sent (mobile
+ * apps send `42`, others `"D-17"`), so that it comes back in the type the application compares with.
+ */
+export type DriverId = string | number;
+
 /** An emergency as clients see it. */
 export interface EmergencySnapshot {
   readonly id: string;
   readonly callId: string;
-  readonly driverId: string;
+  readonly driverId: DriverId;
   readonly driverPhone: string;
   readonly driverName?: string;
   readonly vehiclePlate?: string;

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -123,4 +124,27 @@ export async function connectEvents(url: string, auth: Record<string, unknown> =
     waitFor: async (predicate) => (await waitForCount(predicate, 1))[0]!,
     close: () => socket.close(),
   };
+}
+
+/**
+ * A POST with exactly the headers given: unlike fetch, nothing adds a Content-Type, as with the
+ * mock-CTI contract's own examples. The answer is parsed as JSON.
+ */
+export function rawPost(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -15,7 +15,9 @@ import {
 } from '../schemas/common.ts';
 
 const EmergencyBody = z.strictObject({
-  driverId: idInput('The driver who pressed the panic button.'),
+  driverId: z
+    .union([idInput('A driver id such as "D-17".'), z.int().describe('A numeric driver id such as 42.')])
+    .describe('The driver who pressed the panic button; a string or a whole number, kept as sent.'),
   driverPhone: addressInput('The driver’s phone, dialled once a dispatcher takes the emergency.'),
   driverName: z.string().min(1).max(128).optional(),
   location: z
@@ -30,7 +32,7 @@ const CtiEmergencyResponse = z.object({
   emergencyId: z.string(),
   callId: z.string(),
   status: z.literal('raised'),
-  driverId: z.string(),
+  driverId: z.union([z.string(), z.number()]).describe('As sent.'),
   raisedAt: isoTime('When Switchboard raised it.'),
 });
 

@@ -66,7 +66,7 @@ export const QueueStatsSchema: z.ZodType<QueueStats> = statsShape.meta({ id: 'Qu
 const emergencyShape = z.object({
   id: z.string(),
   callId: z.string(),
-  driverId: z.string(),
+  driverId: z.union([z.string(), z.number()]).describe('As the panic button sent it.'),
   driverPhone: z.string(),
   driverName: z.string().optional(),
   vehiclePlate: z.string().optional(),

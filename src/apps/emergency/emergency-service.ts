@@ -3,7 +3,7 @@ import type { Agent } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import type { DomainEvent, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
+import type { DomainEvent, DriverId, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
 import type { QueueConfig } from '../../core/queue.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallDistribution, EventFeed } from '../../engine/types.ts';
@@ -13,7 +13,7 @@ import type { AcdService } from '../acd/acd-service.ts';
 
 /** What a driver's panic button reports (the mock-CTI contract's body). */
 export interface EmergencyReport {
-  readonly driverId: string;
+  readonly driverId: DriverId;
   readonly driverPhone: string;
   readonly driverName?: string;
   readonly location?: { readonly lat: number; readonly lng: number };
