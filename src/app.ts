@@ -157,6 +157,7 @@ export async function createSwitchboard(
       agentsByState: countBy(acd.listAgents(), (a) => a.status.state),
       waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
     }),
+    idempotency: { keys: store.idempotency, clock },
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
     logger: logger,

@@ -10,6 +10,7 @@ import type { DomainEvent } from '../../src/core/events.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
+  readonly headers: Headers;
 }
 
 /** A Switchboard on an ephemeral port with the virtual clock and its own embedded store. */
@@ -57,7 +58,7 @@ export async function startServer(
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body: parsed as any };
+    return { status: res.status, body: parsed as any, headers: res.headers };
   };
   return {
     url,
