@@ -11,6 +11,7 @@ const DESCRIPTION = `Drive phone calls over REST; hear what happens on Socket.io
 - \`/api/cti\` is the compact mock-CTI contract: bare JSON objects.
 - \`/api/v1/sim\` works with the simulator driver only; with another driver every path there answers 409 \`SIMULATOR_ONLY\`.
 - When API keys are configured, every \`/api\` route needs one: \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
+- Routes that create calls take an \`Idempotency-Key\` header: a retry within 24 h answers the first answer again.
 - Socket.io: each domain event is emitted under its \`type\` (\`call.ringing\`, ...) with the \`DomainEvent\` as payload.
   Connect with \`auth: { token, lastSeq }\` (or emit \`resume\` with \`{ lastSeq }\`) to first receive every event after
   \`lastSeq\`, then live ones, without gap or duplicate; \`resumed\` tells when the replay is done.`;
