@@ -9,6 +9,8 @@ import { IvrService } from './apps/ivr/ivr-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import { CallEngine } from './engine/call-engine.ts';
+import { createOutboundFetch } from './net/outbound-fetch.ts';
+import { createOutboundPolicy } from './net/outbound-policy.ts';
 import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
@@ -96,7 +98,11 @@ export async function createSwitchboard(
     publish: (event) => engine.publish(event),
     store,
     clock,
-    options: { variables: config.ivrVariables, ...(flowsDir !== undefined && { flowsDir }) },
+    options: {
+      variables: config.ivrVariables,
+      fetch: createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow })),
+      ...(flowsDir !== undefined && { flowsDir }),
+    },
     ...(log && { log }),
   });
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
@@ -157,6 +163,7 @@ export async function createSwitchboard(
       agentsByState: countBy(acd.listAgents(), (a) => a.status.state),
       waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
     }),
+    idempotency: { keys: store.idempotency, clock },
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
     logger: logger,

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent, DomainEventOf } from '../src/core/events.ts';
-import { type BusinessApp, refusingUrl, startBusinessApp } from './support/business-app.ts';
+import {
+  type BusinessApp,
+  type PlainServer,
+  refusingUrl,
+  servePlain,
+  startBusinessApp,
+} from './support/business-app.ts';
 import { startServer, type TestServer } from './support/server.ts';
 
 /**
@@ -24,23 +30,30 @@ const UNAVAILABLE = 'Sorry, check-in is not available right now. Please contact 
 let server: TestServer | undefined;
 let business: BusinessApp | undefined;
 let events: DomainEvent[] = [];
+const plainServers: PlainServer[] = [];
 const wakers = new Set<() => void>();
 
 afterEach(async () => {
   await server?.close({ removeData: true });
   await business?.close();
+  for (const plain of plainServers.splice(0)) await plain.close();
   server = undefined;
   business = undefined;
   events = [];
   wakers.clear();
 });
 
-/** A Switchboard with the example flows, pointed at `dispatchApi`, and a route to each example. */
-async function boot(dispatchApi: string): Promise<TestServer> {
+/**
+ * A Switchboard with the example flows, pointed at `dispatchApi`, and a route to each example. The
+ * stand-in business application listens on 127.0.0.1, which the outbound policy refuses unless
+ * allowed, as a dispatch application on the same machine would be.
+ */
+async function boot(dispatchApi: string, outboundAllow = '127.0.0.1'): Promise<TestServer> {
   server = await startServer({
     env: {
       SWITCHBOARD_FLOWS_DIR: 'examples/flows',
       SWITCHBOARD_IVR_VARIABLES: JSON.stringify({ dispatchApi }),
+      OUTBOUND_HTTP_ALLOW: outboundAllow,
     },
   });
   server.sb.engine.events.subscribe((event) => {
@@ -571,5 +584,61 @@ describe('main menu (examples/flows/main-menu.yaml)', () => {
       (e) => (e.type === 'call.failed' || e.type === 'call.ended') && e.data.call.legs[0]?.id === channelId,
     );
     expect(ended.data.call.endReason).toBe('rejected');
+  });
+});
+
+describe('outbound-host policy on http nodes', () => {
+  /** What a local service that must stay private would answer; read out, it would be a leak. */
+  const SECRET_TRIPS = 314159;
+  const secretService = async () => {
+    const secret = await servePlain('127.0.0.1', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name: 'Root', activeTrips: SECRET_TRIPS, trips: [{ id: 'T-SECRET' }] }));
+    });
+    plainServers.push(secret);
+    return secret;
+  };
+
+  it('takes the error branch for 127.0.0.1 when it is not allowed, and sends it nothing', async () => {
+    business = await startBusinessApp();
+    await boot(business.url, '');
+    const { channelId, callId } = await dial(CHECKIN_LINE);
+    await press(channelId, '4711#');
+    await server!.advance(1_500);
+    await heard(callId, UNAVAILABLE);
+    expect(business.received).toEqual([]);
+    const session = await ok('GET', `/api/v1/ivr/sessions/${callId}`);
+    expect(session.trace).toContainEqual(
+      expect.objectContaining({
+        node: 'lookup',
+        event: 'http',
+        error: 'refused: 127.0.0.1 is a loopback address; OUTBOUND_HTTP_ALLOW can allow it',
+      }),
+    );
+  });
+
+  it('refuses a redirect from an allowed host to a denied one: the secret is never fetched nor heard', async () => {
+    const secret = await secretService();
+    const redirector = await servePlain('127.0.0.2', (req, res) => {
+      res.writeHead(302, { location: `${secret.url}${req.url}` });
+      res.end();
+    });
+    plainServers.push(redirector);
+    await boot(`${redirector.url}/switchboard`, '127.0.0.2');
+    const { channelId, callId } = await dial(CHECKIN_LINE);
+    await press(channelId, '4711#');
+    await server!.advance(1_500);
+    await heard(callId, UNAVAILABLE);
+    expect(redirector.hits.map((h) => h.line)).toEqual(['GET /switchboard/drivers/4711']);
+    expect(secret.hits).toEqual([]);
+    const session = await ok('GET', `/api/v1/ivr/sessions/${callId}`);
+    expect(session.trace).toContainEqual(
+      expect.objectContaining({
+        node: 'lookup',
+        error: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback/),
+      }),
+    );
+    expect(JSON.stringify(events)).not.toContain(String(SECRET_TRIPS));
+    expect(JSON.stringify(session)).not.toContain(String(SECRET_TRIPS));
   });
 });

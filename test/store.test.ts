@@ -756,6 +756,92 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       });
     });
 
+    describe('idempotency keys', () => {
+      const HOUR = 3_600_000;
+      const claim = (s: Store, key: string, owner: string, now: number, fingerprint = 'f1') =>
+        s.idempotency.claim({
+          scope: 'tenant-a',
+          key,
+          fingerprint,
+          owner,
+          now,
+          expiredBefore: now - 24 * HOUR,
+          abandonedBefore: now - 60_000,
+        });
+      const answer = { status: 201, body: '{"success":true,"data":{"id":"c1"}}' };
+
+      it('gives a key to one claimant, then reports it running, then done with its answer', async () => {
+        expect(await claim(store, 'k1', 'o1', T0)).toStrictEqual({ kind: 'claimed' });
+        expect(await claim(store, 'k1', 'o2', T0 + 1, 'f2')).toStrictEqual({
+          kind: 'running',
+          fingerprint: 'f1',
+        });
+        await store.idempotency.complete('tenant-a', 'k1', 'o1', answer);
+        expect(await claim(store, 'k1', 'o3', T0 + 2)).toStrictEqual({
+          kind: 'done',
+          fingerprint: 'f1',
+          answer,
+        });
+        // Scopes do not share keys.
+        expect(
+          await store.idempotency.claim({
+            scope: 'tenant-b',
+            key: 'k1',
+            fingerprint: 'f1',
+            owner: 'o4',
+            now: T0,
+            expiredBefore: 0,
+            abandonedBefore: 0,
+          }),
+        ).toStrictEqual({ kind: 'claimed' });
+      });
+
+      it('lets exactly one of many concurrent claims win', async () => {
+        const claims = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => claim(store, 'k', `o${i}`, T0)),
+        );
+        expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(1);
+        expect(claims.filter((c) => c.kind === 'running')).toHaveLength(9);
+      });
+
+      it('frees a released key, and ignores complete and release by someone who does not hold it', async () => {
+        await claim(store, 'k', 'o1', T0);
+        await store.idempotency.complete('tenant-a', 'k', 'intruder', answer);
+        await store.idempotency.release('tenant-a', 'k', 'intruder');
+        expect((await claim(store, 'k', 'o2', T0)).kind).toBe('running');
+        await store.idempotency.release('tenant-a', 'k', 'o1');
+        expect(await claim(store, 'k', 'o2', T0)).toStrictEqual({ kind: 'claimed' });
+      });
+
+      it('takes over an expired answer and an abandoned claim, and purges by age', async () => {
+        await claim(store, 'old', 'o1', T0);
+        await store.idempotency.complete('tenant-a', 'old', 'o1', answer);
+        await claim(store, 'stuck', 'o1', T0);
+        expect((await claim(store, 'old', 'o2', T0 + 24 * HOUR - 1)).kind).toBe('done');
+        expect((await claim(store, 'stuck', 'o2', T0 + 59_999)).kind).toBe('running');
+        expect(await claim(store, 'old', 'o2', T0 + 24 * HOUR + 1, 'f2')).toStrictEqual({ kind: 'claimed' });
+        expect(await claim(store, 'stuck', 'o2', T0 + 60_001)).toStrictEqual({ kind: 'claimed' });
+        await claim(store, 'young', 'o1', T0 + 2 * HOUR);
+        // Now: stuck taken over at T0+60,001 ms, young at T0+2 h, old at T0+24 h+1.
+        expect(await store.idempotency.purge(T0 + 60_001)).toBe(0);
+        expect(await store.idempotency.purge(T0 + HOUR)).toBe(1);
+        expect(await claim(store, 'stuck', 'o3', T0 + HOUR)).toStrictEqual({ kind: 'claimed' });
+        expect(await claim(store, 'young', 'o2', T0 + 2 * HOUR)).toMatchObject({ kind: 'running' });
+      });
+
+      it('keeps answers across close and reopen', async () => {
+        await claim(store, 'k', 'o1', T0);
+        await store.idempotency.complete('tenant-a', 'k', 'o1', answer);
+        await store.close();
+        const reopened = await open();
+        expect(await claim(reopened, 'k', 'o2', T0 + HOUR)).toStrictEqual({
+          kind: 'done',
+          fingerprint: 'f1',
+          answer,
+        });
+      });
+    });
+
     it('keeps configuration and the state log across close and reopen', async () => {
       const agent = makeAgent('dispatcher-001');
       const queue = makeQueue('q1');

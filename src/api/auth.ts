@@ -44,6 +44,12 @@ export function registerHttpAuth(app: FastifyInstance, check: KeyCheck): void {
   });
 }
 
+/** Names the credential a request presents without keeping the key itself (scopes what it owns). */
+export function credentialId(headers: IncomingHttpHeaders): string {
+  const key = keyFromHeaders(headers);
+  return key === undefined ? 'anonymous' : digest(key).toString('hex');
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -12,6 +12,7 @@ const DESCRIPTION = `Drive phone calls over REST; hear what happens on Socket.io
   \`Content-Type\` (none, \`text/plain\`, ...); \`/api/v1\` requires \`application/json\`.
 - \`/api/v1/sim\` works with the simulator driver only; with another driver every path there answers 409 \`SIMULATOR_ONLY\`.
 - When API keys are configured, every \`/api\` route needs one: \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
+- Routes that create calls take an \`Idempotency-Key\` header: a retry within 24 h answers the first answer again.
 - Socket.io: each domain event is emitted under its \`type\` (\`call.ringing\`, ...) with the \`DomainEvent\` as payload;
   call events also carry at the top level the mock-CTI flat fields \`callId, status, from, to\`, and \`answeredAt\`,
   \`duration\`, \`endedAt\`, \`endReason\`, \`reason\` once they apply (as \`GET /api/cti/status\` answers them).

@@ -9,10 +9,11 @@ import type { EmergencyService } from '../apps/emergency/emergency-service.ts';
 import type { IvrService } from '../apps/ivr/ivr-service.ts';
 import type { CallControl, EventFeed } from '../engine/types.ts';
 import type { MemorySink } from '../notify/notification.ts';
-import type { AgentStateLogRepository } from '../store/types.ts';
-import { createKeyCheck, registerHttpAuth } from './auth.ts';
+import type { AgentStateLogRepository, IdempotencyRepository } from '../store/types.ts';
+import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
+import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
 import { agentRoutes } from './routes/agents.ts';
@@ -51,6 +52,11 @@ export interface ApiDeps {
   readonly health: () => Record<string, unknown>;
   /** Figures for GET /api/v1/metrics (Prometheus). */
   readonly metrics?: () => MetricsSource;
+  /**
+   * Where `Idempotency-Key`s are kept, and the clock that expires them; without it, routes ignore the
+   * header (the composition root always passes it).
+   */
+  readonly idempotency?: { readonly keys: IdempotencyRepository; readonly clock: { now(): number } };
   /** No keys: authentication off. Otherwise /api/* and Socket.io need one of them. */
   readonly auth: { readonly apiKeys: readonly string[] };
   /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
@@ -80,11 +86,18 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     await app.register(cors, {
       origin: deps.cors.origins === '*' ? '*' : [...deps.cors.origins],
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type'],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Idempotency-Key'],
+      exposedHeaders: ['Idempotent-Replayed'],
     });
   }
   const checkKey = createKeyCheck(deps.auth.apiKeys);
   if (checkKey) registerHttpAuth(app, checkKey);
+  if (deps.idempotency) {
+    registerIdempotency(app, {
+      ...deps.idempotency,
+      scopeOf: checkKey ? (request) => credentialId(request.headers) : () => 'open',
+    });
+  }
 
   await registerOpenApi(app);
   await app.register(healthRoutes, { health: deps.health });

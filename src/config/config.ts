@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
 
@@ -30,6 +31,11 @@ export interface SwitchboardConfig {
   readonly flowsDir: string | undefined;
   /** Site-wide IVR variables (`SWITCHBOARD_IVR_VARIABLES`, a JSON object), over the flows' own. */
   readonly ivrVariables: Readonly<Record<string, IvrVariable>>;
+  /**
+   * Exceptions to the outbound-host policy (`OUTBOUND_HTTP_ALLOW`): host names, addresses and CIDR
+   * ranges that IVR look-ups (and later webhooks) may reach although they are loopback or private.
+   */
+  readonly outboundHttpAllow: readonly string[];
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -102,6 +108,16 @@ const envSchema = z.object({
   SWITCHBOARD_FLOWS_DIR: z.string().min(1).optional(),
   SWITCHBOARD_IVR_VARIABLES: ivrVariablesSchema.optional(),
   SWITCHBOARD_API_KEYS: z.string().optional(),
+  OUTBOUND_HTTP_ALLOW: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseAllowList(splitList(value));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
   CORS_ORIGINS: z.string().optional(),
   RING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   DEFAULT_COUNTRY: z
@@ -151,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     logLevel: e.LOG_LEVEL ?? 'info',
     flowsDir: e.SWITCHBOARD_FLOWS_DIR,
     ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},
+    outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
   };
 }
 

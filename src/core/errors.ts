@@ -25,6 +25,15 @@ export const ERROR_CATALOGUE = {
   SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   DUPLICATE: { status: 409, message: 'That resource exists already.' },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    message: 'A request with that Idempotency-Key is still running; retry shortly to get its answer.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message:
+      'That Idempotency-Key was used for another request (method, path or body); use a new key for a new request.',
+  },
   CONCURRENT_LIMIT_REACHED: { status: 429, message: 'Too many live calls; end some before starting more.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large; send a smaller one.' },

@@ -135,6 +135,29 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '005_idempotency_keys': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('scope', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('key', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('fingerprint', 'text', (col) => col.notNull())
+          .addColumn('owner', 'text', (col) => col.notNull())
+          .addColumn('state', 'text', (col) => col.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('body', 'text')
+          .addColumn('created_at_ms', 'bigint', (col) => col.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
+          .execute();
+        // Expired keys are purged by age.
+        await db.schema
+          .createIndex('idempotency_keys_created_idx')
+          .on('idempotency_keys')
+          .column('created_at_ms')
+          .execute();
+      },
+    },
   };
 }
 

@@ -13,6 +13,7 @@ import { createAuditLogRepository } from './audit-log.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
+import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -145,6 +146,7 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () =
     emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
     audit: createAuditLogRepository(useDb),
     flows: createFlowRepository(useDb, kind),
+    idempotency: createIdempotencyRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

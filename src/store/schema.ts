@@ -72,6 +72,21 @@ export interface IvrFlowsTable {
   created_at: string;
 }
 
+/** One idempotency key of one scope; see IdempotencyRepository. */
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  /** Hash of what the request asked, so that a key reused for something else is told apart. */
+  fingerprint: string;
+  /** Token of the request holding the key while it runs. */
+  owner: string;
+  /** `running` until the answer is kept, then `done`. */
+  state: string;
+  status: number | null;
+  body: string | null;
+  created_at_ms: BigIntColumn;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -82,6 +97,7 @@ export interface Database {
   emergencies: DocumentTable;
   audit_log: AuditLogTable;
   ivr_flows: IvrFlowsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

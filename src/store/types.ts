@@ -18,6 +18,7 @@ export interface Store {
   readonly emergencies: ConfigRepository<EmergencySnapshot>;
   readonly audit: AuditLogRepository;
   readonly flows: FlowRepository;
+  readonly idempotency: IdempotencyRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -157,4 +158,47 @@ export interface FlowRepository {
   get(id: string, version?: number): Promise<StoredFlow | undefined>;
   list(): Promise<StoredFlow[]>;
   versions(id: string): Promise<Omit<StoredFlow, 'definition'>[]>;
+}
+
+/** The answer an executed request gave, kept to replay it. */
+export interface StoredAnswer {
+  readonly status: number;
+  /** The response body exactly as sent. */
+  readonly body: string;
+}
+
+/**
+ * What claiming an idempotency key found: the key was free (or its earlier use expired or was
+ * abandoned) and now belongs to the caller; another request holds it and is still running; or a
+ * request finished with it and left its answer.
+ */
+export type IdempotencyClaim =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'running'; readonly fingerprint: string }
+  | { readonly kind: 'done'; readonly fingerprint: string; readonly answer: StoredAnswer };
+
+/**
+ * Idempotency keys of requests that create things (calls, emergencies), so that a retried request
+ * answers what the first one did instead of running again. Keys live per `scope` (a credential).
+ * - `claim` is atomic across processes sharing the database: of any number of concurrent claims of
+ *   one (scope, key), exactly one answers `claimed`. A row created before `expiredBefore` counts as
+ *   absent, and so does a `running` one created before `abandonedBefore` (its process died); the
+ *   claim then takes it over. `owner` is the caller's own token for `complete` and `release`.
+ * - `complete` keeps the answer of a claimed key, durable when it resolves; `release` frees the key
+ *   (the request failed and may run again). Both do nothing unless `owner` still holds the claim.
+ * - `purge` deletes every key created before `before` and answers how many.
+ */
+export interface IdempotencyRepository {
+  claim(request: {
+    readonly scope: string;
+    readonly key: string;
+    readonly fingerprint: string;
+    readonly owner: string;
+    readonly now: number;
+    readonly expiredBefore: number;
+    readonly abandonedBefore: number;
+  }): Promise<IdempotencyClaim>;
+  complete(scope: string, key: string, owner: string, answer: StoredAnswer): Promise<void>;
+  release(scope: string, key: string, owner: string): Promise<void>;
+  purge(before: number): Promise<number>;
 }

@@ -131,3 +131,36 @@ export async function refusingUrl(): Promise<string> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/switchboard`;
 }
+
+/** A bare HTTP server on one loopback address that counts what reaches it. */
+export interface PlainServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  /** Requests received, as `METHOD path` with the Host header. */
+  readonly hits: { readonly line: string; readonly host: string | undefined }[];
+  close(): Promise<void>;
+}
+
+/** Serves `handle` on `host` (any 127.0.0.0/8 address, or ::1) and a port of its own. */
+export async function servePlain(
+  host: string,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<PlainServer> {
+  const hits: { line: string; host: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    hits.push({ line: `${req.method} ${req.url}`, host: req.headers.host });
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    hits,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

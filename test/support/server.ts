@@ -11,6 +11,7 @@ import type { DomainEvent } from '../../src/core/events.ts';
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly body: T;
+  readonly headers: Headers;
 }
 
 /** A Switchboard on an ephemeral port with the virtual clock and its own embedded store. */
@@ -58,7 +59,7 @@ export async function startServer(
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body: parsed as any };
+    return { status: res.status, body: parsed as any, headers: res.headers };
   };
   return {
     url,
@@ -142,7 +143,13 @@ export function rawPost(
       res.on('data', (chunk: string) => {
         text += chunk;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers });
+      });
     });
     req.on('error', reject);
     req.end(body);

@@ -68,6 +68,7 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
   app.post(
     '/calls',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'Originate a call (click-to-dial)',
         description: 'Answers as soon as the call is placed; follow it with events or GET /calls/{callId}.',

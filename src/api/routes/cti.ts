@@ -21,6 +21,7 @@ export const ctiRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (a
   app.post(
     '/call',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'Place a call from an agent phone to a number',
         tags: ['mock-cti'],

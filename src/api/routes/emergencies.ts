@@ -63,6 +63,7 @@ export const ctiEmergencyRoute: FastifyPluginAsyncZod<{ emergencies: EmergencySe
   app.post(
     '/emergency',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'A driver pressed the panic button: raise an emergency call to the first free dispatcher',
         tags: ['mock-cti'],
@@ -92,6 +93,7 @@ export const emergencyRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/emergencies',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'Raise an emergency (panic button)',
         tags: ['emergencies'],

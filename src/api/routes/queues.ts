@@ -185,6 +185,7 @@ export const queueRoutes: FastifyPluginAsyncZod<QueueRouteOptions> = async (app,
   app.post(
     '/queues/:queueId/calls',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'Put a live call into the queue',
         description:

@@ -100,6 +100,7 @@ export const simRoutes: FastifyPluginAsyncZod<{ sim: SimControls }> = async (app
   app.post(
     '/inbound',
     {
+      config: { idempotent: true },
       schema: {
         summary: 'A remote party calls in',
         tags: ['simulator'],

@@ -1,3 +1,5 @@
+import type { OutboundFetch } from '../../net/outbound-fetch.ts';
+import { OutboundRefusedError } from '../../net/outbound-policy.ts';
 import type { Value } from './expressions.ts';
 
 /** A request an `http` node makes, with its templates filled in. */
@@ -22,8 +24,8 @@ export type HttpResult =
 /** Answers past this size are refused: a prompt needs a few fields, not a download. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** The HTTP client `http` nodes use (global fetch unless the IVR is given another). */
-export type FetchLike = typeof fetch;
+/** The HTTP client `http` nodes use: the outbound policy's fetch unless the IVR is given another. */
+export type FetchLike = OutboundFetch;
 
 /**
  * Makes one request and settles with its outcome; never rejects. The timeout is not here: the node
@@ -32,7 +34,7 @@ export type FetchLike = typeof fetch;
 export async function performRequest(
   request: HttpRequest,
   signal: AbortSignal,
-  fetchImpl: FetchLike = fetch,
+  fetchImpl: FetchLike,
 ): Promise<HttpResult> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
@@ -42,7 +44,6 @@ export async function performRequest(
       headers: request.headers,
       ...(request.body !== undefined && { body: request.body }),
       signal,
-      redirect: 'follow',
     });
     const text = await readLimited(response);
     return { ok: true, status: response.status, json: parseJson(text), ms: ms() };
@@ -78,12 +79,16 @@ function parseJson(text: string): Value | undefined {
   }
 }
 
-/** fetch hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, ...); that is what an operator needs. */
+/**
+ * The reason for the trace: the policy's refusal, or the network's code (ECONNREFUSED, ...), which
+ * fetch hides in `cause`. Never anything the target answered.
+ */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error instanceof OutboundRefusedError) return `refused: ${error.message}`;
   if (error.name === 'AbortError') return 'aborted';
   const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause?.code ?? cause?.message ?? error.message;
+  return cause?.code ?? cause?.message ?? (error as { code?: string }).code ?? error.message;
 }
 
 /** A field of a JSON answer by dotted path (`trips.0.id`); null when any step is missing. */

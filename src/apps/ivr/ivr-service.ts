@@ -6,6 +6,8 @@ import type { DomainEvent, IvrOutcome, NewDomainEvent } from '../../core/events.
 import type { RouteDestination } from '../../core/routing.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallControl, CallMedia, EventFeed } from '../../engine/types.ts';
+import { createOutboundFetch } from '../../net/outbound-fetch.ts';
+import { createOutboundPolicy } from '../../net/outbound-policy.ts';
 import type { Store, StoredFlow } from '../../store/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
 import type { Value } from './expressions.ts';
@@ -26,7 +28,10 @@ export interface IvrOptions {
   readonly variables?: Readonly<Record<string, string | number | boolean | null>>;
   /** A folder of flow files (YAML or JSON) loaded at start. */
   readonly flowsDir?: string;
-  /** The HTTP client of `http` nodes (global fetch unless given). */
+  /**
+   * The HTTP client of `http` nodes; unless given, one under the default outbound policy (no
+   * loopback, private or link-local targets).
+   */
   readonly fetch?: FetchLike;
 }
 
@@ -115,7 +120,7 @@ export class IvrService {
       queues: deps.acd,
       clock: deps.clock,
       notifier: this.notifier,
-      fetch: deps.options?.fetch ?? fetch,
+      fetch: deps.options?.fetch ?? createOutboundFetch(createOutboundPolicy()),
       log: this.log,
       deliver: (callId, step, input) => this.deliver(callId, step, input),
     };
