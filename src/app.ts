@@ -8,6 +8,7 @@ import { EmergencyService } from './apps/emergency/emergency-service.ts';
 import { IvrService } from './apps/ivr/ivr-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
+import { DemoSite } from './demo/demo.ts';
 import { CallEngine } from './engine/call-engine.ts';
 import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
@@ -45,18 +46,23 @@ export interface SwitchboardParts {
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
 export async function createSwitchboard(
-  config: SwitchboardConfig,
+  given: SwitchboardConfig,
   parts: SwitchboardParts = {},
 ): Promise<Switchboard> {
+  const config = given.demo ? DemoSite.configure(given) : given;
   const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
+  const demo = config.demo ? new DemoSite(clock) : undefined;
   const store = await openStore(parts.store ?? config.store);
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({
           clock,
-          profiles: config.profilesFile ? loadProfilesFile(config.profilesFile) : [],
+          profiles: [
+            ...(demo?.profiles ?? []),
+            ...(config.profilesFile ? loadProfilesFile(config.profilesFile) : []),
+          ],
         })
       : undefined;
   const ari =
@@ -87,16 +93,19 @@ export async function createSwitchboard(
     store,
     sink: notifications,
     clock,
+    ...(demo && { drivers: demo.fleet }),
     ...(log && { log }),
   });
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
+  // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
+  const ivrVariables = { ...config.ivrVariables };
   const ivr = new IvrService({
     engine,
     acd,
     publish: (event) => engine.publish(event),
     store,
     clock,
-    options: { variables: config.ivrVariables, ...(flowsDir !== undefined && { flowsDir }) },
+    options: { variables: ivrVariables, ...(flowsDir !== undefined && { flowsDir }) },
     ...(log && { log }),
   });
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
@@ -112,6 +121,7 @@ export async function createSwitchboard(
   await acd.start();
   emergencies.start();
   await ivr.start();
+  await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
 
   const sim: SimControls | undefined = driver && {
     setProfile: (rule) => driver.setProfile(rule),
@@ -160,6 +170,7 @@ export async function createSwitchboard(
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
     logger: logger,
+    ...(demo && { extraRoutes: [demo.routes] }),
   });
 
   let closing: Promise<void> | undefined;
@@ -176,7 +187,9 @@ export async function createSwitchboard(
     clock,
     store,
     async listen() {
-      return app.listen({ port: config.port, host: config.host });
+      const url = await app.listen({ port: config.port, host: config.host });
+      demo?.listening(app.server.address(), ivrVariables);
+      return url;
     },
     close() {
       closing ??= (async () => {
