@@ -8,6 +8,7 @@ import { EmergencyService } from './apps/emergency/emergency-service.ts';
 import { IvrService } from './apps/ivr/ivr-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
+import { DemoSite } from './demo/demo.ts';
 import { CallEngine } from './engine/call-engine.ts';
 import { createOutboundFetch } from './net/outbound-fetch.ts';
 import { createOutboundPolicy } from './net/outbound-policy.ts';
@@ -47,18 +48,23 @@ export interface SwitchboardParts {
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
 export async function createSwitchboard(
-  config: SwitchboardConfig,
+  given: SwitchboardConfig,
   parts: SwitchboardParts = {},
 ): Promise<Switchboard> {
+  const config = given.demo ? DemoSite.configure(given) : given;
   const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
+  const demo = config.demo ? new DemoSite(clock) : undefined;
   const store = await openStore(parts.store ?? config.store);
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({
           clock,
-          profiles: config.profilesFile ? loadProfilesFile(config.profilesFile) : [],
+          profiles: [
+            ...(demo?.profiles ?? []),
+            ...(config.profilesFile ? loadProfilesFile(config.profilesFile) : []),
+          ],
         })
       : undefined;
   const ari =
@@ -89,9 +95,12 @@ export async function createSwitchboard(
     store,
     sink: notifications,
     clock,
+    ...(demo && { drivers: demo.fleet }),
     ...(log && { log }),
   });
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
+  // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
+  const ivrVariables = { ...config.ivrVariables };
   const ivr = new IvrService({
     engine,
     acd,
@@ -99,7 +108,7 @@ export async function createSwitchboard(
     store,
     clock,
     options: {
-      variables: config.ivrVariables,
+      variables: ivrVariables,
       fetch: createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow })),
       ...(flowsDir !== undefined && { flowsDir }),
     },
@@ -118,6 +127,7 @@ export async function createSwitchboard(
   await acd.start();
   emergencies.start();
   await ivr.start();
+  await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
 
   const sim: SimControls | undefined = driver && {
     setProfile: (rule) => driver.setProfile(rule),
@@ -167,6 +177,7 @@ export async function createSwitchboard(
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
     logger: logger,
+    ...(demo && { extraRoutes: [demo.routes] }),
   });
 
   let closing: Promise<void> | undefined;
@@ -183,7 +194,9 @@ export async function createSwitchboard(
     clock,
     store,
     async listen() {
-      return app.listen({ port: config.port, host: config.host });
+      const url = await app.listen({ port: config.port, host: config.host });
+      demo?.listening(app.server.address(), ivrVariables);
+      return url;
     },
     close() {
       closing ??= (async () => {

@@ -63,6 +63,8 @@ export interface ApiDeps {
   readonly cors: { readonly origins: readonly string[] | '*' | false };
   /** A pino logger to log through, `false` for none; a default pino logger when absent. */
   readonly logger?: Logger | false;
+  /** Routes the composition root adds beside the API (the demo's fleet directory). */
+  readonly extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /**
@@ -129,6 +131,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     });
   }
   if (deps.ivr) await app.register(ivrRoutes, { prefix: '/api/v1', ivr: deps.ivr });
+  for (const add of deps.extraRoutes ?? []) await add(app);
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });
 

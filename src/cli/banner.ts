@@ -9,6 +9,8 @@ export interface BannerInfo {
   readonly clock: string;
   readonly ari?: AriStatus;
   readonly authRequired: boolean;
+  /** Lines a mode adds before the closing line (the demo's lines and numbers). */
+  readonly extra?: readonly string[];
 }
 
 /**
@@ -26,6 +28,7 @@ export function startBanner(info: BannerInfo): string {
     `  Events:   Socket.io at ${url}`,
     `  Health:   ${url}/health`,
     info.authRequired ? '  Auth:     API key required' : '  Auth:     none (loopback only)',
+    ...(info.extra ?? []),
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');

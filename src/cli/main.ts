@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../app.ts';
 import { assertSafeExposure, type ConfigOverrides, loadConfig } from '../config/config.ts';
+import { DEMO_AGENTS, DEMO_LINES } from '../demo/demo-data.ts';
+import { FLEET_PATH } from '../demo/fleet-directory.ts';
 import { startBanner } from './banner.ts';
 
 const USAGE = `Usage: switchboard start [options]
@@ -16,6 +18,9 @@ Options (each also read from the environment variable in brackets):
   --profiles <file>   simulator party profiles, YAML (SWITCHBOARD_PROFILES)
   --clock <c>         real | virtual | a speed factor such as 10 (SWITCHBOARD_CLOCK, default real)
   --ring-timeout <ms> how long a dialled party may ring (RING_TIMEOUT_MS, default 30000)
+  --demo              plays the dispatch scenarios without a dispatch application: dispatchers, a queue,
+                      the driver check-in line and a fleet directory at /demo/fleet (SWITCHBOARD_DEMO=1;
+                      its store is ./data/demo unless --data-dir says otherwise)
   -h, --help          this text
 `;
 
@@ -33,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       profiles: { type: 'string' },
       clock: { type: 'string' },
       'ring-timeout': { type: 'string' },
+      demo: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     SWITCHBOARD_PROFILES: values.profiles,
     SWITCHBOARD_CLOCK: values.clock,
     RING_TIMEOUT_MS: values['ring-timeout'],
+    SWITCHBOARD_DEMO: values.demo ? 'true' : undefined,
   };
   const config = loadConfig(process.env, overrides);
   assertSafeExposure(config);
@@ -66,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       clock: String(config.clock),
       ...(switchboard.ari && { ari: switchboard.ari.status() }),
       authRequired: config.apiKeys.length > 0,
+      ...(config.demo && { extra: demoLines(url) }),
     }),
   );
   await new Promise<void>((resolve) => {
@@ -79,6 +87,15 @@ async function main(argv: string[]): Promise<number> {
   await switchboard.close();
   process.stdout.write('Stopped.\n');
   return 0;
+}
+
+function demoLines(shown: string): string[] {
+  return [
+    `  Demo:     dispatchers ${DEMO_AGENTS.filter((a) => a.id.startsWith('dispatcher'))
+      .map((a) => a.id)
+      .join(', ')} on duty; fleet at ${shown}${FLEET_PATH}/drivers`,
+    `            check-in line ${DEMO_LINES.checkIn} (IVR), dispatch line ${DEMO_LINES.dispatch} (queue); README "Try it"`,
+  ];
 }
 
 main(process.argv.slice(2)).then(

@@ -32,10 +32,12 @@ export interface SwitchboardConfig {
   /** Site-wide IVR variables (`SWITCHBOARD_IVR_VARIABLES`, a JSON object), over the flows' own. */
   readonly ivrVariables: Readonly<Record<string, IvrVariable>>;
   /**
-   * Exceptions to the outbound-host policy (`OUTBOUND_HTTP_ALLOW`): host names, addresses and CIDR
-   * ranges that IVR look-ups (and later webhooks) may reach although they are loopback or private.
+   * Hosts outbound HTTP (IVR look-ups) may reach although private or loopback (`OUTBOUND_HTTP_ALLOW`,
+   * comma-separated). The demo adds its own loopback host, where its fleet directory answers.
    */
   readonly outboundHttpAllow: readonly string[];
+  /** Demo mode (`SWITCHBOARD_DEMO=1`, `--demo`): dispatchers, queue, routes and a fleet directory, seeded. */
+  readonly demo: boolean;
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -127,6 +129,7 @@ const envSchema = z.object({
   MAX_LIVE_CALLS: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: z.string().optional(),
+  SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -148,12 +151,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       'Invalid configuration: SWITCHBOARD_CLOCK: a real PBX runs in real time; use real with the ari driver',
     );
   }
+  const demo = isYes(e.SWITCHBOARD_DEMO);
+  if (demo && driver === 'ari') {
+    throw new Error(
+      'Invalid configuration: SWITCHBOARD_DEMO plays on the simulator; leave out the ari driver',
+    );
+  }
+  // The demo keeps its seeded dispatchers and calls out of a site's own store.
+  const dataDir = e.SWITCHBOARD_DATA_DIR ?? (demo ? join('data', 'demo') : './data');
   return {
     port: e.CTI_PORT ?? e.PORT ?? 5000,
     host: e.HOST ?? '127.0.0.1',
     store: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
-      : { kind: 'sqlite', file: join(e.SWITCHBOARD_DATA_DIR ?? './data', 'switchboard.db') },
+      : { kind: 'sqlite', file: join(dataDir, 'switchboard.db') },
     clock,
     driver,
     ari: driver === 'ari' ? ariConfig(e) : undefined,
@@ -168,11 +179,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     flowsDir: e.SWITCHBOARD_FLOWS_DIR,
     ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
+    demo,
   };
 }
 
+const isYes = (flag: string | undefined): boolean => flag === 'true' || flag === '1' || flag === 'yes';
+
 function chooseDriver(named: string | undefined, useRealCti: string | undefined): 'simulator' | 'ari' {
-  const real = useRealCti === 'true' || useRealCti === '1' || useRealCti === 'yes';
+  const real = isYes(useRealCti);
   if (named === 'ari') return 'ari';
   if (named !== undefined && real) {
     throw new Error(

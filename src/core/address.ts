@@ -52,5 +52,13 @@ function parse(raw: string, field: string, defaultCountry: CountryCode): Address
   );
 }
 
+/**
+ * Whether `raw` is a bare name (`dispatcher-002`: letters first, no `/`): the form agent ids share with
+ * device names. Where a site has agents, a bare name in `from` or a transfer's `to` names an agent.
+ */
+export function isBareName(raw: string): boolean {
+  return DEVICE_NAME.test(raw.trim());
+}
+
 /** The string form used in snapshots, records and driver commands. */
 export const formatAddress = (address: Address): string => address.value;

@@ -24,6 +24,10 @@ export const ERROR_CATALOGUE = {
   FLOW_NOT_FOUND: { status: 404, message: 'No IVR flow has that id (or version).' },
   SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
+  AGENT_UNAVAILABLE: {
+    status: 409,
+    message: 'That agent cannot take a call now (offline, away or busy); pick an available agent.',
+  },
   DUPLICATE: { status: 409, message: 'That resource exists already.' },
   IDEMPOTENCY_KEY_IN_USE: {
     status: 409,

@@ -110,7 +110,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     while (this.queue.size > 0) await this.queue.idle();
   }
 
-  /** Lets an app (the ACD) say who a name in `from` is. */
+  /** Lets an app (the ACD) say who a name in `from` or a transfer's `to` is. */
   useDirectory(directory: PartyDirectory): void {
     this.directory = directory;
   }
@@ -136,24 +136,19 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
 
   async originate(command: OriginateCommand): Promise<CallSnapshot> {
     const to = parseAddress(command.to, 'to', this.defaultCountry);
-    const agent = command.from === undefined ? undefined : this.directory?.resolve(command.from);
-    const from =
-      command.from === undefined
-        ? undefined
-        : parseAddress(agent?.endpoint ?? command.from, 'from', this.defaultCountry);
+    const party = command.from === undefined ? undefined : this.party(command.from, 'from');
+    const from = party?.address;
     this.assertCanStartCall();
     const now = this.options.clock.now();
-    // An agent's call shows the agent as `from`; their phone is what gets dialled.
-    const shownFrom = agent ? ({ kind: 'endpoint', value: command.from! } as const) : (from ?? to);
-    const call = new LiveCall(randomUUID(), 'outbound', shownFrom, to, now, command.context);
-    call.agentId = agent?.agentId;
+    const call = new LiveCall(randomUUID(), 'outbound', party?.shown ?? to, to, now, command.context);
+    call.agentId = party?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       await this.announce(call, 'call.ringing');
       try {
-        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, agent?.agentId);
+        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, party?.agentId);
       } catch (error) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
         this.options.log?.warn({ err: error, callId: call.id }, 'originate refused by the driver');
@@ -216,31 +211,51 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   }
 
   transfer(callId: string, to: string, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
-    const target = parseAddress(to, 'to', this.defaultCountry);
+    const target = this.party(to, 'to');
     return this.command(callId, async (call) => {
       if (options.onlyIfWaiting) assertWaiting(call);
       call.check('start_transfer');
       const staying = this.remoteLeg(call);
+      // The last check before anything changes: an agent who cannot take the call is refused here.
+      if (target.agentId !== undefined) this.directory?.claim(target.agentId, call.id);
       if (call.status === 'on_hold') {
         await this.options.driver.unhold(staying.id);
         call.heldAt = undefined;
       }
       call.apply('start_transfer');
-      call.transferTo = target.value;
+      call.transferTo = target.shown.value;
       call.transferInitiatedAt = this.options.clock.now();
       // Blind transfer: the transferring party leaves at once; the remote party waits in the bridge.
       for (const leg of call.liveLegs()) {
         if (leg !== staying) await this.ops.hangupLeg(leg, 'normal', 'transferred');
       }
-      await this.ops.publish(call, 'call.transferring', { transferTo: target.value });
+      await this.ops.publish(call, 'call.transferring', { transferTo: target.shown.value });
+      const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       try {
-        await this.ops.dial(call, 'transfer_target', target, call.ringTimeoutMs ?? this.ringTimeoutMs);
+        await this.ops.dial(call, 'transfer_target', target.address, ringFor, target.agentId);
       } catch (error) {
         // The driver refused the target: the caller must not wait in silence for the ring timeout.
         this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
         await this.ops.finish(call, 'unreachable');
       }
     });
+  }
+
+  /**
+   * A `from` or transfer `to`: an agent id (the directory knows it) rings the agent's phone and shows the
+   * agent's id; anything else is an address, shown as it is dialled.
+   */
+  private party(raw: string, field: string): { address: Address; shown: Address; agentId?: string } {
+    const agent = this.directory?.resolve(raw.trim());
+    if (!agent) {
+      const address = parseAddress(raw, field, this.defaultCountry);
+      return { address, shown: address };
+    }
+    return {
+      address: parseAddress(agent.endpoint, field, this.defaultCountry),
+      shown: { kind: 'endpoint', value: agent.agentId },
+      agentId: agent.agentId,
+    };
   }
 
   sendDtmf(callId: string, digits: string): Promise<CallSnapshot> {

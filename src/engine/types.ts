@@ -94,12 +94,23 @@ export interface CallMedia {
 }
 
 /**
- * Who a name in `from` is, when it is not an address of its own: the ACD resolves an agent id
- * (`dispatcher-001`) to the agent's phone, so click-to-dial "from an agent" rings the right device and
- * the call knows its agent.
+ * Who a name in `from` or a transfer's `to` is, when it is not an address of its own: the ACD resolves an
+ * agent id (`dispatcher-001`) to the agent's phone, so click-to-dial "from an agent" and a transfer "to an
+ * agent" ring the right device and the call knows its agent.
  */
 export interface PartyDirectory {
+  /**
+   * The agent `name` is, or `undefined` to dial it as an address. Throws AGENT_NOT_FOUND for a bare name
+   * (see `isBareName`) that names no agent where bare names are agent ids, so a mistyped agent id is
+   * never dialled as a device.
+   */
   resolve(name: string): { readonly endpoint: string; readonly agentId: string } | undefined;
+  /**
+   * Holds an agent for a call about to ring them (a transfer to the agent), at once and before anything
+   * else changes; throws AGENT_UNAVAILABLE unless they are available. The hold ends with the call, or
+   * when the agent answers and has it.
+   */
+  claim(agentId: string, callId: string): void;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isBareName } from '../../core/address.ts';
 import type { Agent, AgentProfile } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
@@ -316,6 +317,14 @@ export class AcdService {
       case 'call.offer.accepted':
         this.ctx.schedule(() => this.onAccepted(event.data.call, event.data.agentId));
         return;
+      case 'call.transferring':
+        this.ctx.schedule(() => this.onTransferring(event.data.call));
+        return;
+      case 'call.transferred': {
+        const { call } = event.data;
+        if (call.agentId !== undefined) this.ctx.schedule(() => this.onAccepted(call, call.agentId!));
+        return;
+      }
       case 'call.ended':
       case 'call.failed':
         this.ctx.schedule(() => this.onCallEnded(event.data.call));
@@ -366,10 +375,54 @@ export class AcdService {
     if (agent?.state === 'available') await moveAgent(this.ctx, agent, 'dial', { callId });
   }
 
-  /** The engine's directory: an agent id in `from` rings that agent's phone. */
+  /**
+   * The engine's directory: an agent id in `from` or a transfer's `to` rings that agent's phone. Once a
+   * site has agents, a bare name is an agent id unless it is an agent's own device: an unknown one is
+   * refused rather than dialled as a device nobody has.
+   */
   resolve(name: string): { endpoint: string; agentId: string } | undefined {
     const agent = this.ctx.agents.get(name);
-    return agent ? { endpoint: agent.profile.endpoint, agentId: agent.profile.id } : undefined;
+    if (agent) return { endpoint: agent.profile.endpoint, agentId: agent.profile.id };
+    if (!isBareName(name) || this.ctx.agents.size === 0 || this.isAgentDevice(name)) return undefined;
+    throw new SwitchboardError(
+      'AGENT_NOT_FOUND',
+      `No agent has id "${name}". To dial a device instead, write it TECH/resource (PJSIP/${name}) or as an extension.`,
+      { agentId: name },
+    );
+  }
+
+  /** Holds an available agent for a call transferred to them (the engine calls it before changing anything). */
+  claim(agentId: string, callId: string): void {
+    const agent = this.agent(agentId);
+    if (agent.state !== 'available') {
+      throw new SwitchboardError(
+        'AGENT_UNAVAILABLE',
+        `Agent ${agentId} is ${agent.state.replace('_', ' ')}; only an available agent can take a transfer.`,
+        { agentId, state: agent.state },
+      );
+    }
+    // Reserved now, not in the lane's turn: no queue may offer the agent a caller meanwhile. The lane
+    // waits for the record and the event, so they keep their order with the ACD's other work.
+    const reserved = moveAgent(this.ctx, agent, 'reserve', { callId });
+    this.ctx.schedule(() => reserved);
+  }
+
+  private isAgentDevice(name: string): boolean {
+    for (const agent of this.ctx.agents.values()) if (agent.profile.endpoint === name) return true;
+    return false;
+  }
+
+  /** Agents whose legs a transfer ended leave the call at once (wrap-up), not when the call ends. */
+  private async onTransferring(call: CallSnapshot): Promise<void> {
+    const left = new Set<string>();
+    for (const leg of call.legs)
+      if (leg.agentId !== undefined && leg.endedAt !== undefined) left.add(leg.agentId);
+    for (const leg of call.legs)
+      if (leg.agentId !== undefined && leg.endedAt === undefined) left.delete(leg.agentId);
+    for (const id of left) {
+      const agent = this.ctx.agents.get(id);
+      if (agent?.callId === call.id) await this.leaveCall(agent, call);
+    }
   }
 
   private async onAccepted(call: CallSnapshot, agentId: string): Promise<void> {
@@ -396,11 +449,15 @@ export class AcdService {
     for (const leg of call.legs) if (leg.agentId !== undefined) concerned.add(leg.agentId);
     for (const id of concerned) {
       const agent = this.ctx.agents.get(id);
-      if (agent?.callId !== call.id) continue;
-      if (agent.state === 'reserved') await moveAgent(this.ctx, agent, 'offer_failed');
-      else if (agent.state === 'on_call') await this.wrapUp(agent, call);
-      if (agent.state === 'available') await dispatchFor(this.ctx, agent);
+      if (agent?.callId === call.id) await this.leaveCall(agent, call);
     }
+  }
+
+  /** The agent is done with the call: an offer still ringing is released, a talk goes to wrap-up. */
+  private async leaveCall(agent: LiveAgent, call: CallSnapshot): Promise<void> {
+    if (agent.state === 'reserved') await moveAgent(this.ctx, agent, 'offer_failed');
+    else if (agent.state === 'on_call') await this.wrapUp(agent, call);
+    if (agent.state === 'available') await dispatchFor(this.ctx, agent);
   }
 
   private async wrapUp(agent: LiveAgent, call: CallSnapshot): Promise<void> {

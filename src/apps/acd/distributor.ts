@@ -213,8 +213,14 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
     if (!next) return;
     const chosen = choose(ctx, queue, next);
     if (chosen.length === 0) return;
-    for (const agent of chosen) await moveAgent(ctx, agent, 'reserve', { callId: next.callId });
-    for (const agent of chosen) await offerTo(ctx, queue, next, agent);
+    const reserved: LiveAgent[] = [];
+    for (const agent of chosen) {
+      // A transfer may have claimed an agent while an earlier one's reservation was being recorded.
+      if (agent.state !== 'available') continue;
+      await moveAgent(ctx, agent, 'reserve', { callId: next.callId });
+      reserved.push(agent);
+    }
+    for (const agent of reserved) await offerTo(ctx, queue, next, agent);
   }
 }
 

@@ -22,6 +22,11 @@ export interface EmergencyReport {
   readonly timestamp?: string;
 }
 
+/** A fleet's drivers, as the dispatch application (or the demo) knows them. */
+export interface DriverDirectory {
+  describe(driverId: string): { readonly name?: string; readonly vehiclePlate?: string } | undefined;
+}
+
 export interface EmergencyOptions {
   /** How long the first chosen dispatcher may let it ring before everyone on duty is rung (default 15 s). */
   readonly escalateAfterMs?: number;
@@ -37,6 +42,8 @@ export interface EmergencyDeps {
   readonly sink: NotificationSink;
   readonly clock: Clock;
   readonly options?: EmergencyOptions;
+  /** Who drivers are: fills in what a panic button did not send (name, plate). */
+  readonly drivers?: DriverDirectory;
   readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -83,8 +90,9 @@ export class EmergencyService {
   }
 
   /** Raises an emergency: creates the call, queues it first in line, tells the supervisors. */
-  raise(report: EmergencyReport): Promise<EmergencySnapshot> {
+  raise(sent: EmergencyReport): Promise<EmergencySnapshot> {
     return this.run(async () => {
+      const report = this.completed(sent);
       const now = this.deps.clock.now();
       const id = randomUUID();
       const context = {
@@ -121,7 +129,7 @@ export class EmergencyService {
       const live: Live = { snapshot, timer: undefined };
       this.live.set(id, live);
       this.byCall.set(call.id, id);
-      await this.save(live, 'raised', { report });
+      await this.save(live, 'raised', { report: sent });
       await this.deps.publish({ type: 'emergency.raised', callId: call.id, data: { emergency: snapshot } });
       await this.notifySupervisors(live, 'raised');
       try {
@@ -138,6 +146,20 @@ export class EmergencyService {
       );
       return live.snapshot;
     });
+  }
+
+  /** The report with what the driver directory knows and the device did not send; sent fields win. */
+  private completed(report: EmergencyReport): EmergencyReport {
+    // The directory keys drivers by their id as text; devices may send it as a number (42).
+    const known = this.deps.drivers?.describe(String(report.driverId));
+    if (!known) return report;
+    const driverName = report.driverName ?? known.name;
+    const vehiclePlate = report.vehiclePlate ?? known.vehiclePlate;
+    return {
+      ...report,
+      ...(driverName !== undefined && { driverName }),
+      ...(vehiclePlate !== undefined && { vehiclePlate }),
+    };
   }
 
   async list(): Promise<EmergencySnapshot[]> {
