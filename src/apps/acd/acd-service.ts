@@ -15,6 +15,7 @@ import {
   dispatchFor,
   enqueue,
   leave,
+  leaveEnded,
   newRuntime,
   offerEnded,
   refreshPositions,
@@ -65,6 +66,7 @@ export class AcdService {
       queues: new Map(),
       waiting: new Map(),
       wrapUps: new Map(),
+      distribution: { attempts: 0, failures: 0, dropped: 0, backoffs: 0 },
       options: {
         maxMissedOffers: 3,
         statsEveryMs: 60_000,
@@ -97,7 +99,10 @@ export class AcdService {
     this.unsubscribe?.();
     if (this.statsTimer) this.ctx.clock.clearTimer(this.statsTimer);
     for (const timer of this.ctx.wrapUps.values()) this.ctx.clock.clearTimer(timer);
-    for (const call of this.ctx.waiting.values()) if (call.timer) this.ctx.clock.clearTimer(call.timer);
+    for (const call of this.ctx.waiting.values()) {
+      if (call.timer) this.ctx.clock.clearTimer(call.timer);
+      if (call.retry) this.ctx.clock.clearTimer(call.retry);
+    }
   }
 
   /** Resolves when no ACD work is queued. */
@@ -386,8 +391,7 @@ export class AcdService {
   private async onCallEnded(call: CallSnapshot): Promise<void> {
     const waiting = this.ctx.waiting.get(call.id);
     // Still waiting when the call ended: the caller gave up (the ACD's own exits leave the queue first).
-    const lost = call.endReason === 'server_restart' || call.endReason === 'network_error';
-    if (waiting) await leave(this.ctx, waiting, lost ? 'ended' : 'abandoned');
+    if (waiting) await leaveEnded(this.ctx, waiting, call.endReason);
     // The agents this call concerns are the one who took it and those it was offered to: found from
     // the call itself, not by scanning every agent. (An agent reserved for it whose offer was never
     // made is released when the engine refuses that offer.)

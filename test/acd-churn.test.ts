@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../src/core/events.ts';
+import { type AcdHarness, agent, queue, startAcd } from './support/acd-harness.ts';
+
+/**
+ * The ACD under agent churn: a caller's end, however it interleaves with its offer's end, an agent's
+ * log-out or pause, leaves no agent reserved and no caller waiting. A runaway distributor would never
+ * let the harness settle, so a fuse on the agent state log stops it after a bounded number of changes.
+ */
+const FUSE = 200;
+
+let h: AcdHarness;
+let stateChanges = 0;
+afterEach(async () => h?.close());
+
+async function setUp(agents: string[]): Promise<void> {
+  h = await startAcd();
+  h.sb.driver.setProfile({ match: 'sim/*', profile: { answerAfterMs: null } });
+  h.sb.driver.setProfile({ match: '+1415*', profile: { hangupAfterMs: null } });
+  const log = h.sb.store.agentStates;
+  const append = log.append.bind(log);
+  stateChanges = 0;
+  log.append = async (rows) => {
+    stateChanges += rows.length;
+    if (stateChanges > FUSE) throw new Error(`fuse: more than ${FUSE} agent state changes`);
+    return append(rows);
+  };
+  for (const id of agents) await h.sb.acd.saveAgent(agent(id));
+  await h.sb.acd.saveQueue(queue('q', agents, { offerTimeoutMs: 5_000 }));
+  await h.sb.acd.saveRoute({
+    id: 'r',
+    dialled: '+13125550100',
+    order: 1,
+    destination: { kind: 'queue', queueId: 'q' },
+  });
+  for (const id of agents) await h.sb.acd.login(id);
+}
+
+function caller(): string {
+  return h.sb.driver.placeInboundCall({ from: '+14155550001', to: '+13125550100' });
+}
+
+function ringingAgentChannel(): string {
+  const ringing = h.sb.driver.channels().filter((c) => c.address.startsWith('sim/') && c.state === 'ringing');
+  expect(ringing).toHaveLength(1);
+  return ringing[0]!.id;
+}
+
+function expectSettled(): void {
+  expect(stateChanges, 'agent state changes stay bounded').toBeLessThan(FUSE);
+  expect(h.sb.engine.liveCalls()).toEqual([]);
+  expect(h.sb.acd.waitingIn('q')).toEqual([]);
+  for (const a of h.sb.acd.listAgents()) {
+    expect(['available', 'away', 'offline'], `${a.id} is ${a.status.state}`).toContain(a.status.state);
+  }
+}
+
+const count = (type: DomainEvent['type']) => h.events.filter((e) => e.type === type).length;
+
+describe('ACD under churn: a caller who hangs up while offered', () => {
+  it('frees the agent when the caller hangs up while the offer rings', async () => {
+    await setUp(['a1']);
+    const callerId = caller();
+    await h.settle();
+    ringingAgentChannel();
+    h.sb.driver.partyHangup(callerId);
+    await h.settle();
+    expectSettled();
+    expect(h.sb.acd.getAgent('a1').status.state).toBe('available');
+  });
+
+  it('does not loop when the offer ends (rejected) in the same instant the caller hangs up', async () => {
+    await setUp(['a1']);
+    const callerId = caller();
+    await h.settle();
+    h.sb.driver.partyReject(ringingAgentChannel(), 'rejected');
+    h.sb.driver.partyHangup(callerId);
+    await h.settle();
+    expectSettled();
+    expect(h.sb.acd.getAgent('a1').status.state).toBe('available');
+    // One abandoned caller: it left its queue once.
+    expect(h.events.filter((e) => e.type === 'queue.left').map((e) => e.data)).toMatchObject([
+      { reason: 'abandoned' },
+    ]);
+  });
+
+  it('does not loop when the offer rings out in the same instant the caller hangs up', async () => {
+    await setUp(['a1', 'a2']);
+    const callerId = caller();
+    await h.settle();
+    await h.advance(4_999);
+    h.sb.driver.partyHangup(callerId);
+    await h.advance(1);
+    await h.settle();
+    expectSettled();
+  });
+
+  it('does not loop when an agent logs in while the caller’s end is still on its way', async () => {
+    await setUp(['a1', 'a2']);
+    await h.sb.acd.logout('a2');
+    await h.sb.acd.pause('a1', 'break');
+    const callerId = caller();
+    await h.settle();
+    expect(h.sb.acd.waitingIn('q')).toHaveLength(1);
+    h.sb.driver.partyHangup(callerId);
+    const login = h.sb.acd.login('a2');
+    const unpause = h.sb.acd.unpause('a1');
+    await h.settle();
+    await Promise.all([login, unpause]);
+    expectSettled();
+    expect(h.sb.acd.getAgent('a1').status.state).toBe('available');
+    expect(h.sb.acd.getAgent('a2').status.state).toBe('available');
+  });
+
+  for (const action of ['logout', 'pause'] as const) {
+    it(`settles when the agent ${action}s while the offer rings and the caller hangs up`, async () => {
+      await setUp(['a1', 'a2']);
+      const callerId = caller();
+      await h.settle();
+      const ringing = ringingAgentChannel();
+      const agentId = h.sb.driver.channels().find((c) => c.id === ringing)!.address.slice(4);
+      const move = action === 'pause' ? h.sb.acd.pause(agentId, 'break') : h.sb.acd.logout(agentId);
+      h.sb.driver.partyHangup(callerId);
+      await h.settle();
+      await move;
+      expectSettled();
+      expect(h.sb.acd.getAgent(agentId).status.state).toBe(action === 'pause' ? 'away' : 'offline');
+    });
+  }
+
+  it('offers the next caller after the first hung up during its offer', async () => {
+    await setUp(['a1']);
+    const first = caller();
+    await h.settle();
+    h.sb.driver.placeInboundCall({ from: '+14155550002', to: '+13125550100' });
+    await h.settle();
+    h.sb.driver.partyReject(ringingAgentChannel(), 'rejected');
+    h.sb.driver.partyHangup(first);
+    await h.settle();
+    expect(stateChanges).toBeLessThan(FUSE);
+    const waiting = h.sb.acd.waitingIn('q');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.offeredTo).toEqual(['a1']);
+    expect(count('call.offered')).toBe(2);
+  });
+});
+
+describe('ACD: an offer that cannot be made for a live caller', () => {
+  it('backs the caller off on the clock, pauses the agent who cannot be rung, and serves the caller', async () => {
+    await setUp(['a1', 'a2']);
+    await h.sb.acd.logout('a2');
+    // An endpoint the engine refuses (the HTTP API would not accept it; a stored profile might hold it).
+    await h.sb.acd.saveAgent(agent('a1', { endpoint: 'not an endpoint!' }));
+    caller();
+    await h.settle();
+    expect(stateChanges).toBeLessThan(FUSE);
+    expect(h.sb.acd.waitingIn('q')).toMatchObject([{ offeredTo: [] }]);
+    await h.advance(60_000);
+    expect(stateChanges).toBeLessThan(FUSE);
+    // Each attempt reserves and releases a1: three misses in a row, then a1 is paused as not answering.
+    expect(h.sb.acd.getAgent('a1').status).toMatchObject({ state: 'away', reason: 'no_answer' });
+    const reservations = h.events.filter(
+      (e) => e.type === 'agent.state' && e.agentId === 'a1' && e.data.agent.status.state === 'reserved',
+    );
+    expect(reservations).toHaveLength(3);
+    await h.sb.acd.login('a2');
+    await h.advance(4_000);
+    expect(h.sb.acd.waitingIn('q')).toMatchObject([{ offeredTo: ['a2'] }]);
+  });
+});
