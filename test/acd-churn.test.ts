@@ -40,6 +40,15 @@ function caller(): string {
   return h.sb.driver.placeInboundCall({ from: '+14155550001', to: '+13125550100' });
 }
 
+/** The caller hangs up the moment its offer stops ringing: its end reaches the ACD after the offer's. */
+function hangUpWhenOfferEnds(callerChannel: string): void {
+  const stop = h.sb.engine.events.subscribe((e) => {
+    if (e.type !== 'call.offer.ended') return;
+    stop();
+    h.sb.driver.partyHangup(callerChannel);
+  });
+}
+
 function ringingAgentChannel(): string {
   const ringing = h.sb.driver.channels().filter((c) => c.address.startsWith('sim/') && c.state === 'ringing');
   expect(ringing).toHaveLength(1);
@@ -58,17 +67,6 @@ function expectSettled(): void {
 const count = (type: DomainEvent['type']) => h.events.filter((e) => e.type === type).length;
 
 describe('ACD under churn: a caller who hangs up while offered', () => {
-  it('frees the agent when the caller hangs up while the offer rings', async () => {
-    await setUp(['a1']);
-    const callerId = caller();
-    await h.settle();
-    ringingAgentChannel();
-    h.sb.driver.partyHangup(callerId);
-    await h.settle();
-    expectSettled();
-    expect(h.sb.acd.getAgent('a1').status.state).toBe('available');
-  });
-
   it('does not loop when the offer ends (rejected) in the same instant the caller hangs up', async () => {
     await setUp(['a1']);
     const callerId = caller();
@@ -84,15 +82,13 @@ describe('ACD under churn: a caller who hangs up while offered', () => {
     ]);
   });
 
-  it('does not loop when the offer rings out in the same instant the caller hangs up', async () => {
+  it('does not loop when the offer rings out and the caller hangs up at that moment', async () => {
     await setUp(['a1', 'a2']);
-    const callerId = caller();
+    hangUpWhenOfferEnds(caller());
     await h.settle();
-    await h.advance(4_999);
-    h.sb.driver.partyHangup(callerId);
-    await h.advance(1);
-    await h.settle();
+    await h.advance(5_000);
     expectSettled();
+    expect(h.sb.acd.listAgents().map((a) => a.status.state)).toEqual(['available', 'available']);
   });
 
   it('does not loop when an agent logs in while the caller’s end is still on its way', async () => {
@@ -113,16 +109,14 @@ describe('ACD under churn: a caller who hangs up while offered', () => {
   });
 
   for (const action of ['logout', 'pause'] as const) {
-    it(`settles when the agent ${action}s while the offer rings and the caller hangs up`, async () => {
+    it(`settles when the agent ${action}s during the offer and the caller hangs up as it is withdrawn`, async () => {
       await setUp(['a1', 'a2']);
-      const callerId = caller();
+      hangUpWhenOfferEnds(caller());
       await h.settle();
-      const ringing = ringingAgentChannel();
-      const agentId = h.sb.driver.channels().find((c) => c.id === ringing)!.address.slice(4);
-      const move = action === 'pause' ? h.sb.acd.pause(agentId, 'break') : h.sb.acd.logout(agentId);
-      h.sb.driver.partyHangup(callerId);
+      const ringing = h.sb.driver.channels().find((c) => c.id === ringingAgentChannel())!;
+      const agentId = ringing.address.slice('sim/'.length);
+      await (action === 'pause' ? h.sb.acd.pause(agentId, 'break') : h.sb.acd.logout(agentId));
       await h.settle();
-      await move;
       expectSettled();
       expect(h.sb.acd.getAgent(agentId).status.state).toBe(action === 'pause' ? 'away' : 'offline');
     });
