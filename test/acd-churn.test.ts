@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/core/events.ts';
 import { type AcdHarness, agent, queue, startAcd } from './support/acd-harness.ts';
+import { startServer } from './support/server.ts';
 import { armStateFuse, type StateFuse } from './support/state-fuse.ts';
 
 /**
@@ -154,5 +155,52 @@ describe('ACD: an offer that cannot be made for a live caller', () => {
     await h.sb.acd.login('a2');
     await h.advance(4_000);
     expect(h.sb.acd.waitingIn('q')).toMatchObject([{ offeredTo: ['a2'] }]);
+  });
+});
+
+describe('ACD distribution figures', () => {
+  it('show on /health and /api/v1/metrics: a caller whose call was gone when offered is dropped', async () => {
+    const server = await startServer();
+    try {
+      const { sb } = server;
+      sb.driver.setProfile({ match: 'sim/*', profile: { answerAfterMs: null } });
+      sb.driver.setProfile({ match: '+1415*', profile: { hangupAfterMs: null } });
+      await sb.acd.saveAgent(agent('a1'));
+      await sb.acd.saveQueue(queue('q', ['a1']));
+      await sb.acd.saveRoute({
+        id: 'r',
+        dialled: '+13125550100',
+        order: 1,
+        destination: { kind: 'queue', queueId: 'q' },
+      });
+      expect((await server.request('POST', '/api/v1/agents/a1/login')).status).toBe(200);
+      const inbound = await server.request('POST', '/api/v1/sim/inbound', {
+        from: '+14155550001',
+        to: '+13125550100',
+      });
+      const callerChannel = inbound.body.data.channelId as string;
+      await server.advance(0);
+      const stop = sb.engine.events.subscribe((e) => {
+        if (e.type !== 'call.offer.ended') return;
+        stop();
+        sb.driver.partyHangup(callerChannel);
+      });
+      const ringing = sb.driver.channels().find((c) => c.address === 'sim/a1')!;
+      expect((await server.request('POST', `/api/v1/sim/channels/${ringing.id}/reject`, {})).status).toBe(
+        200,
+      );
+      await server.advance(0);
+      const health = await server.request('GET', '/health');
+      expect(health.body).toMatchObject({
+        status: 'ok',
+        acd: { attempts: 2, failures: 1, dropped: 1, backoffs: 0, pendingWork: 0 },
+      });
+      const metrics = await server.request('GET', '/api/v1/metrics');
+      expect(metrics.body).toContain('switchboard_acd_callers_dropped 1');
+      expect(metrics.body).toContain('switchboard_acd_offer_failures 1');
+      expect((await server.request('GET', '/api/v1/agents/a1')).body.data.status.state).toBe('available');
+    } finally {
+      await server.close({ removeData: true });
+    }
   });
 });

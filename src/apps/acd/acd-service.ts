@@ -9,7 +9,7 @@ import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { indexMembers, membersOf, moveAgent } from './agent-book.ts';
-import type { AcdContext, AcdLog, AcdOptions } from './context.ts';
+import type { AcdContext, AcdLog, AcdOptions, DistributionCounters } from './context.ts';
 import {
   dispatch,
   dispatchFor,
@@ -112,6 +112,14 @@ export class AcdService {
 
   get busy(): boolean {
     return this.lane.size > 0;
+  }
+
+  /**
+   * The distributor's figures since start and the ACD work waiting its turn: offer attempts climbing
+   * with failures while nobody is offered, or work piling up, show a distributor that is stuck.
+   */
+  distributionFigures(): DistributionCounters & { readonly pendingWork: number } {
+    return { ...this.ctx.distribution, pendingWork: this.lane.size };
   }
 
   /** Lets another app take calls routed to its kind of destination. */
