@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Switchboard } from '../src/app.ts';
-import type { CallSnapshot } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
 import { agent, queue, startAcd } from './support/acd-harness.ts';
+import { reservationViolations } from './support/acd-invariants.ts';
 import { startServer } from './support/server.ts';
 import { armStateFuse, type StateFuse } from './support/state-fuse.ts';
 
@@ -22,6 +22,7 @@ const DIDS = { '+13125550100': 'q-main', '+13125550101': 'q-ring' } as const;
 /** Bounds per step: a distributor that loops blows the state fuse long before it fills the database. */
 const MAX_STATE_CHANGES_PER_STEP = 120;
 const MAX_EVENTS_PER_STEP = 600;
+const RING_ALL: ReadonlySet<string> = new Set(['q-ring']);
 
 type AgentAction = 'login' | 'logout' | 'pause' | 'unpause';
 
@@ -119,60 +120,6 @@ async function httpWorld(): Promise<World> {
     ...observe(server.sb),
     close: () => server.close({ removeData: true }),
   };
-}
-
-function openOffers(call: CallSnapshot) {
-  return call.legs.filter((l) => l.role === 'agent' && l.status !== 'answered' && l.status !== 'ended');
-}
-
-/** The reservation invariants of the ACD issue, checked against the engine's own view of the calls. */
-function checkInvariants(sb: Switchboard, step: string): void {
-  const live = new Map(sb.engine.liveCalls().map((c) => [c.id, c]));
-  const agents = sb.acd.listAgents();
-  for (const a of agents) {
-    const { state, callId } = a.status;
-    if (state === 'reserved') {
-      const call = callId ? live.get(callId) : undefined;
-      expect(call, `${step}: ${a.id} reserved for a call that is not live`).toBeDefined();
-      const mine = openOffers(call!).filter((l) => l.agentId === a.id);
-      expect(mine.length, `${step}: ${a.id} reserved without exactly one ringing offer`).toBe(1);
-    }
-    if (state === 'on_call') {
-      const call = callId ? live.get(callId) : undefined;
-      expect(call?.agentId, `${step}: ${a.id} on a call that is not theirs or not live`).toBe(a.id);
-    }
-  }
-  for (const call of live.values()) {
-    const offers = openOffers(call);
-    const ringAll = call.queueId === 'q-ring';
-    if (!ringAll)
-      expect(offers.length, `${step}: call ${call.id} offered to several agents`).toBeLessThanOrEqual(1);
-    for (const offer of offers) {
-      const owner = agents.find((a) => a.id === offer.agentId);
-      expect(
-        owner?.status,
-        `${step}: offer ${offer.id} rings an agent who is not reserved for it`,
-      ).toMatchObject({
-        state: 'reserved',
-        callId: call.id,
-      });
-    }
-  }
-  for (const queueId of Object.values(DIDS)) {
-    const members = sb.acd.getQueue(queueId).members;
-    const free = agents.filter((a) => members.includes(a.id) && a.status.state === 'available');
-    for (const waiting of sb.acd.waitingIn(queueId)) {
-      const call = live.get(waiting.callId);
-      expect(call, `${step}: ${waiting.callId} waits in ${queueId} but is not live`).toBeDefined();
-      // Work-conserving: nobody waits unoffered while a member of the queue is free.
-      if (waiting.offeredTo.length === 0) {
-        expect(
-          free.map((a) => a.id),
-          `${step}: ${waiting.callId} waits while agents are free`,
-        ).toEqual([]);
-      }
-    }
-  }
 }
 
 /** The caller of the call an agent channel belongs to (leg ids are channel ids). */
@@ -277,13 +224,13 @@ async function runSequence(w: World, seed: number, steps: number): Promise<void>
     expect(w.events.length - before, `${label}: events per step stay bounded`).toBeLessThan(
       MAX_EVENTS_PER_STEP,
     );
-    checkInvariants(w.sb, label);
+    expect(reservationViolations(w.sb, RING_ALL), label).toEqual([]);
     if (step.endsWith('answers')) answered++;
     if (step.startsWith('race')) races++;
   }
   // The sequence really exercised the interesting paths.
-  expect(answered).toBeGreaterThan(5);
-  expect(races).toBeGreaterThan(5);
+  expect(answered).toBeGreaterThan(3);
+  expect(races).toBeGreaterThan(3);
   const types = new Set(w.events.map((e) => e.type));
   for (const t of ['call.offered', 'call.offer.ended', 'queue.entered', 'queue.left', 'agent.state']) {
     expect(types).toContain(t);
@@ -293,12 +240,12 @@ async function runSequence(w: World, seed: number, steps: number): Promise<void>
 describe('ACD reservation invariants', () => {
   for (const seed of [1, 2, 3, 4]) {
     it(`hold after every step of a random sequence with churn and races, through the engine (seed ${seed})`, async () => {
-      await runSequence(await engineWorld(), seed, 500);
+      await runSequence(await engineWorld(), seed, 400);
     });
   }
   for (const seed of [11, 12]) {
     it(`hold after every step of a random sequence with churn and races, over HTTP (seed ${seed})`, async () => {
-      await runSequence(await httpWorld(), seed, 300);
+      await runSequence(await httpWorld(), seed, 200);
     });
   }
 });
