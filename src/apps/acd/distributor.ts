@@ -315,7 +315,9 @@ async function endOf(ctx: AcdContext, callId: string): Promise<Exclude<OfferOutc
     return call.endReason === undefined ? { gone: true } : { gone: true, endReason: call.endReason };
   } catch (error) {
     if ((error as { code?: string }).code === 'CALL_NOT_FOUND') return { gone: true };
-    throw error;
+    // Unknown (the store did not answer): treated as live, so the caller backs off rather than vanish.
+    ctx.log.warn({ err: error, callId }, 'could not tell whether the call has ended');
+    return undefined;
   }
 }
 
