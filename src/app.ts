@@ -163,6 +163,7 @@ export async function createSwitchboard(
       store: store.kind,
       clock: clock instanceof VirtualClock ? 'virtual' : 'real',
       liveCalls: engine.liveCount,
+      acd: acd.distributionFigures(),
     }),
     metrics: () => ({
       liveCalls: engine.liveCount,
@@ -172,6 +173,7 @@ export async function createSwitchboard(
       ...(ari && { ari: ari.status() }),
       agentsByState: countBy(acd.listAgents(), (a) => a.status.state),
       waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
+      distribution: acd.distributionFigures(),
     }),
     idempotency: { keys: store.idempotency, clock },
     auth: { apiKeys: config.apiKeys },

@@ -19,6 +19,14 @@ export interface MetricsSource {
   };
   readonly agentsByState: Readonly<Record<string, number>>;
   readonly waitingByQueue: Readonly<Record<string, number>>;
+  /** The ACD distributor's figures since start. */
+  readonly distribution?: {
+    readonly attempts: number;
+    readonly failures: number;
+    readonly dropped: number;
+    readonly backoffs: number;
+    readonly pendingWork: number;
+  };
 }
 
 /** GET /api/v1/metrics: Prometheus text format (behind the API key, like the rest of /api). */
@@ -68,6 +76,24 @@ export const metricsRoutes: FastifyPluginAsync<{ source: () => MetricsSource }> 
     gauge(name, help, [], (g) => {
       const ari = source().ari;
       if (ari) g.set(ari[field] as number);
+    });
+  }
+
+  const distributionFigures: Array<[keyof NonNullable<MetricsSource['distribution']>, string, string]> = [
+    ['attempts', 'switchboard_acd_offer_attempts', 'Callers the ACD tried to ring agents for, since start.'],
+    ['failures', 'switchboard_acd_offer_failures', 'Offers the engine refused, since start.'],
+    [
+      'dropped',
+      'switchboard_acd_callers_dropped',
+      'Callers dropped because their call had ended when offered.',
+    ],
+    ['backoffs', 'switchboard_acd_offer_backoffs', 'Times a live caller sat out after offers that failed.'],
+    ['pendingWork', 'switchboard_acd_pending_work', 'ACD work waiting its turn (grows if the ACD is stuck).'],
+  ];
+  for (const [field, name, help] of distributionFigures) {
+    gauge(name, help, [], (g) => {
+      const figures = source().distribution;
+      if (figures) g.set(figures[field]);
     });
   }
 

@@ -10,12 +10,13 @@ import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { indexMembers, membersOf, moveAgent } from './agent-book.ts';
-import type { AcdContext, AcdLog, AcdOptions } from './context.ts';
+import type { AcdContext, AcdLog, AcdOptions, DistributionCounters } from './context.ts';
 import {
   dispatch,
   dispatchFor,
   enqueue,
   leave,
+  leaveEnded,
   newRuntime,
   offerEnded,
   refreshPositions,
@@ -66,6 +67,7 @@ export class AcdService {
       queues: new Map(),
       waiting: new Map(),
       wrapUps: new Map(),
+      distribution: { attempts: 0, failures: 0, dropped: 0, backoffs: 0 },
       options: {
         maxMissedOffers: 3,
         statsEveryMs: 60_000,
@@ -98,7 +100,10 @@ export class AcdService {
     this.unsubscribe?.();
     if (this.statsTimer) this.ctx.clock.clearTimer(this.statsTimer);
     for (const timer of this.ctx.wrapUps.values()) this.ctx.clock.clearTimer(timer);
-    for (const call of this.ctx.waiting.values()) if (call.timer) this.ctx.clock.clearTimer(call.timer);
+    for (const call of this.ctx.waiting.values()) {
+      if (call.timer) this.ctx.clock.clearTimer(call.timer);
+      if (call.retry) this.ctx.clock.clearTimer(call.retry);
+    }
   }
 
   /** Resolves when no ACD work is queued. */
@@ -108,6 +113,14 @@ export class AcdService {
 
   get busy(): boolean {
     return this.lane.size > 0;
+  }
+
+  /**
+   * The distributor's figures since start and the ACD work waiting its turn: offer attempts climbing
+   * with failures while nobody is offered, or work piling up, show a distributor that is stuck.
+   */
+  distributionFigures(): DistributionCounters & { readonly pendingWork: number } {
+    return { ...this.ctx.distribution, pendingWork: this.lane.size };
   }
 
   /** Lets another app take calls routed to its kind of destination. */
@@ -439,8 +452,7 @@ export class AcdService {
   private async onCallEnded(call: CallSnapshot): Promise<void> {
     const waiting = this.ctx.waiting.get(call.id);
     // Still waiting when the call ended: the caller gave up (the ACD's own exits leave the queue first).
-    const lost = call.endReason === 'server_restart' || call.endReason === 'network_error';
-    if (waiting) await leave(this.ctx, waiting, lost ? 'ended' : 'abandoned');
+    if (waiting) await leaveEnded(this.ctx, waiting, call.endReason);
     // The agents this call concerns are the one who took it and those it was offered to: found from
     // the call itself, not by scanning every agent. (An agent reserved for it whose offer was never
     // made is released when the engine refuses that offer.)

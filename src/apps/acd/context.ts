@@ -38,8 +38,22 @@ export interface AcdContext {
   /** Wrap-up timers by agent id. */
   readonly wrapUps: Map<string, TimerHandle>;
   readonly options: Required<AcdOptions>;
+  /** Distribution figures since start, so a distributor that churns without offering shows. */
+  readonly distribution: DistributionCounters;
   /** Runs ACD work strictly in order (timers and event reactions enter here). */
   readonly schedule: (work: () => Promise<void>) => void;
+}
+
+/** Counts of the distributor's work since the ACD started. */
+export interface DistributionCounters {
+  /** Callers the distributor tried to ring agents for. */
+  attempts: number;
+  /** Offers the engine refused (the call was gone, or could not be offered). */
+  failures: number;
+  /** Callers taken out of their queue because their call had ended when it was offered. */
+  dropped: number;
+  /** Times a live caller sat out after offers that could not be made. */
+  backoffs: number;
 }
 
 /** Helpers that several parts need. */

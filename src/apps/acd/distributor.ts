@@ -1,4 +1,4 @@
-import type { EndReason } from '../../core/call.ts';
+import { type EndReason, isFinal } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
 import { indexMembers, moveAgent } from './agent-book.ts';
@@ -103,6 +103,8 @@ export async function enqueue(
     offers: new Map(),
     missedBy: new Set(),
     timer: undefined,
+    retry: undefined,
+    failures: 0,
     order: order++,
     rank: rankOf(priority, now, config.agingMs),
     announced: 0,
@@ -203,7 +205,9 @@ async function speakPlace(ctx: AcdContext, callId: string, position: number, wai
 
 /**
  * Offers waiting callers of a queue to its free members, best caller first, until one or the other
- * runs out. Each offer reserves exactly the agents it rings.
+ * runs out. Each offer reserves exactly the agents it rings. Every turn of the loop either makes an
+ * offer or takes its caller out of turn (dropped when its call is gone, backed off otherwise), so the
+ * loop ends after at most one turn per waiting caller.
  */
 export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> {
   const queue = ctx.queues.get(queueId);
@@ -220,7 +224,7 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
       await moveAgent(ctx, agent, 'reserve', { callId: next.callId });
       reserved.push(agent);
     }
-    for (const agent of reserved) await offerTo(ctx, queue, next, agent);
+    if (reserved.length > 0) await offerToAll(ctx, queue, next, reserved);
   }
 }
 
@@ -249,12 +253,42 @@ function choose(ctx: AcdContext, queue: QueueRuntime, call: WaitingCall): readon
   return pick(free);
 }
 
+/** Rings the reserved agents for one caller; a caller none of them could be offered leaves its turn. */
+async function offerToAll(
+  ctx: AcdContext,
+  queue: QueueRuntime,
+  call: WaitingCall,
+  agents: readonly LiveAgent[],
+): Promise<void> {
+  ctx.distribution.attempts++;
+  let refused = false;
+  for (const agent of agents) {
+    const outcome = await offerTo(ctx, queue, call, agent);
+    if (outcome === 'offered') continue;
+    ctx.distribution.failures++;
+    if (outcome === 'refused') {
+      refused = true;
+      continue;
+    }
+    // The call is gone: nobody else is rung for it, and it leaves its queue now, not when its end arrives.
+    await releaseAll(ctx, agents, call.callId);
+    await leaveEnded(ctx, call, outcome.endReason);
+    ctx.distribution.dropped++;
+    return;
+  }
+  if (refused && call.offers.size === 0) backOff(ctx, call);
+  else if (call.offers.size > 0) call.failures = 0;
+}
+
+/** What came of asking the engine to ring one agent for a caller. */
+type OfferOutcome = 'offered' | 'refused' | { readonly gone: true; readonly endReason?: EndReason };
+
 async function offerTo(
   ctx: AcdContext,
   queue: QueueRuntime,
   call: WaitingCall,
   agent: LiveAgent,
-): Promise<void> {
+): Promise<OfferOutcome> {
   try {
     const legId = await ctx.engine.offer(call.callId, {
       agentId: agent.profile.id,
@@ -266,12 +300,66 @@ async function offerTo(
       agent.offerLegId = legId;
       call.offers.set(legId, agent.profile.id);
     }
+    return 'offered';
   } catch (error) {
-    // The call ended or was taken meanwhile: the reservation is released, the caller is settled by its events.
     ctx.log.warn({ err: error, callId: call.callId, agentId: agent.profile.id }, 'offer could not be made');
-    if (agent.state === 'reserved' && agent.callId === call.callId)
-      await moveAgent(ctx, agent, 'offer_failed');
+    await releaseAll(ctx, [agent], call.callId);
+    const gone = await endOf(ctx, call.callId);
+    if (gone) return gone;
+    // A call in the wrong state for an offer is no fault of the agent; anything else (their endpoint) is.
+    if ((error as { code?: string }).code === 'INVALID_STATE') call.missedBy.add(agent.profile.id);
+    else await missed(ctx, agent, call);
+    return 'refused';
   }
+}
+
+/** Whether the call has ended (its end event may still be on its way to the ACD), and why. */
+async function endOf(ctx: AcdContext, callId: string): Promise<Exclude<OfferOutcome, string> | undefined> {
+  try {
+    const call = await ctx.engine.get(callId);
+    if (!isFinal(call.status)) return undefined;
+    return call.endReason === undefined ? { gone: true } : { gone: true, endReason: call.endReason };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'CALL_NOT_FOUND') return { gone: true };
+    // Unknown (the store did not answer): treated as live, so the caller backs off rather than vanish.
+    ctx.log.warn({ err: error, callId }, 'could not tell whether the call has ended');
+    return undefined;
+  }
+}
+
+/** Agents still reserved for the call with no offer ringing become free, and are tried for other queues. */
+async function releaseAll(ctx: AcdContext, agents: readonly LiveAgent[], callId: string): Promise<void> {
+  for (const agent of agents) {
+    if (agent.state !== 'reserved' || agent.callId !== callId || agent.offerLegId !== undefined) continue;
+    await moveAgent(ctx, agent, 'offer_failed');
+    // Later in the lane, not from inside this dispatch: a failure never recurses into another.
+    ctx.schedule(async () => {
+      if (agent.state === 'available') await dispatchFor(ctx, agent);
+    });
+  }
+}
+
+/** Back-off after offers that failed for a live caller: 1 s, doubling, at most 30 s. */
+const BACKOFF_MS = { first: 1_000, max: 30_000 } as const;
+
+/** The caller sits out its turn for a while (the Clock's), so a persistent failure is not a hot loop. */
+function backOff(ctx: AcdContext, call: WaitingCall): void {
+  call.failures++;
+  const delay = Math.min(BACKOFF_MS.first * 2 ** (call.failures - 1), BACKOFF_MS.max);
+  ctx.distribution.backoffs++;
+  call.retry = ctx.clock.setTimer(delay, () =>
+    ctx.schedule(async () => {
+      if (ctx.waiting.get(call.callId) !== call) return;
+      call.retry = undefined;
+      await dispatch(ctx, call.queueId);
+    }),
+  );
+}
+
+/** A waiting caller whose call ended leaves its queue: given up, or lost with the server or network. */
+export async function leaveEnded(ctx: AcdContext, call: WaitingCall, endReason?: EndReason): Promise<void> {
+  const lost = endReason === 'server_restart' || endReason === 'network_error';
+  await leave(ctx, call, lost ? 'ended' : 'abandoned');
 }
 
 /** An offer stopped ringing without an answer: the agent is released, the caller waits at its place. */
@@ -285,18 +373,23 @@ export async function offerEnded(
   const call = ctx.waiting.get(callId);
   call?.offers.delete(legId);
   const agent = ctx.agents.get(agentId);
-  if (agent && agent.state === 'reserved' && agent.callId === callId) {
+  // Only this offer's end frees the agent (not a late end of an earlier offer of the same call).
+  const theirs = agent?.offerLegId === undefined || agent.offerLegId === legId;
+  if (agent && agent.state === 'reserved' && agent.callId === callId && theirs) {
     await moveAgent(ctx, agent, 'offer_failed');
-    if (MISSES.has(reason)) {
-      agent.missedOffers++;
-      call?.missedBy.add(agentId);
-      if (agent.missedOffers >= ctx.options.maxMissedOffers) {
-        await moveAgent(ctx, agent, 'pause', { reason: 'no_answer' });
-      }
-    }
+    if (MISSES.has(reason)) await missed(ctx, agent, call);
   }
   if (call) await dispatch(ctx, call.queueId);
   if (agent?.state === 'available') await dispatchFor(ctx, agent);
+}
+
+/** A free agent missed a caller: skipped for it this round, and paused after too many misses in a row. */
+async function missed(ctx: AcdContext, agent: LiveAgent, call: WaitingCall | undefined): Promise<void> {
+  agent.missedOffers++;
+  call?.missedBy.add(agent.profile.id);
+  if (agent.missedOffers >= ctx.options.maxMissedOffers && agent.state === 'available') {
+    await moveAgent(ctx, agent, 'pause', { reason: 'no_answer' });
+  }
 }
 
 /** An agent became free: the queues they serve are tried, the one with the most urgent caller first. */
@@ -330,6 +423,7 @@ export async function leave(
   queue.waiting.remove(call.callId);
   ctx.waiting.delete(call.callId);
   if (call.timer) ctx.clock.clearTimer(call.timer);
+  if (call.retry) ctx.clock.clearTimer(call.retry);
   const now = ctx.clock.now();
   rollInterval(queue.counters, now, ctx.options.intervalMs);
   if (reason === 'abandoned') queue.counters.abandoned++;

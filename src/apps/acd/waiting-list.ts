@@ -13,6 +13,10 @@ export interface WaitingCall {
   readonly missedBy: Set<string>;
   /** Max-wait (overflow) timer. */
   timer: TimerHandle | undefined;
+  /** Set while the caller sits out after offers that could not be made; it is offered again when it fires. */
+  retry: TimerHandle | undefined;
+  /** Offer attempts in a row that could not be made; the back-off grows with it. */
+  failures: number;
   /** Insertion order, for a stable tie-break. */
   readonly order: number;
   /** Time-invariant rank (see {@link rankOf}). */
@@ -64,9 +68,9 @@ export class WaitingList {
     return this.calls.findIndex((c) => c.callId === callId) + 1;
   }
 
-  /** The first caller with no offer in flight. */
+  /** The first caller with no offer in flight and not backing off. */
   nextToOffer(): WaitingCall | undefined {
-    return this.calls.find((c) => c.offers.size === 0);
+    return this.calls.find((c) => c.offers.size === 0 && c.retry === undefined);
   }
 
   oldest(): WaitingCall | undefined {
