@@ -159,6 +159,12 @@ export async function createSwitchboard(
     }),
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
+    site: {
+      listenHost: config.host,
+      ...(config.allowedHosts !== undefined && { allowedHosts: config.allowedHosts }),
+    },
+    timeouts: config.httpTimeouts,
+    replay: config.socketReplay,
     logger: logger,
   });
 

@@ -1,5 +1,8 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
+
+/** What a secret is replaced with in a log line. */
+const CENSOR = '[REDACTED]';
 
 /** Where API keys could reach a log line; they never may. */
 export const REDACTED_PATHS = [
@@ -11,13 +14,37 @@ export const REDACTED_PATHS = [
   'auth.token',
 ];
 
-const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
+/**
+ * Query parameters that carry keys by common convention. The API reads keys from headers only, but
+ * clients still put them in URLs (and Socket.io browsers send `token` there), so URLs are logged
+ * without their values.
+ */
+const SECRET_QUERY = /([?&](?:api[_-]?key|token|access[_-]?token)=)[^&#]*/gi;
+
+/** `url` with the values of key-carrying query parameters replaced by the censor. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, `$1${CENSOR}`);
+}
+
+/** Fastify's request log fields, with the URL redacted. */
+function requestFields(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+const redact = { paths: REDACTED_PATHS, censor: CENSOR };
+const serializers = { req: requestFields };
 
 /** Fastify logger options: the given pino logger (as a redacting child), none, or a default one. */
 export function loggerOptions(
   logger: Logger | false | undefined,
 ): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
   if (logger === false) return { logger: false };
-  if (logger === undefined) return { logger: { level: 'info', redact } };
-  return { loggerInstance: logger.child({ component: 'api' }, { redact }) };
+  if (logger === undefined) return { logger: { level: 'info', redact, serializers } };
+  return { loggerInstance: logger.child({ component: 'api' }, { redact, serializers }) };
 }
