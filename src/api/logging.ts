@@ -26,8 +26,9 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, `$1${CENSOR}`);
 }
 
-/** Fastify's request log fields, with the URL redacted. */
-function requestFields(request: FastifyRequest) {
+/** Fastify's request log fields, with the URL redacted; any other `req` is left to the redact paths. */
+function requestFields(request: FastifyRequest | Record<string, unknown>) {
+  if (!isRequest(request)) return request;
   return {
     method: request.method,
     url: redactUrl(request.url),
@@ -35,6 +36,10 @@ function requestFields(request: FastifyRequest) {
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+function isRequest(value: FastifyRequest | Record<string, unknown>): value is FastifyRequest {
+  return typeof value.url === 'string' && typeof value.method === 'string';
 }
 
 const redact = { paths: REDACTED_PATHS, censor: CENSOR };
