@@ -178,6 +178,12 @@ export async function createSwitchboard(
     idempotency: { keys: store.idempotency, clock },
     auth: { apiKeys: config.apiKeys },
     cors: { origins: config.corsOrigins },
+    site: {
+      listenHost: config.host,
+      ...(config.allowedHosts !== undefined && { allowedHosts: config.allowedHosts }),
+    },
+    timeouts: config.httpTimeouts,
+    replay: config.socketReplay,
     logger: logger,
     ...(demo && { extraRoutes: [demo.routes] }),
   });

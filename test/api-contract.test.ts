@@ -183,8 +183,15 @@ async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
-function client(url: string, auth: Record<string, unknown>): ClientSocket {
-  const socket = connect(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+/** A Socket.io client; `key` goes in the handshake's headers, where the server checks it. */
+function client(url: string, auth: Record<string, unknown>, key?: string): ClientSocket {
+  const socket = connect(url, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...(key !== undefined && { extraHeaders: { authorization: `Bearer ${key}` } }),
+  });
   cleanups.push(() => {
     socket.close();
   });
@@ -979,7 +986,7 @@ describe('Socket.io gateway', () => {
         if (feed.reads <= 4) feed.publish();
       };
       const app = await build({ events: feed, auth: { apiKeys: [KEY] } });
-      const socket = client(await listen(app), { token: KEY, lastSeq: 100 });
+      const socket = client(await listen(app), { lastSeq: 100 }, KEY);
       const received = collect(socket);
       const resumed = await once<{ lastSeq: number; replayed: number }>(socket, 'resumed');
       feed.onRead = undefined;
@@ -1005,19 +1012,39 @@ describe('Socket.io gateway', () => {
     expect(received.seqs).toEqual([4, 5, 6, 7, 8]);
   });
 
-  it('refuses a handshake without a valid key, and a bad lastSeq', async () => {
+  it('refuses a handshake without a valid key before engine.io opens a session, and a bad lastSeq', async () => {
     const app = await build({ auth: { apiKeys: [KEY] } });
     const url = await listen(app);
-    for (const auth of [{}, { token: 'wrong' }]) {
-      const refused = await once<Error & { data?: { code: string } }>(client(url, auth), 'connect_error');
-      expect(refused.data?.code).toBe('UNAUTHORIZED');
+    const handshake = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/socket.io/?EIO=4&transport=polling${query}`, { headers }).then(async (res) => ({
+        status: res.status,
+        text: await res.text(),
+      }));
+    for (const refused of [
+      await handshake(''),
+      await handshake('', { authorization: 'Bearer wrong' }),
+      await handshake('&token=wrong'),
+    ]) {
+      expect(refused.status).toBe(403);
+      expect(refused.text).not.toContain('sid');
+      expect(JSON.parse(refused.text).message).toBe('UNAUTHORIZED');
     }
+    for (const allowed of [
+      await handshake('', { authorization: `Bearer ${KEY}` }),
+      await handshake('', { 'x-api-key': KEY }),
+      await handshake(`&token=${KEY}`),
+    ]) {
+      expect(allowed.status).toBe(200);
+      expect(allowed.text).toContain('"sid"');
+    }
+    // auth.token travels after the handshake: too late to be the key.
+    await once(client(url, { token: KEY }), 'connect_error');
     const badSeq = await once<Error & { data?: { code: string } }>(
-      client(url, { token: KEY, lastSeq: -1 }),
+      client(url, { lastSeq: -1 }, KEY),
       'connect_error',
     );
     expect(badSeq.data?.code).toBe('VALIDATION_ERROR');
-    await once(client(url, { token: KEY }), 'connect');
+    await once(client(url, {}, KEY), 'connect');
   });
 
   it('disconnects clients when the server closes', async () => {

@@ -2,6 +2,9 @@ import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogC
 import type { Logger } from 'pino';
 import { requestPath } from './request-path.ts';
 
+/** What a secret is replaced with in a log line. */
+const CENSOR = '[REDACTED]';
+
 /** Where API keys could reach a log line; they never may. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -12,7 +15,36 @@ export const REDACTED_PATHS = [
   'auth.token',
 ];
 
-const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
+/**
+ * Query parameters that carry keys by common convention. The API reads keys from headers only, but
+ * clients still put them in URLs (and Socket.io browsers send `token` there), so URLs are logged
+ * without their values.
+ */
+const SECRET_QUERY = /([?&](?:api[_-]?key|token|access[_-]?token)=)[^&#]*/gi;
+
+/** `url` with the values of key-carrying query parameters replaced by the censor. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, `$1${CENSOR}`);
+}
+
+/** Fastify's request log fields, with the URL redacted; any other `req` is left to the redact paths. */
+function requestFields(request: FastifyRequest | Record<string, unknown>) {
+  if (!isRequest(request)) return request;
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
+function isRequest(value: FastifyRequest | Record<string, unknown>): value is FastifyRequest {
+  return typeof value.url === 'string' && typeof value.method === 'string';
+}
+
+const redact = { paths: REDACTED_PATHS, censor: CENSOR };
+const serializers = { req: requestFields };
 
 /**
  * Fastify logger options: the given pino logger (as a redacting child), none, or a default one, and
@@ -23,8 +55,8 @@ export function loggerOptions(
 ): Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'logController'> {
   if (logger === false) return { logger: false };
   const logController = new OneLinePerRequest();
-  if (logger === undefined) return { logger: { level: 'info', redact }, logController };
-  return { loggerInstance: logger.child({ component: 'api' }, { redact }), logController };
+  if (logger === undefined) return { logger: { level: 'info', redact, serializers }, logController };
+  return { loggerInstance: logger.child({ component: 'api' }, { redact, serializers }), logController };
 }
 
 /** Polled by probes and scrapers every few seconds: their lines would drown the rest, so they go to debug. */
@@ -44,7 +76,8 @@ class OneLinePerRequest extends LogController {
     reply: FastifyReply,
   ): void {
     const ms = Math.round(reply.elapsedTime * 10) / 10;
-    const { method, url } = request;
+    const { method } = request;
+    const url = redactUrl(request.url);
     const fields = { method, url, statusCode: reply.statusCode, ms };
     const line = `${method} ${url} ${reply.statusCode} ${ms}ms`;
     if (error) reply.log.error({ ...fields, err: error }, `${line} (response failed)`);

@@ -13,6 +13,7 @@ import type { AgentStateLogRepository, IdempotencyRepository } from '../store/ty
 import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpTimeoutOptions } from './http-timeouts.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -28,7 +29,9 @@ import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import type { SimControls } from './sim-controls.ts';
+import { registerSiteGuard, sitePolicy } from './site-guard.ts';
 import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
+import type { ReplayLimits } from './socket-replay.ts';
 
 /** Everything the API needs; it talks to calls and events only through these. */
 export interface ApiDeps {
@@ -61,6 +64,15 @@ export interface ApiDeps {
   readonly auth: { readonly apiKeys: readonly string[] };
   /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
   readonly cors: { readonly origins: readonly string[] | '*' | false };
+  /**
+   * The interface the server listens on (127.0.0.1 when absent) and extra host names it answers to
+   * (`'*'`: any); requests naming another host are refused.
+   */
+  readonly site?: { readonly listenHost: string; readonly allowedHosts?: readonly string[] | '*' };
+  /** Deadlines for slow clients; DEFAULT_HTTP_TIMEOUTS for those absent. */
+  readonly timeouts?: Partial<HttpTimeouts>;
+  /** Bounds on Socket.io resume; DEFAULT_REPLAY_LIMITS for those absent. */
+  readonly replay?: Partial<ReplayLimits>;
   /** A pino logger to log through, `false` for none; a default pino logger when absent. */
   readonly logger?: Logger | false;
   /** Routes the composition root adds beside the API (the demo's fleet directory). */
@@ -74,6 +86,7 @@ export interface ApiDeps {
 export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance; io: SwitchboardIo }> {
   const app: FastifyInstance = Fastify({
     ...loggerOptions(deps.logger),
+    ...httpTimeoutOptions({ ...DEFAULT_HTTP_TIMEOUTS, ...deps.timeouts }),
     return503OnClosing: false,
     bodyLimit: MAX_BODY_BYTES,
   });
@@ -82,6 +95,13 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   acceptJsonOnly(app);
   registerErrorHandling(app);
   refuseWhileClosing(app);
+  const site = sitePolicy({
+    listenHost: deps.site?.listenHost ?? '127.0.0.1',
+    allowedHosts: deps.site?.allowedHosts,
+    origins: deps.cors.origins,
+  });
+  // Before CORS and auth: a foreign host or origin learns nothing, not even whether a key is needed.
+  registerSiteGuard(app, site);
 
   // CORS before auth: a preflight carries no credentials and must be answered before the key check.
   if (deps.cors.origins !== false) {
@@ -139,6 +159,8 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     events: deps.events,
     checkKey,
     cors: deps.cors.origins,
+    site,
+    ...(deps.replay && { replay: deps.replay }),
     log: app.log,
   });
   app.addHook('preClose', gateway.close);

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ExtendedError, Server, type Socket } from 'socket.io';
 import { z } from 'zod';
@@ -7,12 +7,10 @@ import type { DomainEvent, DomainEventType } from '../core/events.ts';
 import type { EventFeed } from '../engine/types.ts';
 import { type KeyCheck, keyFromHeaders } from './auth.ts';
 import { type SocketEvent, toSocketEvent } from './cti-shapes.ts';
+import { handshakeRefusal, type SitePolicy } from './site-guard.ts';
+import { createReplayer, type ReplayClient, type ReplayLimits, type ResumedInfo } from './socket-replay.ts';
 
-/** What a resume replayed: the seq it ended at (live events follow it) and how many it sent. */
-export interface ResumedInfo {
-  readonly lastSeq: number;
-  readonly replayed: number;
-}
+export type { ResumedInfo } from './socket-replay.ts';
 
 /**
  * Events the server emits. Each domain event goes out under its own type name, so a misspelt name
@@ -53,6 +51,9 @@ export interface SocketGatewayOptions {
   /** Undefined when authentication is off. */
   readonly checkKey: KeyCheck | undefined;
   readonly cors: readonly string[] | '*' | false;
+  /** Which host names and origins may open a connection. */
+  readonly site: SitePolicy;
+  readonly replay?: Partial<ReplayLimits>;
   readonly log: FastifyBaseLogger;
 }
 
@@ -64,52 +65,35 @@ export interface SocketGateway {
 
 /** Sockets that are caught up; live events are broadcast to this room, encoded once for all. */
 const LIVE_ROOM = 'live';
-const REPLAY_PAGE = 500;
 
 const LastSeq = z.number().int().min(0);
 const ResumeRequest = z.object({ lastSeq: LastSeq });
 
-interface Replay {
-  readonly socket: SwitchboardSocket;
-  /** The last seq sent to this socket. */
-  cursor: number;
-  replayed: number;
-  /**
-   * Live events that arrived while the log was being read; `undefined` once the log is read and the
-   * socket is draining (waiting for live delivery to reach `cursor` before it joins the live room).
-   */
-  buffer: DomainEvent[] | undefined;
-}
-
 /**
  * Socket.io on the API's HTTP server: every published event to every authorised client, and resume
- * from a seq without gap or duplicate. The gateway subscribes to the feed once, at creation, so any
- * event published after a replay starts is either in the log the replay reads or in its buffer.
+ * from a seq without gap or duplicate (see socket-replay.ts). The gateway subscribes to the feed once,
+ * at creation, so any event published after a replay starts is either in the log the replay reads or
+ * in its buffer. Host, Origin and API key are checked at the engine.io handshake, before a session
+ * exists.
  */
 export function createSocketGateway(server: HttpServer, options: SocketGatewayOptions): SocketGateway {
-  const { events, checkKey, log } = options;
+  const { events, checkKey, site, log } = options;
   const io: SwitchboardIo = new Server(server, {
     serveClient: false,
+    allowRequest: (request, callback) => {
+      const refusal = handshakeRefusal(site, request) ?? keyRefusal(checkKey, request);
+      callback(refusal === undefined ? null : refusal, refusal === undefined);
+    },
     ...(options.cors === false ? {} : { cors: { origin: options.cors === '*' ? '*' : [...options.cors] } }),
   });
-  const replays = new Map<string, Replay>();
-  /**
-   * The seq of the last event delivered live. The feed delivers in seq order, so every event up to it
-   * has been delivered and every later one is still to come.
-   */
-  let lastLive = 0;
+  const replayer = createReplayer({ events, log, ...(options.replay && { limits: options.replay }) });
 
   const unsubscribe = events.subscribe((event) => {
-    lastLive = event.seq;
     emitEvent(io.to(LIVE_ROOM), event);
-    for (const replay of replays.values()) {
-      if (replay.buffer) replay.buffer.push(event);
-      else drain(replay, event);
-    }
+    replayer.live(event);
   });
 
   io.use((socket, next) => {
-    if (checkKey && !checkKey(tokenOf(socket))) return next(connectError('UNAUTHORIZED'));
     const lastSeq = (socket.handshake.auth as { lastSeq?: unknown }).lastSeq;
     if (lastSeq === undefined) return next();
     const parsed = LastSeq.safeParse(lastSeq);
@@ -120,87 +104,80 @@ export function createSocketGateway(server: HttpServer, options: SocketGatewayOp
   });
 
   io.on('connection', (socket) => {
+    const client = replayClient(socket);
     if (socket.data.lastSeq === undefined) void socket.join(LIVE_ROOM);
-    else void resume(socket, socket.data.lastSeq);
+    else replayer.resume(client, socket.data.lastSeq);
     socket.on('resume', (request) => {
       const parsed = ResumeRequest.safeParse(request);
-      if (parsed.success) void resume(socket, parsed.data.lastSeq);
+      if (parsed.success) replayer.resume(client, parsed.data.lastSeq);
       else
         socket.emit(
           'resume_failed',
           errorBody('VALIDATION_ERROR', 'resume needs { lastSeq: whole number >= 0 }.'),
         );
     });
-    socket.on('disconnect', () => replays.delete(socket.id));
+    socket.on('disconnect', () => replayer.forget(socket.id));
   });
-
-  /**
-   * Sends every logged event after `lastSeq`, then the live ones buffered meanwhile. The log can be
-   * ahead of live delivery (an event is logged before it is delivered), so the socket joins the live
-   * room only once live delivery has reached what it was sent; until then it drains, taking live
-   * events past its cursor one by one. A newer resume (or a disconnect) replaces the map entry, which
-   * stops this one.
-   */
-  async function resume(socket: SwitchboardSocket, lastSeq: number): Promise<void> {
-    const replay: Replay = { socket, cursor: lastSeq, replayed: 0, buffer: [] };
-    replays.set(socket.id, replay);
-    void socket.leave(LIVE_ROOM);
-    try {
-      for (;;) {
-        const page = await events.after(replay.cursor, REPLAY_PAGE);
-        if (replays.get(socket.id) !== replay) return;
-        const before = replay.cursor;
-        for (const event of page) send(replay, event);
-        if (page.length < REPLAY_PAGE || replay.cursor === before) break;
-      }
-    } catch (error) {
-      if (replays.get(socket.id) !== replay) return;
-      replays.delete(socket.id);
-      log.error({ err: error, socketId: socket.id }, 'event replay failed');
-      socket.emit('resume_failed', errorBody('INTERNAL_ERROR', 'Replay failed; emit resume again to retry.'));
-      return;
-    }
-    const buffered = replay.buffer ?? [];
-    replay.buffer = undefined;
-    for (const event of buffered) send(replay, event);
-    socket.emit('resumed', { lastSeq: replay.cursor, replayed: replay.replayed });
-    if (replay.cursor <= lastLive) goLive(replay);
-  }
-
-  function send(replay: Replay, event: DomainEvent): void {
-    if (event.seq <= replay.cursor) return;
-    emitEvent(replay.socket, event);
-    replay.cursor = event.seq;
-    replay.replayed += 1;
-  }
-
-  /** A live event for a draining socket: sent if new to it; once live delivery reaches it, it goes live. */
-  function drain(replay: Replay, event: DomainEvent): void {
-    send(replay, event);
-    if (event.seq >= replay.cursor) goLive(replay);
-  }
-
-  function goLive(replay: Replay): void {
-    replays.delete(replay.socket.id);
-    void replay.socket.join(LIVE_ROOM);
-  }
 
   return {
     io,
     async close() {
       unsubscribe();
-      replays.clear();
+      replayer.close();
       io.disconnectSockets(true);
       io.engine.close();
     },
   };
 }
 
-/** The key a client presents: `auth.token`, else the same headers as HTTP (for non-browser clients). */
-function tokenOf(socket: SwitchboardSocket): string | undefined {
-  const token = (socket.handshake.auth as { token?: unknown }).token;
-  if (typeof token === 'string' && token.length > 0) return token;
-  return keyFromHeaders(socket.handshake.headers);
+/** A socket as the replayer drives it. */
+function replayClient(socket: SwitchboardSocket): ReplayClient {
+  return {
+    id: socket.id,
+    send: (event) => emitEvent(socket, event),
+    resumed: (info) => socket.emit('resumed', info),
+    failed: (error) => socket.emit('resume_failed', error),
+    drained: () => drained(socket),
+    joinLive: () => void socket.join(LIVE_ROOM),
+    leaveLive: () => void socket.leave(LIVE_ROOM),
+    disconnect: () => socket.disconnect(true),
+  };
+}
+
+/**
+ * Resolves once the socket's engine.io buffer is empty and its transport has handed the last write
+ * to the operating system (a websocket's send callback, or a long-poll response), so a replay reads
+ * the next page only as fast as the client takes them.
+ */
+async function drained(socket: SwitchboardSocket): Promise<void> {
+  const conn = socket.conn;
+  // engine.io's packet buffer is public in fact (its docs use it for back-pressure) but private in type.
+  const buffered = () => (conn as unknown as { writeBuffer: readonly unknown[] }).writeBuffer.length;
+  while (conn.readyState === 'open' && (buffered() > 0 || !conn.transport.writable)) {
+    const transport = conn.transport;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        transport.off('ready', done);
+        conn.off('close', done);
+        conn.off('upgrade', done);
+        resolve();
+      };
+      transport.on('ready', done);
+      conn.on('close', done);
+      conn.on('upgrade', done);
+    });
+  }
+}
+
+/**
+ * The key a handshake presents: the same headers as HTTP, or the `token` query parameter for
+ * browsers' WebSockets, which cannot send headers. `auth.token` arrives only after engine.io has made
+ * a session, too late to refuse one.
+ */
+function keyRefusal(checkKey: KeyCheck | undefined, request: IncomingMessage): string | undefined {
+  if (!checkKey) return undefined;
+  const token = new URL(request.url ?? '/', 'http://switchboard').searchParams.get('token') ?? undefined;
+  return checkKey(keyFromHeaders(request.headers) ?? token) ? undefined : 'UNAUTHORIZED';
 }
 
 interface Emitter {

@@ -23,6 +23,21 @@ export interface SwitchboardConfig {
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[] | '*' | false;
+  /** Host names served besides loopback and `host` (`ALLOWED_HOSTS`); `'*'` any; unset: the default rule. */
+  readonly allowedHosts: readonly string[] | '*' | undefined;
+  /** Deadlines for slow HTTP clients, in ms; the API's defaults fill those unset. */
+  readonly httpTimeouts: {
+    readonly headersMs?: number;
+    readonly requestMs?: number;
+    readonly keepAliveMs?: number;
+    readonly idleMs?: number;
+  };
+  /** Bounds on Socket.io resume; the API's defaults fill those unset. */
+  readonly socketReplay: {
+    readonly maxBufferedLive?: number;
+    readonly maxResumesPerMinute?: number;
+    readonly maxConcurrentReads?: number;
+  };
   readonly ringTimeoutMs: number;
   readonly defaultCountry: string;
   readonly maxLiveCalls: number | undefined;
@@ -84,6 +99,9 @@ const clockSchema = z.union([
     .refine((n) => Number.isFinite(n)),
 ]);
 
+/** A deadline: at least 1 ms (0 would mean none), at most an hour. */
+const milliseconds = z.coerce.number().int().min(1).max(3_600_000);
+
 const envSchema = z.object({
   CTI_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -121,6 +139,14 @@ const envSchema = z.object({
     })
     .optional(),
   CORS_ORIGINS: z.string().optional(),
+  ALLOWED_HOSTS: z.string().optional(),
+  HTTP_HEADERS_TIMEOUT_MS: milliseconds.optional(),
+  HTTP_REQUEST_TIMEOUT_MS: milliseconds.optional(),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: milliseconds.optional(),
+  HTTP_IDLE_TIMEOUT_MS: milliseconds.optional(),
+  SOCKET_MAX_BUFFERED_EVENTS: z.coerce.number().int().positive().optional(),
+  SOCKET_RESUMES_PER_MINUTE: z.coerce.number().int().positive().optional(),
+  SOCKET_MAX_CONCURRENT_REPLAYS: z.coerce.number().int().positive().optional(),
   RING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   DEFAULT_COUNTRY: z
     .string()
@@ -172,6 +198,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
     corsOrigins:
       e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
+    allowedHosts: e.ALLOWED_HOSTS === '*' ? '*' : e.ALLOWED_HOSTS ? splitList(e.ALLOWED_HOSTS) : undefined,
+    httpTimeouts: pickDefined({
+      headersMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleMs: e.HTTP_IDLE_TIMEOUT_MS,
+    }),
+    socketReplay: pickDefined({
+      maxBufferedLive: e.SOCKET_MAX_BUFFERED_EVENTS,
+      maxResumesPerMinute: e.SOCKET_RESUMES_PER_MINUTE,
+      maxConcurrentReads: e.SOCKET_MAX_CONCURRENT_REPLAYS,
+    }),
     ringTimeoutMs: e.RING_TIMEOUT_MS ?? 30_000,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'US',
     maxLiveCalls: e.MAX_LIVE_CALLS,
@@ -238,9 +276,10 @@ function splitList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function pickDefined(source: Record<string, string | undefined>): Record<string, string> {
+/** `source` without its unset entries (undefined or empty), so that defaults elsewhere fill them. */
+function pickDefined<T>(source: Record<string, T | undefined>): Record<string, T> {
   return Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== '')) as Record<
     string,
-    string
+    T
   >;
 }

@@ -11,6 +11,14 @@ export const ERROR_CATALOGUE = {
   },
   UNAUTHORIZED: { status: 401, message: 'Authentication is required; send a valid API key.' },
   FORBIDDEN: { status: 403, message: 'This credential may not do that.' },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    message: 'Requests from this web origin are refused; add it to CORS_ORIGINS to allow it.',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    message: 'This server does not answer to that Host name; add it to ALLOWED_HOSTS to allow it.',
+  },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   CALL_NOT_FOUND: { status: 404, message: 'No call has that id.' },
   CHANNEL_NOT_FOUND: {
@@ -49,6 +57,11 @@ export const ERROR_CATALOGUE = {
   SIMULATOR_ONLY: {
     status: 409,
     message: 'That only works with the simulator driver and its virtual clock.',
+  },
+  REPLAY_OVERFLOW: {
+    status: 503,
+    message:
+      'Live events piled up while the replay was read; reconnect and resume from the last seq received.',
   },
   API_UNAVAILABLE: { status: 503, message: 'The server is starting or stopping; retry shortly.' },
   DRIVER_UNAVAILABLE: { status: 503, message: 'The telephony driver is not connected; retry shortly.' },
