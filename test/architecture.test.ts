@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The direction of dependency of DESIGN.md, checked on every import in `src/`: a part may import only
+ * the parts listed for it (and itself). `madge` in the test command catches cycles; this catches an
+ * import that points the wrong way before it becomes one.
+ */
+
+const SRC = resolve(import.meta.dirname, '..', 'src');
+
+/** Part → the parts it may import. `app.ts` (the composition root) may import anything. */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  core: [],
+  net: ['core'],
+  telephony: ['core'],
+  store: ['core'],
+  notify: ['core', 'net'],
+  engine: ['core', 'telephony', 'store', 'notify'],
+  apps: ['core', 'engine', 'store', 'notify', 'net'],
+  connectors: ['core', 'engine', 'store', 'notify', 'net'],
+  // The API's simulator controls and the start-up configuration name driver settings and types.
+  api: ['core', 'engine', 'apps', 'store', 'notify', 'net', 'connectors'],
+  config: ['core', 'net', 'store', 'telephony'],
+  demo: ['core', 'engine', 'apps', 'store', 'config', 'telephony', 'api'],
+  cli: ['core', 'config', 'demo', 'telephony', 'app.ts'],
+};
+
+/**
+ * Imports that cross a boundary DESIGN.md draws, each with the reason it stands. Keep this list short
+ * and shrinking.
+ */
+const KNOWN_EXCEPTIONS: readonly string[] = [
+  // Simulator controls name the driver's hang-up causes and ARI error kinds reach HTTP as driver errors.
+  'api/sim-controls.ts -> telephony',
+  'api/errors.ts -> telephony',
+];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(ts|mts|mjs)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** The part a path under `src/` belongs to: its first folder, or the file name at the top. */
+function partOf(pathFromSrc: string): string {
+  return pathFromSrc.split(sep)[0] ?? pathFromSrc;
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g;
+
+function crossings(): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const fromSrc = relative(SRC, file);
+    const part = partOf(fromSrc);
+    const allowed = MAY_IMPORT[part];
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const target = relative(SRC, resolve(file, '..', match[1] as string));
+      // The package's own manifest (its version for OpenAPI) is the one file outside src/ code may read.
+      if (target === join('..', 'package.json')) continue;
+      if (target.startsWith('..')) {
+        found.push(`${fromSrc} -> outside src (${match[1]})`);
+        continue;
+      }
+      const targetPart = partOf(target);
+      if (targetPart === part || allowed === undefined) continue;
+      if (allowed.includes(targetPart)) continue;
+      found.push(`${fromSrc.split(sep).join('/')} -> ${targetPart}`);
+    }
+  }
+  return [...new Set(found)];
+}
+
+describe('the direction of dependency', () => {
+  it('knows every part of src/', () => {
+    const parts = readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(parts.filter((p) => MAY_IMPORT[p] === undefined)).toEqual([]);
+  });
+
+  it('has no import against it, beyond the known exceptions', () => {
+    const unexpected = crossings().filter((c) => !KNOWN_EXCEPTIONS.includes(c));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('lists no exception that no longer happens', () => {
+    const now = new Set(crossings());
+    expect(KNOWN_EXCEPTIONS.filter((c) => !now.has(c))).toEqual([]);
+  });
+});
