@@ -69,6 +69,63 @@ export interface LegSnapshot {
   readonly answeredAt?: string;
   readonly endedAt?: string;
   readonly endReason?: EndReason;
+  /** The bridge the leg sits in right now, and how it takes part; absent when it is in none. */
+  readonly bridge?: BridgeMembership;
+}
+
+/**
+ * How a channel takes part in a bridge (the roles of ARI's bridges and snoops): `normal` hears and is
+ * heard, `listen` only hears (a supervisor monitoring), `whisper` is heard by the agent alone (coaching).
+ */
+export type BridgeRole = 'normal' | 'listen' | 'whisper';
+
+export interface BridgeMembership {
+  readonly bridgeId: string;
+  readonly role: BridgeRole;
+}
+
+/**
+ * What a bridge is for: `main` joins the parties of the conversation; `consultation` joins an agent and
+ * the target of an attended transfer; `monitor` lets a supervisor listen or whisper.
+ */
+export const BRIDGE_KINDS = ['main', 'consultation', 'monitor'] as const;
+export type BridgeKind = (typeof BRIDGE_KINDS)[number];
+
+/** A bridge of a call; a call may hold several over its life, and the record keeps every one. */
+export interface BridgeSnapshot {
+  readonly id: string;
+  readonly kind: BridgeKind;
+  readonly createdAt: string;
+  /** When it was torn down; absent while it is up. */
+  readonly destroyedAt?: string;
+  /** The legs in it right now (each leg says its role in {@link LegSnapshot.bridge}). */
+  readonly members: readonly string[];
+}
+
+/** `blind`: the transferring party leaves at once. (`attended`, with a consultation first, comes later.) */
+export const TRANSFER_KINDS = ['blind'] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+/** A transfer rings its target until it is `completed` (the target answered) or `failed` (it never will). */
+export const TRANSFER_STATUSES = ['ringing', 'completed', 'failed'] as const;
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** One transfer of a call, with its outcome: the call's history of transfers, oldest first. */
+export interface TransferSnapshot {
+  readonly id: string;
+  readonly kind: TransferKind;
+  readonly status: TransferStatus;
+  /** Where the call was sent, as asked (an agent id or an address). */
+  readonly to: string;
+  /** For a transfer to an agent: which agent. */
+  readonly agentId?: string;
+  /** The leg dialled to the target, once dialled. */
+  readonly targetLegId?: string;
+  readonly startedAt: string;
+  /** When it completed or failed. */
+  readonly endedAt?: string;
+  /** Why a failed transfer failed: the target's cause, or `canceled` when the call ended first. */
+  readonly endReason?: EndReason;
 }
 
 /** A call as clients see it, in events, API answers and records. Times are ISO-8601 strings. */
@@ -86,8 +143,14 @@ export interface CallSnapshot {
   /** Whole seconds of talk (answer to end, or to now while live); absent until answered. */
   readonly duration?: number;
   readonly endReason?: EndReason;
+  /** Where the latest transfer sent the call (the `to` of the last of {@link CallSnapshot.transfers}). */
   readonly transferTo?: string;
+  /** When the latest transfer started. */
   readonly transferInitiatedAt?: string;
+  /** Every transfer of the call, oldest first, each with its outcome; absent before the first. */
+  readonly transfers?: readonly TransferSnapshot[];
+  /** Every bridge the call has held, oldest first; absent before the first. */
+  readonly bridges?: readonly BridgeSnapshot[];
   readonly heldAt?: string;
   /** The queue the call waits in or came through. */
   readonly queueId?: string;

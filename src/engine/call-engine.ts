@@ -223,8 +223,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         call.heldAt = undefined;
       }
       call.apply('start_transfer');
-      call.transferTo = target.shown.value;
-      call.transferInitiatedAt = this.options.clock.now();
+      const transfer = call.addTransfer(target.shown.value, target.agentId, this.options.clock.now());
       // Blind transfer: the transferring party leaves at once; the remote party waits in the bridge.
       for (const leg of call.liveLegs()) {
         if (leg !== staying) await this.ops.hangupLeg(leg, 'normal', 'transferred');
@@ -232,10 +231,13 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       await this.ops.publish(call, 'call.transferring', { transferTo: target.shown.value });
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       try {
-        await this.ops.dial(call, 'transfer_target', target.address, ringFor, target.agentId);
+        const leg = await this.ops.dial(call, 'transfer_target', target.address, ringFor, target.agentId);
+        transfer.targetLegId = leg.id;
       } catch (error) {
         // The driver refused the target: the caller must not wait in silence for the ring timeout.
         this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
+        transfer.targetLegId = call.legs.at(-1)?.id;
+        this.ops.settleTransfer(call, { completed: false, reason: 'unreachable' });
         await this.ops.finish(call, 'unreachable');
       }
     });

@@ -117,16 +117,17 @@ export class CallOps {
     this.stopRinging(leg);
   }
 
-  /** Joins two answered legs in the call's bridge, creating it on first use. */
+  /** Joins answered legs in the call's main bridge as `normal` members, creating it on first use. */
   async bridge(call: LiveCall, ...legs: Leg[]): Promise<void> {
-    if (!call.bridgeId) {
-      call.bridgeId = `${call.id}-bridge`;
-      await this.deps.driver.createBridge(call.bridgeId);
+    let main = call.bridgeOf('main');
+    if (!main) {
+      main = call.addBridge('main', this.now());
+      await this.deps.driver.createBridge(main.id);
     }
     for (const leg of legs) {
-      if (leg.bridged) continue;
-      await this.deps.driver.addToBridge(call.bridgeId, leg.id, 'normal');
-      leg.bridged = true;
+      if (leg.bridge) continue;
+      await this.deps.driver.addToBridge(main.id, leg.id, 'normal');
+      leg.bridge = { bridgeId: main.id, role: 'normal' };
     }
   }
 
@@ -160,7 +161,7 @@ export class CallOps {
     leg.status = 'ended';
     leg.endedAt = this.now();
     leg.endReason = reason;
-    leg.bridged = false;
+    leg.bridge = undefined;
     this.stopRinging(leg);
   }
 
@@ -178,7 +179,25 @@ export class CallOps {
   }
 
   /**
-   * Ends the call: every live leg hung up with `cause`, the bridge destroyed, the record made durable,
+   * A transfer's target answered (`completed`) or never will (`failed`, with the target's cause, or
+   * `canceled` when the call ends while it still rings).
+   */
+  settleTransfer(
+    call: LiveCall,
+    outcome: { completed: true } | { completed: false; reason?: EndReason },
+  ): void {
+    const transfer = call.openTransfer();
+    if (!transfer) return;
+    if (outcome.completed) {
+      transfer.complete(this.now());
+      return;
+    }
+    const target = transfer.targetLegId === undefined ? undefined : call.leg(transfer.targetLegId);
+    transfer.fail(this.now(), outcome.reason ?? target?.endReason ?? 'canceled');
+  }
+
+  /**
+   * Ends the call: an open transfer failed, every live leg hung up with `cause`, the bridges destroyed, the record made durable,
    * then `call.ended` or `call.failed` published and the call forgotten. Idempotent.
    */
   async finish(call: LiveCall, reason: EndReason, cause: HangupCause = 'normal'): Promise<void> {
@@ -188,10 +207,13 @@ export class CallOps {
     call.endedAt = this.now();
     call.endReason = reason;
     call.heldAt = undefined;
+    this.settleTransfer(call, { completed: false });
     for (const leg of call.legs)
       await this.hangupLeg(leg, cause, leg.live ? reason : (leg.endReason ?? reason));
-    if (call.bridgeId) {
-      await this.deps.driver.destroyBridge(call.bridgeId).catch(() => undefined);
+    for (const bridge of call.bridges.values()) {
+      if (!bridge.up) continue;
+      bridge.destroyedAt = this.now();
+      await this.deps.driver.destroyBridge(bridge.id).catch(() => undefined);
     }
     this.calls.delete(call.id);
     for (const leg of call.legs) this.channels.delete(leg.id);

@@ -78,11 +78,13 @@ async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs:
       await ops.bridge(call, staying, leg);
     }
     call.apply('complete_transfer');
+    const transferTo = call.openTransfer()?.to ?? leg.address.value;
+    ops.settleTransfer(call, { completed: true });
     // A transfer to an agent: that agent has the call from now on.
     if (leg.agentId !== undefined) call.agentId = leg.agentId;
     // A caller sent on from a queue (overflow to a number) is answered only now.
     call.answeredAt ??= ops.now();
-    return ops.publish(call, 'call.transferred', { transferTo: call.transferTo ?? leg.address.value });
+    return ops.publish(call, 'call.transferred', { transferTo });
   }
 }
 

@@ -1,5 +1,7 @@
 import type {
   Address,
+  BridgeKind,
+  BridgeMembership,
   CallDirection,
   CallFlags,
   CallSnapshot,
@@ -11,9 +13,9 @@ import type {
 } from '../core/call.ts';
 import { type CallTransition, nextStatus } from '../core/call-state-machine.ts';
 import type { TimerHandle } from '../core/clock.ts';
-
-const iso = (ms: number | undefined): string | undefined =>
-  ms === undefined ? undefined : new Date(ms).toISOString();
+import { iso } from './iso.ts';
+import { LiveBridge } from './live-bridge.ts';
+import { LiveTransfer } from './live-transfer.ts';
 
 const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -25,8 +27,8 @@ export class Leg {
   endReason: EndReason | undefined;
   /** Ring timeout while this leg is dialing or ringing. */
   timer: TimerHandle | undefined;
-  /** Whether the leg sits in the call's bridge. */
-  bridged = false;
+  /** The bridge the leg sits in, and its role there. */
+  bridge: BridgeMembership | undefined;
   /** Whether the party hears music on hold (a held call, or a caller waiting in a queue). */
   held = false;
   /** For an agent's leg: which agent it rings. */
@@ -53,6 +55,7 @@ export class Leg {
       startedAt: iso(this.startedAt)!,
       ...(this.answeredAt !== undefined && { answeredAt: iso(this.answeredAt) }),
       ...(this.endedAt !== undefined && { endedAt: iso(this.endedAt), endReason: this.endReason }),
+      ...(this.bridge !== undefined && { bridge: this.bridge }),
     };
   }
 }
@@ -67,10 +70,10 @@ export class LiveCall {
   endedAt: number | undefined;
   endReason: EndReason | undefined;
   heldAt: number | undefined;
-  transferTo: string | undefined;
-  transferInitiatedAt: number | undefined;
-  /** The bridge that joins the parties once two are up. */
-  bridgeId: string | undefined;
+  /** Every bridge the call has held, by id, in creation order (the main one joins the parties). */
+  readonly bridges = new Map<string, LiveBridge>();
+  /** Every transfer of the call, oldest first; at most the last is still ringing. */
+  readonly transfers: LiveTransfer[] = [];
   queueId: string | undefined;
   /** The agent who answered. */
   agentId: string | undefined;
@@ -118,6 +121,39 @@ export class LiveCall {
     return this.legs.filter((l) => l.live);
   }
 
+  /** The call's bridge of `kind` that is up, if any. */
+  bridgeOf(kind: BridgeKind): LiveBridge | undefined {
+    for (const bridge of this.bridges.values()) if (bridge.kind === kind && bridge.up) return bridge;
+    return undefined;
+  }
+
+  /** Records a new bridge; `main` keeps the id the call always had, others are numbered. */
+  addBridge(kind: BridgeKind, now: number): LiveBridge {
+    const id = kind === 'main' ? `${this.id}-bridge` : `${this.id}-${kind}-${this.bridges.size + 1}`;
+    const bridge = new LiveBridge(id, kind, now);
+    this.bridges.set(id, bridge);
+    return bridge;
+  }
+
+  /** Starts a transfer's record; it rings until settled. */
+  addTransfer(to: string, agentId: string | undefined, now: number): LiveTransfer {
+    const transfer = new LiveTransfer(
+      `${this.id}-transfer-${this.transfers.length + 1}`,
+      'blind',
+      to,
+      agentId,
+      now,
+    );
+    this.transfers.push(transfer);
+    return transfer;
+  }
+
+  /** The transfer still ringing its target, if any. */
+  openTransfer(): LiveTransfer | undefined {
+    const last = this.transfers.at(-1);
+    return last?.open ? last : undefined;
+  }
+
   /** Agents' legs still ringing: the offers in flight. */
   openOffers(): Leg[] {
     return this.legs.filter((l) => l.role === 'agent' && l.live && l.status !== 'answered');
@@ -135,6 +171,7 @@ export class LiveCall {
 
   snapshot(now: number): CallSnapshot {
     const end = this.endedAt ?? now;
+    const lastTransfer = this.transfers.at(-1);
     return {
       id: this.id,
       direction: this.direction,
@@ -149,14 +186,23 @@ export class LiveCall {
         duration: Math.floor((end - this.answeredAt) / 1000),
       }),
       ...(this.endedAt !== undefined && { endedAt: iso(this.endedAt), endReason: this.endReason }),
-      ...(this.transferTo !== undefined && {
-        transferTo: this.transferTo,
-        transferInitiatedAt: iso(this.transferInitiatedAt),
+      ...(lastTransfer !== undefined && {
+        transferTo: lastTransfer.to,
+        transferInitiatedAt: iso(lastTransfer.startedAt),
+        transfers: this.transfers.map((t) => t.snapshot()),
       }),
       ...(this.heldAt !== undefined && { heldAt: iso(this.heldAt) }),
       ...(this.queueId !== undefined && { queueId: this.queueId }),
       ...(this.agentId !== undefined && { agentId: this.agentId }),
       ...(this.flags !== undefined && { flags: this.flags }),
+      ...(this.bridges.size > 0 && {
+        bridges: [...this.bridges.values()].map((b) => this.bridgeSnapshot(b)),
+      }),
     };
+  }
+
+  private bridgeSnapshot(bridge: LiveBridge) {
+    const members = this.legs.filter((l) => l.bridge?.bridgeId === bridge.id).map((l) => l.id);
+    return bridge.snapshot(members);
   }
 }

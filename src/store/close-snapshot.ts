@@ -1,20 +1,41 @@
-import { type CallSnapshot, type EndReason, finalStatusFor, type LegSnapshot } from '../core/call.ts';
+import {
+  type BridgeSnapshot,
+  type CallSnapshot,
+  type EndReason,
+  finalStatusFor,
+  type LegSnapshot,
+  type TransferSnapshot,
+} from '../core/call.ts';
 
 /**
  * The snapshot of a live call forced to end with `reason` at `endedAt`: final status, end time,
- * duration when it was answered, and every leg still up ended the same way.
+ * duration when it was answered, every leg still up ended the same way, a transfer still ringing
+ * failed with `reason`, and every bridge torn down.
  */
 export function closeSnapshot(call: CallSnapshot, reason: EndReason, endedAt: string): CallSnapshot {
-  const legs = call.legs.map(
-    (leg): LegSnapshot =>
-      leg.status === 'ended' ? leg : { ...leg, status: 'ended', endedAt, endReason: reason },
-  );
+  const legs = call.legs.map((leg): LegSnapshot => {
+    if (leg.status === 'ended') return leg;
+    const { bridge: _left, ...rest } = leg;
+    return { ...rest, status: 'ended', endedAt, endReason: reason };
+  });
   const closed: CallSnapshot = {
     ...call,
     status: finalStatusFor(reason, call.answeredAt !== undefined),
     endedAt,
     endReason: reason,
     legs,
+    ...(call.transfers && {
+      transfers: call.transfers.map(
+        (t): TransferSnapshot =>
+          t.status === 'ringing' ? { ...t, status: 'failed', endedAt, endReason: reason } : t,
+      ),
+    }),
+    ...(call.bridges && {
+      bridges: call.bridges.map(
+        (b): BridgeSnapshot =>
+          b.destroyedAt === undefined ? { ...b, destroyedAt: endedAt, members: [] } : b,
+      ),
+    }),
   };
   if (call.answeredAt === undefined) return closed;
   // A skewed clock must not produce a negative talk time.

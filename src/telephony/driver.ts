@@ -1,4 +1,6 @@
-import type { Address, EndReason } from '../core/call.ts';
+import type { Address, BridgeRole, EndReason } from '../core/call.ts';
+
+export type { BridgeRole };
 
 /**
  * The telephony driver contract. A driver turns a phone system into channels and bridges (the
@@ -72,8 +74,6 @@ export interface OriginateRequest {
   /** How long to let it ring before the driver gives up with `no_answer`. */
   readonly timeoutMs?: number;
 }
-
-export type BridgeRole = 'normal' | 'listen' | 'whisper';
 
 export type RecordingTarget = { readonly kind: 'channel' | 'bridge'; readonly id: string };
 

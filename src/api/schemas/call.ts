@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  BRIDGE_KINDS,
+  type BridgeRole,
   CALL_STATUSES,
   type CallDirection,
   type CallSnapshot,
@@ -7,6 +9,8 @@ import {
   type LegRole,
   type LegSnapshot,
   type LegStatus,
+  TRANSFER_KINDS,
+  TRANSFER_STATUSES,
 } from '../../core/call.ts';
 import type { Page } from '../../store/types.ts';
 import { isoTime } from './common.ts';
@@ -33,6 +37,7 @@ const LEG_ROLES = enumOf<LegRole>({
 });
 const LEG_STATUSES = enumOf<LegStatus>({ dialing: true, ringing: true, answered: true, ended: true });
 const DIRECTIONS = enumOf<CallDirection>({ outbound: true, inbound: true });
+const BRIDGE_ROLES = enumOf<BridgeRole>({ normal: true, listen: true, whisper: true });
 
 export const CallStatusSchema = z.enum(CALL_STATUSES).meta({ id: 'CallStatus' });
 export const EndReasonSchema = z.enum(END_REASONS).meta({ id: 'EndReason' });
@@ -47,8 +52,47 @@ const legShape = z.object({
   answeredAt: isoTime('When this party answered.').optional(),
   endedAt: isoTime('When this party left.').optional(),
   endReason: EndReasonSchema.optional(),
+  bridge: z
+    .object({
+      bridgeId: z.string(),
+      role: BRIDGE_ROLES.describe(
+        'normal: hears and is heard; listen: hears only; whisper: heard by the agent only.',
+      ),
+    })
+    .optional()
+    .describe('The bridge this leg sits in now, and its role there; absent when it is in none.'),
 });
 true satisfies SameKeys<LegSnapshot, z.output<typeof legShape>>;
+
+const bridgeShape = z
+  .object({
+    id: z.string(),
+    kind: z
+      .enum(BRIDGE_KINDS)
+      .describe('main: joins the parties; consultation: an attended transfer; monitor: a supervisor.'),
+    createdAt: isoTime('When the bridge was created.'),
+    destroyedAt: isoTime('When the bridge was torn down; absent while it is up.').optional(),
+    members: z.array(z.string()).describe('Ids of the legs in the bridge now.'),
+  })
+  .meta({ id: 'CallBridge' });
+
+const transferShape = z
+  .object({
+    id: z.string(),
+    kind: z.enum(TRANSFER_KINDS).describe('blind: the transferring party leaves at once.'),
+    status: z
+      .enum(TRANSFER_STATUSES)
+      .describe('ringing until the target answers (completed) or never will (failed).'),
+    to: z.string().describe('Where the call was sent: an agent id or an address.'),
+    agentId: z.string().optional().describe('For a transfer to an agent: which agent.'),
+    targetLegId: z.string().optional().describe('The leg dialled to the target.'),
+    startedAt: isoTime('When the transfer started.'),
+    endedAt: isoTime('When it completed or failed.').optional(),
+    endReason: EndReasonSchema.optional().describe(
+      "Why a failed transfer failed: the target's cause, or canceled when the call ended first.",
+    ),
+  })
+  .meta({ id: 'CallTransfer' });
 
 const callShape = z.object({
   id: z.string(),
@@ -68,8 +112,16 @@ const callShape = z.object({
     .optional()
     .describe('Whole seconds of talk (answer to end, or to now while live); absent until answered.'),
   endReason: EndReasonSchema.optional(),
-  transferTo: z.string().optional(),
-  transferInitiatedAt: isoTime('When the transfer was started.').optional(),
+  transferTo: z.string().optional().describe('Where the latest transfer sent the call.'),
+  transferInitiatedAt: isoTime('When the latest transfer was started.').optional(),
+  transfers: z
+    .array(transferShape)
+    .optional()
+    .describe('Every transfer of the call, oldest first, with its outcome; absent before the first.'),
+  bridges: z
+    .array(bridgeShape)
+    .optional()
+    .describe('Every bridge the call has held, oldest first; absent before the first.'),
   heldAt: isoTime('When the call was put on hold.').optional(),
   queueId: z.string().optional().describe('The queue the call waits in or came through.'),
   agentId: z.string().optional().describe('The agent who took the call.'),
