@@ -936,6 +936,64 @@ describe('closing a live record', () => {
     expect(close(queued)).toMatchObject({ status: 'ended', endReason: 'server_restart' });
   });
 
+  it('fails a transfer still ringing and tears down the bridges, leaving settled ones as they were', () => {
+    const transferring = makeCall('t', {
+      status: 'transferring',
+      legs: [
+        {
+          id: 't-b',
+          role: 'callee',
+          address: '+15550002222',
+          status: 'answered',
+          startedAt: at(0),
+          answeredAt: at(0),
+          bridge: { bridgeId: 't-bridge', role: 'normal' },
+        },
+        { id: 't-c', role: 'transfer_target', address: '+15550003333', status: 'ringing', startedAt: at(40) },
+      ],
+      transfers: [
+        {
+          id: 't-transfer-1',
+          kind: 'blind',
+          status: 'failed',
+          to: '+1555',
+          startedAt: at(10),
+          endedAt: at(20),
+          endReason: 'busy',
+        },
+        {
+          id: 't-transfer-2',
+          kind: 'blind',
+          status: 'ringing',
+          to: '+15550003333',
+          targetLegId: 't-c',
+          startedAt: at(40),
+        },
+      ],
+      bridges: [{ id: 't-bridge', kind: 'main', createdAt: at(0), members: ['t-b'] }],
+    });
+    const closed = closeSnapshot(transferring, 'server_restart', at(50));
+    expect(closed.transfers).toStrictEqual([
+      transferring.transfers?.[0],
+      { ...transferring.transfers?.[1], status: 'failed', endedAt: at(50), endReason: 'server_restart' },
+    ]);
+    expect(closed.bridges).toStrictEqual([
+      { id: 't-bridge', kind: 'main', createdAt: at(0), destroyedAt: at(50), members: [] },
+    ]);
+    expect(closed.legs[0]?.bridge).toBeUndefined();
+  });
+
+  it('still closes an old record written before calls listed bridges and transfers', () => {
+    const old = makeCall('old', {
+      status: 'transferring',
+      transferTo: '+15550003333',
+      transferInitiatedAt: at(5),
+    });
+    const closed = closeSnapshot(old, 'server_restart', at(50));
+    expect(closed).toMatchObject({ status: 'ended', transferTo: '+15550003333', transferInitiatedAt: at(5) });
+    expect('transfers' in closed || 'bridges' in closed).toBe(false);
+  });
+
   it('makes an unanswered call failed when the reason is a failure', () => {
     const ringing = makeCall('r', { status: 'ringing', answeredAt: undefined, duration: undefined });
     const closedRinging = closeSnapshot(ringing, 'network_error', at(10));

@@ -2,7 +2,6 @@ import type { Insertable, Kysely } from 'kysely';
 import type { CallSnapshot } from '../core/call.ts';
 import { checkLimit, instant } from './checks.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { readCallSnapshot } from './read-call-snapshot.ts';
 import { type CallsTable, type Database, toNumber, type UseDb } from './schema.ts';
 import type { CallRecordRepository } from './types.ts';
 
@@ -55,7 +54,7 @@ export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
         .select('snapshot')
         .where('id', '=', id)
         .executeTakeFirst();
-      return row === undefined ? undefined : readCallSnapshot(row.snapshot);
+      return row === undefined ? undefined : (JSON.parse(row.snapshot) as CallSnapshot);
     },
 
     async list(filter) {
@@ -87,7 +86,7 @@ export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
         .limit(limit + 1)
         .execute();
       const pageRows = rows.slice(0, limit);
-      const items = pageRows.map((row) => readCallSnapshot(row.snapshot));
+      const items = pageRows.map((row) => JSON.parse(row.snapshot) as CallSnapshot);
       const last = pageRows.at(-1);
       if (rows.length <= limit || last === undefined) return { items };
       return { items, nextCursor: encodeCursor({ startedAtMs: toNumber(last.started_at_ms), id: last.id }) };

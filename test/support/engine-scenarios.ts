@@ -144,16 +144,39 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
     });
 
     it('blind transfer: the agent leaves, the customer is connected to the transfer target', async () => {
-      const { callId, agent } = await clickToDialAnswered();
+      const { callId, agent, customer } = await clickToDialAnswered();
+      const bridgeId = `${callId}-bridge`;
+      expect((await h.engine.get(callId)).bridges).toMatchObject([
+        { id: bridgeId, kind: 'main', members: [agent, customer] },
+      ]);
       await h.engine.transfer(callId, TRANSFER_TO);
       await h.advance(0);
       const target = await h.dialled(TRANSFER_TO);
+      const transferring = await h.engine.get(callId);
+      expect(transferring.transfers).toMatchObject([
+        { kind: 'blind', status: 'ringing', to: TRANSFER_TO, targetLegId: target },
+      ]);
+      expect(transferring.bridges).toMatchObject([{ id: bridgeId, members: [customer] }]);
       await h.partyAnswer(target);
       const call = await h.engine.get(callId);
       expect(call.legs.find((l) => l.id === agent)).toMatchObject({
         status: 'ended',
         endReason: 'transferred',
       });
+      expect(call.legs.find((l) => l.id === agent)?.bridge).toBeUndefined();
+      expect(call.legs.find((l) => l.id === target)?.bridge).toEqual({ bridgeId, role: 'normal' });
+      expect(call.bridges).toMatchObject([{ id: bridgeId, kind: 'main', members: [customer, target] }]);
+      expect(call.transfers).toEqual([
+        {
+          id: expect.any(String),
+          kind: 'blind',
+          status: 'completed',
+          to: TRANSFER_TO,
+          targetLegId: target,
+          startedAt: call.transferInitiatedAt,
+          endedAt: expect.any(String),
+        },
+      ]);
       await h.partyHangup(target);
       expect(story(callId)).toEqual([
         'call.ringing ringing',
@@ -161,6 +184,30 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         `call.transferring transferring ${TRANSFER_TO}`,
         `call.transferred answered ${TRANSFER_TO}`,
         'call.ended ended normal',
+      ]);
+      const record = await h.engine.get(callId);
+      expect(record.bridges).toEqual([
+        {
+          id: bridgeId,
+          kind: 'main',
+          createdAt: expect.any(String),
+          destroyedAt: record.endedAt,
+          members: [],
+        },
+      ]);
+      expect(record.transfers?.map((t) => t.status)).toEqual(['completed']);
+    });
+
+    it('a blind transfer to a busy target is recorded as failed with busy, and the call ends', async () => {
+      const { callId } = await clickToDialAnswered();
+      await h.engine.transfer(callId, TRANSFER_TO);
+      await h.advance(0);
+      const target = await h.dialled(TRANSFER_TO);
+      await h.partyBusy(target);
+      const record = await h.engine.get(callId);
+      expect(record).toMatchObject({ status: 'ended', transferTo: TRANSFER_TO });
+      expect(record.transfers).toMatchObject([
+        { status: 'failed', endReason: 'busy', targetLegId: target, endedAt: record.endedAt },
       ]);
     });
 
