@@ -9,7 +9,7 @@
  * the six strategies, reservations, stats counters, position announcements, and the one ordered lane
  * all its work goes through. What it talks to is stubbed so that only the ACD's own work is timed:
  * - the engine is a stub implementing CallControl & CallDistribution whose commands resolve at once
- *   (park/offer/withdraw only record what was asked); outcomes are fed back as the engine's events
+ *   (enqueue/offer/withdraw only record what was asked); outcomes are fed back as the engine's events
  *   (`call.offer.accepted` when an agent takes an offer, `call.offer.ended` for the ring-all losers,
  *   `call.ended` when a call is over);
  * - `publish` and the agent-state log drop what they are given (the event log and the store have
@@ -216,7 +216,7 @@ class StubEngine implements CallControl, CallDistribution {
   async get(callId: string): Promise<CallSnapshot> {
     return this.snapshot(this.call(callId));
   }
-  async park(callId: string, queueId: string): Promise<CallSnapshot> {
+  async enqueue(callId: string, queueId: string): Promise<CallSnapshot> {
     const call = this.call(callId);
     call.status = 'queued';
     call.queueId = queueId;

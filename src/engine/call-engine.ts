@@ -6,12 +6,15 @@ import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
+import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallOps, type EngineDeps, type ExtraData } from './call-ops.ts';
+import type { CommandContext } from './command-context.ts';
+import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
+import { MediaCommands } from './media-commands.ts';
 import { KeyedSerialQueue } from './serial-queue.ts';
 import type {
   CallControl,
@@ -54,8 +57,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   private unsubscribe: (() => void) | undefined;
   private driverUp = false;
   private directory: PartyDirectory | undefined;
-  /** Playback and recording ids in flight -> call id. */
-  private readonly media = new Map<string, string>();
+  private readonly distribution: DistributionCommands;
+  private readonly mediaCommands: MediaCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -75,6 +78,17 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       },
       (call, leg) => this.onRingTimeout(call, leg),
     );
+    const context: CommandContext = {
+      ops: this.ops,
+      defaultCountry: this.defaultCountry,
+      command: (callId, step) => this.command(callId, step),
+      run: (callId, work) => this.queue.run(callId, work),
+      announce: (call, type, extra) => this.announce(call, type, extra),
+      assertCanStartCall: (pastTheLimit) => this.assertCanStartCall(pastTheLimit),
+      remoteLeg: (call) => this.remoteLeg(call),
+    };
+    this.distribution = new DistributionCommands(context);
+    this.mediaCommands = new MediaCommands(context);
   }
 
   /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
@@ -277,154 +291,41 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     });
   }
 
-  park(callId: string, queueId: string): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      call.check('enqueue');
-      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-      // A call already waiting (with or without a caller yet) may move queues; otherwise there must be
-      // a caller to put on hold, and nobody may have taken the call.
-      const movable = (call.direction === 'inbound' && caller !== undefined) || call.status === 'queued';
-      if (!movable || call.openOffers().length > 0 || call.agentId !== undefined) {
-        throw new SwitchboardError(
-          'INVALID_STATE',
-          'Only a call that nobody has taken can wait in a queue.',
-          {
-            callId,
-            status: call.status,
-          },
-        );
-      }
-      if (caller && caller.status !== 'answered') {
-        await this.options.driver.answer(caller.id);
-        this.ops.legAnswered(caller);
-      }
-      if (caller) await this.ops.holdLeg(caller);
-      call.apply('enqueue');
-      call.queueId = queueId;
-      await this.ops.publish(call, 'call.queued', { queueId });
-    });
+  /** Takes a ringing inbound call (or a queued one, to move it) into a queue (see {@link CallDistribution}). */
+  enqueue(callId: string, queueId: string): Promise<CallSnapshot> {
+    return this.distribution.enqueue(callId, queueId);
   }
 
-  async createQueued(command: QueuedCallCommand): Promise<CallSnapshot> {
-    const to = parseAddress(command.to, 'to', this.defaultCountry);
-    const from = command.from === undefined ? to : parseAddress(command.from, 'from', this.defaultCountry);
-    // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
-    this.assertCanStartCall(command.flags?.emergency === true);
-    const call = new LiveCall(randomUUID(), 'outbound', from, to, this.options.clock.now(), command.context);
-    call.status = 'queued';
-    call.queueId = command.queueId;
-    call.flags = command.flags;
-    this.ops.register(call);
-    return this.queue.run(call.id, async () => {
-      await this.announce(call, 'call.queued', { queueId: command.queueId });
-      return call.snapshot(this.options.clock.now());
-    });
+  createQueued(command: QueuedCallCommand): Promise<CallSnapshot> {
+    return this.distribution.createQueued(command);
   }
 
-  async offer(
-    callId: string,
-    offer: { agentId: string; endpoint: string; timeoutMs: number },
-  ): Promise<string> {
-    const endpoint = parseAddress(offer.endpoint, 'endpoint', this.defaultCountry);
-    let legId = '';
-    await this.command(callId, async (call) => {
-      call.check('ring');
-      if (call.queueId === undefined || call.agentId !== undefined) {
-        throw new SwitchboardError(
-          'INVALID_STATE',
-          'Only a call waiting in a queue can be offered to an agent.',
-          {
-            callId,
-            status: call.status,
-          },
-        );
-      }
-      call.apply('ring');
-      let leg: Leg;
-      try {
-        leg = await this.ops.dial(call, 'agent', endpoint, offer.timeoutMs, offer.agentId);
-      } catch (error) {
-        const failed = call.legs.at(-1)!;
-        this.ops.legEnded(failed, 'unreachable');
-        await this.ops.publish(call, 'call.offered', { legId: failed.id, agentId: offer.agentId });
-        await this.ops.endOffer(call, failed, 'unreachable');
-        this.options.log?.warn({ err: error, callId, agentId: offer.agentId }, 'offer refused by the driver');
-        legId = failed.id;
-        return;
-      }
-      legId = leg.id;
-      await this.ops.publish(call, 'call.offered', { legId: leg.id, agentId: offer.agentId });
-    });
-    return legId;
+  offer(callId: string, offer: { agentId: string; endpoint: string; timeoutMs: number }): Promise<string> {
+    return this.distribution.offer(callId, offer);
   }
 
-  async withdrawOffer(callId: string, legId: string): Promise<void> {
-    await this.command(callId, async (call) => {
-      const leg = call.openOffers().find((l) => l.id === legId);
-      if (!leg) return; // already answered, rung out or withdrawn: the outcome event says which
-      await this.ops.hangupLeg(leg, 'canceled');
-      await this.ops.endOffer(call, leg, 'canceled');
-    });
+  withdrawOffer(callId: string, legId: string): Promise<void> {
+    return this.distribution.withdrawOffer(callId, legId);
   }
 
-  end(callId: string, reason: EndReason, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      if (options.onlyIfWaiting) assertWaiting(call);
-      call.check('end');
-      await this.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
-    });
+  end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot> {
+    return this.distribution.end(callId, reason, options);
   }
 
   play(callId: string, media: string): Promise<string> {
-    return this.mediaCommand(callId, 'playback', 'play prompts', async (leg, id) => {
-      await this.options.driver.play(leg.id, id, media);
-    });
+    return this.mediaCommands.play(callId, media);
   }
 
-  async stopPlayback(callId: string, playbackId: string): Promise<void> {
-    await this.command(callId, async () => {
-      await this.options.driver.stopPlayback(playbackId).catch(ignoreGone);
-    });
+  stopPlayback(callId: string, playbackId: string): Promise<void> {
+    return this.mediaCommands.stopPlayback(callId, playbackId);
   }
 
   record(callId: string, options: { maxDurationMs: number }): Promise<string> {
-    return this.mediaCommand(callId, 'recording', 'record', async (leg, id) => {
-      await this.options.driver.startRecording({ kind: 'channel', id: leg.id }, id, options);
-    });
+    return this.mediaCommands.record(callId, options);
   }
 
-  async stopRecording(callId: string, recordingId: string): Promise<void> {
-    await this.command(callId, async () => {
-      await this.options.driver.stopRecording(recordingId).catch(ignoreGone);
-    });
-  }
-
-  /** Starts a playback or recording on the call's remote party; its id routes the finish event back. */
-  private async mediaCommand(
-    callId: string,
-    kind: 'playback' | 'recording',
-    what: string,
-    start: (leg: Leg, id: string) => Promise<void>,
-  ): Promise<string> {
-    const capability = kind === 'playback' ? 'playback' : 'recording';
-    if (!this.options.driver.capabilities[capability]) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${this.options.driver.name} driver cannot ${what}.`, {
-        capability,
-      });
-    }
-    const id = `${callId}-${kind}-${randomUUID().slice(0, 8)}`;
-    await this.command(callId, async (call) => {
-      call.check('media');
-      const leg = this.remoteLeg(call);
-      this.media.set(id, call.id);
-      try {
-        await start(leg, id);
-      } catch (error) {
-        this.media.delete(id);
-        throw error;
-      }
-    });
-    return id;
+  stopRecording(callId: string, recordingId: string): Promise<void> {
+    return this.mediaCommands.stopRecording(callId, recordingId);
   }
 
   /** Snapshots of every live call, for supervision and invariant checks. */
@@ -540,7 +441,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         return;
       case 'playback.finished':
       case 'recording.finished':
-        this.onMediaFinished(event);
+        this.mediaCommands.onFinished(event);
         return;
       default: {
         const call = this.ops.channels.get(event.channelId);
@@ -552,27 +453,6 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
           );
       }
     }
-  }
-
-  /** Media does not change a call's status; the app that started it hears that it finished. */
-  private onMediaFinished(
-    event: Extract<DriverEvent, { type: 'playback.finished' | 'recording.finished' }>,
-  ): void {
-    const id = event.type === 'playback.finished' ? event.playbackId : event.recordingId;
-    const callId = this.media.get(id);
-    this.media.delete(id);
-    const call = callId ? this.ops.calls.get(callId) : undefined;
-    if (!call) return;
-    void this.queue
-      .run(call.id, () =>
-        event.type === 'playback.finished'
-          ? this.ops.publish(call, 'call.playback.finished', { playbackId: id })
-          : this.ops.publish(call, 'call.recording.finished', {
-              recordingId: id,
-              durationMs: event.durationMs,
-            }),
-      )
-      .catch((err) => this.options.log?.error({ err, callId: call.id }, 'media event handling failed'));
   }
 
   /** A caller dialled in: a call is created and rings until an app or the API answers it. */
@@ -602,34 +482,6 @@ function tryAddress(raw: string): Address {
   } catch {
     return { kind: 'endpoint', value: raw };
   }
-}
-
-const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'network_error',
-]);
-
-function assertWaiting(call: LiveCall): void {
-  if (call.agentId !== undefined || (call.status !== 'queued' && call.status !== 'ringing')) {
-    throw new SwitchboardError(
-      'INVALID_STATE',
-      'The caller is no longer waiting: someone has taken the call.',
-      {
-        callId: call.id,
-        status: call.status,
-      },
-    );
-  }
-}
-
-function ignoreGone(error: unknown): void {
-  if ((error as { kind?: string }).kind !== 'not_found') throw error;
 }
 
 function callNotFound(callId: string): SwitchboardError {

@@ -59,7 +59,7 @@ export interface EventFeed {
  */
 export interface CallDistribution {
   /** Takes a ringing inbound call (or a queued one, to move it) into `queueId`: answered with music on hold. */
-  park(callId: string, queueId: string): Promise<CallSnapshot>;
+  enqueue(callId: string, queueId: string): Promise<CallSnapshot>;
   /** A call that waits for an agent before anyone is dialled: when an agent takes it, `to` is dialled. */
   createQueued(command: QueuedCallCommand): Promise<CallSnapshot>;
   /** Rings an agent for a waiting call; resolves with the offer's leg id. */

@@ -91,7 +91,7 @@ export async function enqueue(
     throw new SwitchboardError('DUPLICATE', `Call ${callId} is waiting in a queue already.`, { callId });
   }
   const call = await ctx.engine.get(callId);
-  if (call.status !== 'queued' || call.queueId !== queueId) await ctx.engine.park(callId, queueId);
+  if (call.status !== 'queued' || call.queueId !== queueId) await ctx.engine.enqueue(callId, queueId);
 
   rollInterval(queue.counters, now, ctx.options.intervalMs);
   queue.counters.entered++;

@@ -1,0 +1,24 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { CallSnapshot } from '../core/call.ts';
+import type { CallEventType, CallOps, ExtraData } from './call-ops.ts';
+import type { Leg, LiveCall } from './live-call.ts';
+
+/**
+ * What the engine's command modules (distribution, media) need from the engine: its building blocks,
+ * and running work in a call's strict order.
+ */
+export interface CommandContext {
+  readonly ops: CallOps;
+  /** Country for numbers written without a country code. */
+  readonly defaultCountry: CountryCode;
+  /** Runs a step in the call's queue and answers with the call's snapshot; refuses unknown or final calls. */
+  command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot>;
+  /** Runs work in the call's queue. */
+  run<T>(callId: string, work: () => Promise<T>): Promise<T>;
+  /** Publishes a new call's first event, discarding the call if that fails. */
+  announce<T extends CallEventType>(call: LiveCall, type: T, extra?: ExtraData<T>): Promise<void>;
+  /** Refuses a new call while the driver is down or the live-call limit is reached. */
+  assertCanStartCall(pastTheLimit?: boolean): void;
+  /** The call's connected remote party; INVALID_STATE when there is none. */
+  remoteLeg(call: LiveCall): Leg;
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { parseAddress } from '../core/address.ts';
+import type { CallSnapshot, EndReason } from '../core/call.ts';
+import { SwitchboardError } from '../core/errors.ts';
+import type { HangupCause } from '../telephony/driver.ts';
+import type { CommandContext } from './command-context.ts';
+import { type Leg, LiveCall } from './live-call.ts';
+import type { CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
+
+/** The commands of call distribution (ACD, emergency, dialer): waiting in queues and offers to agents. */
+export class DistributionCommands implements CallDistribution {
+  constructor(private readonly ctx: CommandContext) {}
+
+  enqueue(callId: string, queueId: string): Promise<CallSnapshot> {
+    const { ops } = this.ctx;
+    return this.ctx.command(callId, async (call) => {
+      call.check('enqueue');
+      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+      // A call already waiting (with or without a caller yet) may move queues; otherwise there must be
+      // a caller to put on hold, and nobody may have taken the call.
+      const movable = (call.direction === 'inbound' && caller !== undefined) || call.status === 'queued';
+      if (!movable || call.openOffers().length > 0 || call.agentId !== undefined) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only a call that nobody has taken can wait in a queue.',
+          {
+            callId,
+            status: call.status,
+          },
+        );
+      }
+      if (caller && caller.status !== 'answered') {
+        await ops.deps.driver.answer(caller.id);
+        ops.legAnswered(caller);
+      }
+      if (caller) await ops.holdLeg(caller);
+      call.apply('enqueue');
+      call.queueId = queueId;
+      await ops.publish(call, 'call.queued', { queueId });
+    });
+  }
+
+  async createQueued(command: QueuedCallCommand): Promise<CallSnapshot> {
+    const { ops, defaultCountry } = this.ctx;
+    const to = parseAddress(command.to, 'to', defaultCountry);
+    const from = command.from === undefined ? to : parseAddress(command.from, 'from', defaultCountry);
+    // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
+    this.ctx.assertCanStartCall(command.flags?.emergency === true);
+    const call = new LiveCall(randomUUID(), 'outbound', from, to, ops.now(), command.context);
+    call.status = 'queued';
+    call.queueId = command.queueId;
+    call.flags = command.flags;
+    ops.register(call);
+    return this.ctx.run(call.id, async () => {
+      await this.ctx.announce(call, 'call.queued', { queueId: command.queueId });
+      return call.snapshot(ops.now());
+    });
+  }
+
+  async offer(
+    callId: string,
+    offer: { agentId: string; endpoint: string; timeoutMs: number },
+  ): Promise<string> {
+    const { ops } = this.ctx;
+    const endpoint = parseAddress(offer.endpoint, 'endpoint', this.ctx.defaultCountry);
+    let legId = '';
+    await this.ctx.command(callId, async (call) => {
+      call.check('ring');
+      if (call.queueId === undefined || call.agentId !== undefined) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only a call waiting in a queue can be offered to an agent.',
+          {
+            callId,
+            status: call.status,
+          },
+        );
+      }
+      call.apply('ring');
+      let leg: Leg;
+      try {
+        leg = await ops.dial(call, 'agent', endpoint, offer.timeoutMs, offer.agentId);
+      } catch (error) {
+        const failed = call.legs.at(-1)!;
+        ops.legEnded(failed, 'unreachable');
+        await ops.publish(call, 'call.offered', { legId: failed.id, agentId: offer.agentId });
+        await ops.endOffer(call, failed, 'unreachable');
+        ops.deps.log.warn({ err: error, callId, agentId: offer.agentId }, 'offer refused by the driver');
+        legId = failed.id;
+        return;
+      }
+      legId = leg.id;
+      await ops.publish(call, 'call.offered', { legId: leg.id, agentId: offer.agentId });
+    });
+    return legId;
+  }
+
+  async withdrawOffer(callId: string, legId: string): Promise<void> {
+    const { ops } = this.ctx;
+    await this.ctx.command(callId, async (call) => {
+      const leg = call.openOffers().find((l) => l.id === legId);
+      if (!leg) return; // already answered, rung out or withdrawn: the outcome event says which
+      await ops.hangupLeg(leg, 'canceled');
+      await ops.endOffer(call, leg, 'canceled');
+    });
+  }
+
+  end(callId: string, reason: EndReason, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
+    return this.ctx.command(callId, async (call) => {
+      if (options.onlyIfWaiting) assertWaiting(call);
+      call.check('end');
+      await this.ctx.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
+    });
+  }
+}
+
+const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
+  'normal',
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'canceled',
+  'network_error',
+]);
+
+/** For {@link OnlyIfWaiting}: refuses once an agent has taken the call. */
+export function assertWaiting(call: LiveCall): void {
+  if (call.agentId !== undefined || (call.status !== 'queued' && call.status !== 'ringing')) {
+    throw new SwitchboardError(
+      'INVALID_STATE',
+      'The caller is no longer waiting: someone has taken the call.',
+      {
+        callId: call.id,
+        status: call.status,
+      },
+    );
+  }
+}
