@@ -66,6 +66,7 @@ engineScenarios('ari (fake Asterisk)', async () => {
       const channel = run.pbx.channel(id);
       return Boolean(channel?.onHold && channel.moh);
     },
+    live: (id) => run.pbx.channel(id) !== undefined,
     async close() {
       await engine.stop();
       await run.server.close();

@@ -61,6 +61,7 @@ engineScenarios('simulator', async () => {
     },
     dtmfReceived: (id) => driver.channel(id)?.dtmfReceived ?? '',
     onHold: (id) => driver.channel(id)?.held ?? false,
+    live: (id) => driver.channel(id)?.state !== 'ended',
     async close() {
       await engine.stop();
       await store.close();

@@ -27,6 +27,8 @@ export interface EngineHarness {
   dtmfReceived(channelId: string): string;
   /** Whether the party at the channel hears music on hold. */
   onHold(channelId: string): boolean;
+  /** Whether the channel is still up at the phone system. */
+  live(channelId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ const CUSTOMER = '+12125550198';
 const CALLER = '+14155550101';
 const DID = '+15550000100';
 const TRANSFER_TO = '+13125550113';
+const QUEUE = 'sales';
+const AGENT_ID = 'agent-1001';
 
 /**
  * Call flows through {@link CallEngine} with the driver under test: the same assertions on the same
@@ -65,15 +69,22 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
             digit?: string;
             direction?: string;
             transferTo?: string;
+            queueId?: string;
+            agentId?: string;
+            reason?: string;
           };
           const detail =
             e.type === 'call.dtmf'
               ? ` ${data.direction} ${data.digit}`
-              : data.transferTo
-                ? ` ${data.transferTo}`
-                : data.call.endReason
-                  ? ` ${data.call.endReason}`
-                  : '';
+              : e.type === 'call.queued'
+                ? ` ${data.queueId}`
+                : e.type.startsWith('call.offer')
+                  ? ` ${data.agentId}${data.reason ? ` ${data.reason}` : ''}`
+                  : data.transferTo
+                    ? ` ${data.transferTo}`
+                    : data.call.endReason
+                      ? ` ${data.call.endReason}`
+                      : '';
           return `${e.type} ${data.call.status}${detail}`;
         });
 
@@ -85,6 +96,18 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.advance(0);
       return { callId: ringing.callId, caller };
     }
+
+    async function inboundQueued(): Promise<{ callId: string; caller: string }> {
+      const caller = await h.placeInbound(CALLER, DID);
+      const ringing = events.find((e) => e.type === 'call.ringing');
+      if (!ringing?.callId) throw new Error('no call.ringing for the inbound call');
+      await h.engine.enqueue(ringing.callId, QUEUE);
+      await h.advance(0);
+      return { callId: ringing.callId, caller };
+    }
+
+    const offerTo = (callId: string, timeoutMs = 15_000) =>
+      h.engine.offer(callId, { agentId: AGENT_ID, endpoint: AGENT, timeoutMs });
 
     async function clickToDialAnswered(): Promise<{ callId: string; agent: string; customer: string }> {
       const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
@@ -229,6 +252,111 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         'call.dtmf answered out #',
         'call.ended ended normal',
       ]);
+    });
+
+    it('enqueue: a ringing caller is answered and waits in the queue with music on hold', async () => {
+      const { callId, caller } = await inboundQueued();
+      expect(story(callId)).toEqual(['call.ringing ringing', `call.queued queued ${QUEUE}`]);
+      expect(h.onHold(caller)).toBe(true);
+      expect(await h.engine.get(callId)).toMatchObject({
+        status: 'queued',
+        queueId: QUEUE,
+        legs: [{ id: caller, role: 'caller', status: 'answered' }],
+      });
+    });
+
+    it('offer: the agent answers, the caller leaves hold and both are joined in the main bridge', async () => {
+      const { callId, caller } = await inboundQueued();
+      const legId = await offerTo(callId);
+      const agent = await h.dialled(AGENT);
+      expect(agent).toBe(legId);
+      await h.partyAnswer(agent);
+      expect(h.onHold(caller)).toBe(false);
+      const call = await h.engine.get(callId);
+      expect(call).toMatchObject({ status: 'answered', agentId: AGENT_ID });
+      expect(call.bridges).toMatchObject([{ kind: 'main', members: [caller, agent] }]);
+      await h.partyHangup(caller);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        `call.queued queued ${QUEUE}`,
+        `call.offered ringing ${AGENT_ID}`,
+        `call.offer.accepted ringing ${AGENT_ID}`,
+        'call.answered answered',
+        'call.ended ended normal',
+      ]);
+    });
+
+    it('offer: an agent who lets it ring out ends the offer with no_answer; the caller waits again', async () => {
+      const { callId, caller } = await inboundQueued();
+      await offerTo(callId, 10_000);
+      const agent = await h.dialled(AGENT);
+      await h.advance(10_000);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        `call.queued queued ${QUEUE}`,
+        `call.offered ringing ${AGENT_ID}`,
+        `call.offer.ended queued ${AGENT_ID} no_answer`,
+      ]);
+      expect(h.onHold(caller)).toBe(true);
+      const call = await h.engine.get(callId);
+      expect(call.legs.find((l) => l.id === agent)).toMatchObject({
+        status: 'ended',
+        endReason: 'no_answer',
+      });
+    });
+
+    it('withdrawOffer: the ringing agent is hung up, the offer ends canceled and the caller waits again', async () => {
+      const { callId, caller } = await inboundQueued();
+      const legId = await offerTo(callId);
+      const agent = await h.dialled(AGENT);
+      await h.engine.withdrawOffer(callId, legId);
+      await h.advance(0);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        `call.queued queued ${QUEUE}`,
+        `call.offered ringing ${AGENT_ID}`,
+        `call.offer.ended queued ${AGENT_ID} canceled`,
+      ]);
+      expect(h.onHold(caller)).toBe(true);
+      expect(h.live(agent)).toBe(false);
+      // Withdrawing again (the offer is over) changes nothing.
+      await h.engine.withdrawOffer(callId, legId);
+      await h.advance(0);
+      expect(story(callId)).toHaveLength(4);
+    });
+
+    it('play: a prompt plays to the caller and its end comes back with the playback id', async () => {
+      const { callId } = await inboundAnswered();
+      const playbackId = await h.engine.play(callId, 'sound:hello-world');
+      await h.advance(999);
+      expect(events.some((e) => e.type === 'call.playback.finished')).toBe(false);
+      await h.advance(1);
+      const finished = events.filter((e) => e.type === 'call.playback.finished');
+      expect(finished.map((e) => [e.callId, (e.data as { playbackId: string }).playbackId])).toEqual([
+        [callId, playbackId],
+      ]);
+      expect((await h.engine.get(callId)).status).toBe('answered');
+    });
+
+    it('record: the caller is recorded up to the longest duration asked, then its end comes back', async () => {
+      const { callId } = await inboundAnswered();
+      const recordingId = await h.engine.record(callId, { maxDurationMs: 5_000 });
+      await h.advance(4_999);
+      expect(events.some((e) => e.type === 'call.recording.finished')).toBe(false);
+      await h.advance(1);
+      const finished = events.filter((e) => e.type === 'call.recording.finished');
+      expect(finished.map((e) => e.data)).toMatchObject([{ recordingId, durationMs: 5_000 }]);
+      expect(finished[0]?.callId).toBe(callId);
+    });
+
+    it('record: stopping a recording early ends it with the time recorded so far', async () => {
+      const { callId } = await inboundAnswered();
+      const recordingId = await h.engine.record(callId, { maxDurationMs: 60_000 });
+      await h.advance(2_000);
+      await h.engine.stopRecording(callId, recordingId);
+      await h.advance(0);
+      const finished = events.filter((e) => e.type === 'call.recording.finished');
+      expect(finished.map((e) => e.data)).toMatchObject([{ recordingId, durationMs: 2_000 }]);
     });
 
     it('a busy customer fails the call with busy', async () => {
