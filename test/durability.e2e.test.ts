@@ -89,6 +89,75 @@ describe('records across restarts', () => {
   });
 });
 
+describe('records written before calls listed bridges and transfers', () => {
+  it('load as they were through the REST call resource and the mock-CTI status', async () => {
+    const first = await start();
+    await first.close();
+    // A record as an older Switchboard wrote it: one transfer named only by transferTo, no bridges.
+    const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 9, 0, s)).toISOString();
+    const old = {
+      id: 'old-transferred-call',
+      direction: 'outbound',
+      status: 'ended',
+      from: '+12125550101',
+      to: '+12125550102',
+      context: {},
+      legs: [
+        {
+          id: 'old-1',
+          role: 'caller',
+          address: 'PJSIP/1001',
+          status: 'ended',
+          startedAt: at(0),
+          answeredAt: at(2),
+          endedAt: at(10),
+          endReason: 'transferred',
+        },
+        {
+          id: 'old-2',
+          role: 'callee',
+          address: '+12125550102',
+          status: 'ended',
+          startedAt: at(2),
+          answeredAt: at(4),
+          endedAt: at(30),
+          endReason: 'normal',
+        },
+        {
+          id: 'old-3',
+          role: 'transfer_target',
+          address: '+12125550103',
+          status: 'ended',
+          startedAt: at(10),
+          answeredAt: at(14),
+          endedAt: at(30),
+          endReason: 'normal',
+        },
+      ],
+      startedAt: at(0),
+      answeredAt: at(4),
+      endedAt: at(30),
+      duration: 26,
+      endReason: 'normal',
+      transferTo: '+12125550103',
+      transferInitiatedAt: at(10),
+    } as const;
+    const store = await openStore({ kind: 'sqlite', file: join(first.dataDir, 'switchboard.db') });
+    await store.calls.save(old);
+    await store.close();
+
+    const second = await start(first.dataDir);
+    const rest = await second.request('GET', `/api/v1/calls/${old.id}`);
+    expect(rest.status).toBe(200);
+    expect(rest.body.data).toEqual(old);
+    const cti = await second.request('GET', `/api/cti/status?callId=${old.id}`);
+    expect(cti.status).toBe(200);
+    expect(cti.body).toMatchObject({ callId: old.id, status: 'ended' });
+    const listed = await second.request('GET', '/api/v1/calls');
+    expect(listed.body.data.items).toContainEqual(old);
+  });
+});
+
 describe('restart after a crash', () => {
   it('ends the calls left live with server_restart and publishes call.ended for each, for resuming clients', async () => {
     const first = await start();

@@ -104,6 +104,8 @@ describe('transfer to a dispatcher by agent id', () => {
       status: 'ended',
       agentId: 'dispatcher-002',
       transferTo: 'dispatcher-002',
+      transfers: [{ kind: 'blind', status: 'completed', to: 'dispatcher-002', agentId: 'dispatcher-002' }],
+      bridges: [{ kind: 'main', members: [] }],
     });
   });
 
@@ -160,6 +162,7 @@ describe('transfer to a dispatcher by agent id', () => {
     expect((await ok('GET', `/api/v1/calls/${callId}`)).data).toMatchObject({
       status: 'ended',
       endReason: 'no_answer',
+      transfers: [{ status: 'failed', endReason: 'no_answer', agentId: 'dispatcher-002' }],
     });
     expect(await stateOf('dispatcher-002')).toBe('available');
   });
