@@ -5,9 +5,10 @@ import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { type Log, SILENT_LOG } from '../core/log.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
-import { type CallEventType, CallOps, type EngineDeps, type ExtraData } from './call-ops.ts';
+import { type CallEventType, CallOps, type ExtraData } from './call-ops.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
@@ -34,10 +35,8 @@ export interface EngineOptions {
   readonly defaultCountry?: CountryCode;
   /** Most calls alive at once; more are refused with CONCURRENT_LIMIT_REACHED (default unlimited). */
   readonly maxLiveCalls?: number;
-  readonly log?: EngineDeps['log'];
+  readonly log?: Log;
 }
-
-const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
 
 /**
  * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.

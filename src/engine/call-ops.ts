@@ -2,6 +2,7 @@ import type { Address, CallSnapshot, EndReason, LegRole } from '../core/call.ts'
 import { finalStatusFor, isFinal } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DomainEventDataMap, NewDomainEvent } from '../core/events.ts';
+import type { Log } from '../core/log.ts';
 import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { Leg, LiveCall } from './live-call.ts';
@@ -17,7 +18,7 @@ export interface EngineDeps {
   readonly driver: TelephonyDriver;
   readonly clock: Clock;
   readonly publisher: EventPublisher;
-  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  readonly log: Log;
 }
 
 /** How long the driver waits beyond the engine's own ring timeout, as a backstop only. */
