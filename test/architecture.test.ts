@@ -32,8 +32,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
  * and shrinking.
  */
 const KNOWN_EXCEPTIONS: readonly string[] = [
-  // Simulator controls name the driver's hang-up causes and ARI error kinds reach HTTP as driver errors.
-  'api/sim-controls.ts -> telephony',
+  // ARI error kinds reach HTTP as driver errors.
   'api/errors.ts -> telephony',
 ];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HangupCause } from '../telephony/driver.ts';
+import { HANGUP_CAUSES, type HangupCause } from '../core/call.ts';
 import { enumOf } from './schemas/call.ts';
 import { addressInput } from './schemas/common.ts';
 
@@ -82,16 +82,7 @@ export const SimOutcomeSchema = enumOf<SimOutcome>({
 
 export const SimRejectCauseSchema = enumOf<SimRejectCause>({ busy: true, rejected: true });
 
-export const HangupCauseSchema = enumOf<HangupCause>({
-  normal: true,
-  no_answer: true,
-  busy: true,
-  rejected: true,
-  invalid_number: true,
-  unreachable: true,
-  canceled: true,
-  network_error: true,
-});
+export const HangupCauseSchema = z.enum(HANGUP_CAUSES);
 
 /**
  * A profile rule, strict (unknown fields rejected) for requests and lenient for answers, so that a

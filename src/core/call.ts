@@ -32,6 +32,29 @@ export const END_REASONS = [
 ] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
+/**
+ * The end reasons a telephony driver reports and accepts when it hangs a channel up; drivers map their
+ * own codes (Q.850, SIP) onto these. The others (`transferred`, `server_restart`) are the engine's.
+ */
+export const HANGUP_CAUSES = [
+  'normal',
+  'no_answer',
+  'busy',
+  'rejected',
+  'invalid_number',
+  'unreachable',
+  'canceled',
+  'network_error',
+] as const satisfies readonly EndReason[];
+export type HangupCause = (typeof HANGUP_CAUSES)[number];
+
+const HANGUP_CAUSE_SET: ReadonlySet<string> = new Set(HANGUP_CAUSES);
+
+/** Whether a reason (or any string from outside) is a hang-up cause a driver understands. */
+export function isHangupCause(reason: string): reason is HangupCause {
+  return HANGUP_CAUSE_SET.has(reason);
+}
+
 const FAILURE_REASONS: ReadonlySet<EndReason> = new Set([
   'no_answer',
   'busy',

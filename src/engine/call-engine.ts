@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { parseAddress } from '../core/address.ts';
-import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
+import { type Address, type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
+import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallOps, type ExtraData } from './call-ops.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
@@ -368,7 +368,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     return this.command(callId, async (call) => {
       if (options.onlyIfWaiting) assertWaiting(call);
       call.check('end');
-      await this.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
+      await this.ops.finish(call, reason, isHangupCause(reason) ? reason : 'normal');
     });
   }
 
@@ -600,17 +600,6 @@ function tryAddress(raw: string): Address {
     return { kind: 'endpoint', value: raw };
   }
 }
-
-const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'network_error',
-]);
 
 function assertWaiting(call: LiveCall): void {
   if (call.agentId !== undefined || (call.status !== 'queued' && call.status !== 'ringing')) {

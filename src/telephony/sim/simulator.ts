@@ -1,4 +1,4 @@
-import type { Address } from '../../core/call.ts';
+import { type Address, HANGUP_CAUSES, isHangupCause } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import {
   type BridgeRole,
@@ -37,17 +37,6 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   playback: true,
   recording: true,
 });
-
-const HANGUP_CAUSES: ReadonlySet<string> = new Set<HangupCause>([
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'network_error',
-]);
 
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
 const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
@@ -624,7 +613,7 @@ function leaveBridge(ch: SimChannel): void {
 }
 
 function checkCause(cause: string): void {
-  if (!HANGUP_CAUSES.has(cause)) {
+  if (!isHangupCause(cause)) {
     throw new DriverError(
       'invalid',
       `unknown hangup cause "${cause}"; use one of ${[...HANGUP_CAUSES].join(', ')}`,
