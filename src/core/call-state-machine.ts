@@ -34,7 +34,8 @@ export const CALL_TRANSITIONS: StateTable<CallStatus, CallTransition> = {
     media: 'queued',
     ...LIVE_EXITS,
   },
-  // `enqueue` from ringing: an inbound call taken into a queue, or an agent's offer that rang out.
+  // `enqueue` from ringing: an inbound call taken into a queue, an agent's offer that rang out, or a
+  // call created to wait in a queue (a new call starts ringing).
   ringing: { ring: 'ringing', enqueue: 'queued', answer: 'answered', ...LIVE_EXITS },
   // `enqueue` from answered: a caller an app (the IVR) answered is handed to a queue.
   answered: {

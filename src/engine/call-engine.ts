@@ -6,14 +6,14 @@ import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
+import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
-import { type CallEventType, CallOps, type ExtraData } from './call-ops.ts';
+import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
-import { KeyedSerialQueue } from './serial-queue.ts';
 import type {
   CallControl,
   CallDistribution,
@@ -44,7 +44,7 @@ export interface EngineOptions {
  */
 export class CallEngine implements CallControl, CallDistribution, CallMedia {
   readonly events: EventFeed;
-  private readonly ops: CallOps;
+  private readonly ops: CallRegistry;
   private readonly queue = new KeyedSerialQueue();
   private readonly publisher: EventPublisher;
   private readonly ringTimeoutMs: number;
@@ -65,7 +65,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     this.ringTimeoutMs = options.ringTimeoutMs ?? 30_000;
     this.defaultCountry = options.defaultCountry ?? 'US';
     this.maxLiveCalls = options.maxLiveCalls ?? Number.POSITIVE_INFINITY;
-    this.ops = new CallOps(
+    this.ops = new CallRegistry(
       {
         driver: options.driver,
         clock: options.clock,
@@ -308,7 +308,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
     this.assertCanStartCall(command.flags?.emergency === true);
     const call = new LiveCall(randomUUID(), 'outbound', from, to, this.options.clock.now(), command.context);
-    call.status = 'queued';
+    // Through the table like every status: a new call starts ringing; `enqueue` makes it wait.
+    call.apply('enqueue');
     call.queueId = command.queueId;
     call.flags = command.flags;
     this.ops.register(call);

@@ -7,7 +7,7 @@ import type { DomainEvent, NewDomainEvent, QueueStats } from '../../core/events.
 import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { CallPriority, QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { indexMembers, membersOf, moveAgent } from './agent-book.ts';

@@ -6,7 +6,7 @@ import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, DriverId, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
 import type { Log } from '../../core/log.ts';
 import type { QueueConfig } from '../../core/queue.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallDistribution, EventFeed } from '../../engine/types.ts';
 import type { Notification, NotificationSink } from '../../notify/notification.ts';
 import type { AuditEntry, Store } from '../../store/types.ts';

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { Log } from '../../core/log.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { FlowRepository, StoredFlow } from '../../store/types.ts';
 import type { LoadedFlow } from './flow.ts';
 import {

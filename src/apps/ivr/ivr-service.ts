@@ -5,7 +5,7 @@ import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, IvrOutcome, NewDomainEvent } from '../../core/events.ts';
 import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { RouteDestination } from '../../core/routing.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallMedia, EventFeed } from '../../engine/types.ts';
 import { createOutboundFetch } from '../../net/outbound-fetch.ts';
 import { createOutboundPolicy } from '../../net/outbound-policy.ts';

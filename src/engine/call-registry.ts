@@ -44,11 +44,11 @@ export function callEvent<T extends CallEventType>(
 }
 
 /**
- * The building blocks of call handling shared by commands and driver events: the registry of live
- * calls and their channels, dialling legs, bridging, publishing and finishing. Every method is called
- * from inside the call's serial queue.
+ * The registry of live calls and their channels (to route driver events), with the building blocks
+ * of call handling that commands and driver events share: dialling legs, bridging, publishing and
+ * finishing. Every method is called from inside the call's serial queue.
  */
-export class CallOps {
+export class CallRegistry {
   readonly calls = new Map<string, LiveCall>();
   /** channel id -> call, to route driver events. */
   readonly channels = new Map<string, LiveCall>();
