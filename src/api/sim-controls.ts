@@ -45,8 +45,9 @@ export type SimRejectCause = 'busy' | 'rejected';
 /**
  * What the simulator lets the API do: script the remote parties, act as them, and move virtual time.
  * It mirrors the SimulatorDriver of `src/telephony/sim`, so the driver itself can be passed in.
- * Methods may answer synchronously or with a promise. A channel that does not exist rejects with
- * DriverError `not_found`; an action the channel's state does not allow with DriverError `invalid`.
+ * Methods may answer synchronously or with a promise. A channel that does not exist fails with
+ * CHANNEL_NOT_FOUND; an action the channel's state does not allow with INVALID_STATE (the engine
+ * translates the driver's errors: see `withEngineErrorsOn`).
  */
 export interface SimControls {
   /** Adds a rule, or replaces the one with the same `match`. */

@@ -10,6 +10,7 @@ import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
+import { asEngineError } from './driver-errors.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
@@ -460,7 +461,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       );
     }
     return this.queue.run(callId, async () => {
-      await step(found);
+      // A driver's refusal reaches apps and the API as a catalogue error, never as the driver's type.
+      await step(found).catch(rethrowAsEngineError);
       return found.snapshot(this.options.clock.now());
     });
   }
@@ -613,6 +615,10 @@ function assertWaiting(call: LiveCall): void {
       },
     );
   }
+}
+
+function rethrowAsEngineError(error: unknown): never {
+  throw asEngineError(error);
 }
 
 function ignoreGone(error: unknown): void {
