@@ -15,26 +15,8 @@ export const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set(['ended', 'failed
 export const isFinal = (status: CallStatus): boolean => FINAL_STATUSES.has(status);
 
 /**
- * Why a call (or one leg) ended. Reasons that mean "never connected because of the far end or the
- * network" make a call `failed`; the others make it `ended` (see {@link finalStatusFor}).
- */
-export const END_REASONS = [
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'transferred',
-  'network_error',
-  'server_restart',
-] as const;
-export type EndReason = (typeof END_REASONS)[number];
-
-/**
  * The end reasons a telephony driver reports and accepts when it hangs a channel up; drivers map their
- * own codes (Q.850, SIP) onto these. The others (`transferred`, `server_restart`) are the engine's.
+ * own codes (Q.850, SIP) onto these.
  */
 export const HANGUP_CAUSES = [
   'normal',
@@ -45,8 +27,16 @@ export const HANGUP_CAUSES = [
   'unreachable',
   'canceled',
   'network_error',
-] as const satisfies readonly EndReason[];
+] as const;
 export type HangupCause = (typeof HANGUP_CAUSES)[number];
+
+/**
+ * Why a call (or one leg) ended: a hang-up cause, or one of the engine's own (`transferred`,
+ * `server_restart`). Reasons that mean "never connected because of the far end or the network" make a
+ * call `failed`; the others make it `ended` (see {@link finalStatusFor}).
+ */
+export const END_REASONS = [...HANGUP_CAUSES, 'transferred', 'server_restart'] as const;
+export type EndReason = (typeof END_REASONS)[number];
 
 const HANGUP_CAUSE_SET: ReadonlySet<string> = new Set(HANGUP_CAUSES);
 
