@@ -10,6 +10,7 @@ import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import { DemoSite } from './demo/demo.ts';
 import { CallEngine } from './engine/call-engine.ts';
+import { withEngineErrorsOn } from './engine/driver-errors.ts';
 import { createOutboundFetch } from './net/outbound-fetch.ts';
 import { createOutboundPolicy } from './net/outbound-policy.ts';
 import { MemorySink } from './notify/notification.ts';
@@ -129,24 +130,27 @@ export async function createSwitchboard(
   await ivr.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
 
-  const sim: SimControls | undefined = driver && {
-    setProfile: (rule) => driver.setProfile(rule),
-    removeProfile: (match) => driver.removeProfile(match),
-    listProfiles: () => driver.listProfiles(),
-    placeInboundCall: (call) => driver.placeInboundCall(call),
-    partyAnswer: (id) => driver.partyAnswer(id),
-    partyHangup: (id, cause) => driver.partyHangup(id, cause),
-    partyReject: (id, cause) => driver.partyReject(id, cause as 'busy' | 'rejected' | undefined),
-    partySendDtmf: (id, digits, gap) => driver.partySendDtmf(id, digits, gap),
-    partyHold: (id) => driver.partyHold(id),
-    partyUnhold: (id) => driver.partyUnhold(id),
-    channels: () => driver.channels(),
-    ...(clock instanceof VirtualClock && { clock }),
-    reset: async () => {
-      await engine.endAll('canceled');
-      driver.reset();
-    },
-  };
+  // The simulator's refusals reach HTTP as the engine's catalogue errors, like every driver error.
+  const sim: SimControls | undefined =
+    driver &&
+    withEngineErrorsOn<SimControls>({
+      setProfile: (rule) => driver.setProfile(rule),
+      removeProfile: (match) => driver.removeProfile(match),
+      listProfiles: () => driver.listProfiles(),
+      placeInboundCall: (call) => driver.placeInboundCall(call),
+      partyAnswer: (id) => driver.partyAnswer(id),
+      partyHangup: (id, cause) => driver.partyHangup(id, cause),
+      partyReject: (id, cause) => driver.partyReject(id, cause as 'busy' | 'rejected' | undefined),
+      partySendDtmf: (id, digits, gap) => driver.partySendDtmf(id, digits, gap),
+      partyHold: (id) => driver.partyHold(id),
+      partyUnhold: (id) => driver.partyUnhold(id),
+      channels: () => driver.channels(),
+      ...(clock instanceof VirtualClock && { clock }),
+      reset: async () => {
+        await engine.endAll('canceled');
+        driver.reset();
+      },
+    });
   const { app } = await buildServer({
     calls: engine,
     events: engine.events,

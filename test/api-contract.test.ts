@@ -8,6 +8,7 @@ import type { SimControls, SimProfileRule } from '../src/api/sim-controls.ts';
 import type { CallSnapshot } from '../src/core/call.ts';
 import { ERROR_CATALOGUE, SwitchboardError } from '../src/core/errors.ts';
 import type { DomainEvent } from '../src/core/events.ts';
+import { withEngineErrorsOn } from '../src/engine/driver-errors.ts';
 import type { CallControl, EventFeed, OriginateCommand } from '../src/engine/types.ts';
 import type { CallRecordFilter } from '../src/store/types.ts';
 import { DriverError } from '../src/telephony/driver.ts';
@@ -852,16 +853,18 @@ describe('simulator controls on /api/v1/sim', () => {
     }
   });
 
-  it('maps driver errors: not_found → 404 CHANNEL_NOT_FOUND, invalid → 409 INVALID_STATE', async () => {
+  it('driver errors reach HTTP as engine errors: not_found → 404 CHANNEL_NOT_FOUND, invalid → 409 INVALID_STATE', async () => {
     const app = await build({
-      sim: fakeSim({
-        partyAnswer: () => {
-          throw new DriverError('not_found', 'no channel sim-9');
-        },
-        partyHold: () => {
-          throw new DriverError('invalid', 'channel sim-1 is not answered');
-        },
-      }),
+      sim: withEngineErrorsOn(
+        fakeSim({
+          partyAnswer: () => {
+            throw new DriverError('not_found', 'no channel sim-9');
+          },
+          partyHold: () => {
+            throw new DriverError('invalid', 'channel sim-1 is not answered');
+          },
+        }),
+      ),
     });
     const missing = await app.inject({ method: 'POST', url: '/api/v1/sim/channels/sim-9/answer' });
     expect(missing.statusCode).toBe(404);

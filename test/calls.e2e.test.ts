@@ -269,6 +269,27 @@ describe('call control', () => {
     expect(v1.status).toBe(404);
     expect(v1.body.error.code).toBe('CALL_NOT_FOUND');
   });
+
+  it("a driver's refusal leaves the engine as a catalogue error, and sim controls answer in the shared shape", async () => {
+    const { callId } = await dial(DISPATCHER, DRIVER);
+    await server.advance(3_000);
+    // The simulator refuses an empty prompt: apps hear the engine's INVALID_STATE, not the driver's type.
+    await expect(server.sb.engine.play(callId, '')).rejects.toMatchObject({
+      name: 'SwitchboardError',
+      code: 'INVALID_STATE',
+      message: 'nothing to play: media is empty',
+    });
+    const missing = await server.request('POST', '/api/v1/sim/channels/sim-9/answer');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+    const inbound = await server.request('POST', '/api/v1/sim/inbound', { from: '+15551230009', to: '1001' });
+    const hold = await server.request('POST', `/api/v1/sim/channels/${inbound.body.data.channelId}/hold`);
+    expect(hold.status).toBe(409);
+    expect(hold.body.error).toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringContaining('ringing'),
+    });
+  });
 });
 
 describe('inbound calls', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlowCatalog } from '../src/apps/ivr/flow-catalog.ts';
 import { VirtualClock } from '../src/core/clock.ts';
+import { SILENT_LOG } from '../src/core/log.ts';
 import type { FlowRepository } from '../src/store/types.ts';
 import { startServer, type TestServer } from './support/server.ts';
 
@@ -250,7 +251,7 @@ describe('flows loaded from SWITCHBOARD_FLOWS_DIR', () => {
       list: async () => [],
       versions: async () => [],
     };
-    const catalog = new FlowCatalog(repo, new VirtualClock(), { warn: () => {}, error: () => {} });
+    const catalog = new FlowCatalog(repo, new VirtualClock(), SILENT_LOG);
     await expect(catalog.loadFolder('/nonexistent/flows')).rejects.toThrow(
       'The IVR flows folder "/nonexistent/flows" does not exist (SWITCHBOARD_FLOWS_DIR).',
     );

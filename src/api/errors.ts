@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode, SwitchboardError } from '../core/errors.ts';
-import { DriverError, type DriverErrorKind } from '../telephony/driver.ts';
 import { isCtiRequest } from './request-path.ts';
 
 /** One problem with one field of a request, as listed in VALIDATION_ERROR details. */
@@ -17,13 +16,6 @@ export interface HttpFailure {
   readonly body: ErrorBody;
   readonly unexpected: boolean;
 }
-
-const DRIVER_ERROR_CODES: Record<DriverErrorKind, ErrorCode> = {
-  not_found: 'CHANNEL_NOT_FOUND',
-  invalid: 'INVALID_STATE',
-  not_supported: 'NOT_SUPPORTED',
-  unavailable: 'DRIVER_UNAVAILABLE',
-};
 
 /** Fastify's own request errors (body parsing, limits) and the catalogue code each becomes. */
 const FASTIFY_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -60,7 +52,6 @@ export function toHttpFailure(error: unknown): HttpFailure {
   if (error instanceof SwitchboardError) {
     return { status: error.status, body: error.toBody(), unexpected: error.status === 500 };
   }
-  if (error instanceof DriverError) return known(DRIVER_ERROR_CODES[error.kind], error.message);
   if (!isFastifyError(error)) return internal();
   if (Array.isArray(error.validation)) return validationFailure(error);
   const mapped = error.code === undefined ? undefined : FASTIFY_ERROR_CODES[error.code];

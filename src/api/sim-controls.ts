@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HangupCause } from '../telephony/driver.ts';
+import { HANGUP_CAUSES, type HangupCause } from '../core/call.ts';
 import { enumOf } from './schemas/call.ts';
 import { addressInput } from './schemas/common.ts';
 
@@ -45,8 +45,9 @@ export type SimRejectCause = 'busy' | 'rejected';
 /**
  * What the simulator lets the API do: script the remote parties, act as them, and move virtual time.
  * It mirrors the SimulatorDriver of `src/telephony/sim`, so the driver itself can be passed in.
- * Methods may answer synchronously or with a promise. A channel that does not exist rejects with
- * DriverError `not_found`; an action the channel's state does not allow with DriverError `invalid`.
+ * Methods may answer synchronously or with a promise. A channel that does not exist fails with
+ * CHANNEL_NOT_FOUND; an action the channel's state does not allow with INVALID_STATE (the engine
+ * translates the driver's errors: see `withEngineErrorsOn`).
  */
 export interface SimControls {
   /** Adds a rule, or replaces the one with the same `match`. */
@@ -82,16 +83,7 @@ export const SimOutcomeSchema = enumOf<SimOutcome>({
 
 export const SimRejectCauseSchema = enumOf<SimRejectCause>({ busy: true, rejected: true });
 
-export const HangupCauseSchema = enumOf<HangupCause>({
-  normal: true,
-  no_answer: true,
-  busy: true,
-  rejected: true,
-  invalid_number: true,
-  unreachable: true,
-  canceled: true,
-  network_error: true,
-});
+export const HangupCauseSchema = z.enum(HANGUP_CAUSES);
 
 /**
  * A profile rule, strict (unknown fields rejected) for requests and lenient for answers, so that a

@@ -1,4 +1,4 @@
-import { SwitchboardError } from './errors.ts';
+import { nextState, type StateTable } from './state-table.ts';
 
 /** People who take calls: dispatchers, contact-centre agents, supervisors. */
 export const AGENT_STATES = ['offline', 'available', 'reserved', 'on_call', 'wrap_up', 'away'] as const;
@@ -54,7 +54,7 @@ export type AgentTransition =
   | 'call_ended'
   | 'wrap_up_done';
 
-export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<AgentTransition, AgentState>>>> = {
+export const AGENT_TRANSITIONS: StateTable<AgentState, AgentTransition> = {
   offline: { login: 'available' },
   // `dial`: the agent places a call of their own (click-to-dial) and is busy until it ends.
   available: { logout: 'offline', pause: 'away', reserve: 'reserved', dial: 'on_call' },
@@ -67,16 +67,8 @@ export const AGENT_TRANSITIONS: Readonly<Record<AgentState, Partial<Record<Agent
 
 /** The next agent state, or INVALID_STATE naming the current one. */
 export function nextAgentState(state: AgentState, transition: AgentTransition, agentId?: string): AgentState {
-  const next = AGENT_TRANSITIONS[state][transition];
-  if (next === undefined) {
-    const allowed = Object.entries(AGENT_TRANSITIONS)
-      .filter(([, row]) => row[transition] !== undefined)
-      .map(([from]) => from);
-    throw new SwitchboardError(
-      'INVALID_STATE',
-      `Agent ${agentId ?? ''} cannot ${transition.replace('_', ' ')} while ${state.replace('_', ' ')}; it must be ${allowed.join(' or ')}.`,
-      { agentId, state, action: transition, allowedFrom: allowed },
-    );
-  }
-  return next;
+  return nextState(AGENT_TRANSITIONS, state, transition, (allowed) => ({
+    message: `Agent ${agentId ?? ''} cannot ${transition.replace('_', ' ')} while ${state.replace('_', ' ')}; it must be ${allowed.join(' or ')}.`,
+    details: { agentId, state, action: transition, allowedFrom: allowed },
+  }));
 }

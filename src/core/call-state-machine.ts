@@ -1,5 +1,5 @@
 import type { CallStatus } from './call.ts';
-import { SwitchboardError } from './errors.ts';
+import { nextState, type StateTable } from './state-table.ts';
 
 /**
  * Everything that can happen to a call's status, as data. A row is the status a call is in; a column
@@ -24,7 +24,7 @@ export type CallTransition =
 
 const LIVE_EXITS = { end: 'ended', fail: 'failed' } as const;
 
-export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTransition, CallStatus>>>> = {
+export const CALL_TRANSITIONS: StateTable<CallStatus, CallTransition> = {
   queued: {
     ring: 'ringing',
     enqueue: 'queued',
@@ -34,7 +34,8 @@ export const CALL_TRANSITIONS: Readonly<Record<CallStatus, Partial<Record<CallTr
     media: 'queued',
     ...LIVE_EXITS,
   },
-  // `enqueue` from ringing: an inbound call taken into a queue, or an agent's offer that rang out.
+  // `enqueue` from ringing: an inbound call taken into a queue, an agent's offer that rang out, or a
+  // call created to wait in a queue (a new call starts ringing).
   ringing: { ring: 'ringing', enqueue: 'queued', answer: 'answered', ...LIVE_EXITS },
   // `enqueue` from answered: a caller an app (the IVR) answered is handed to a queue.
   answered: {
@@ -73,17 +74,10 @@ export function canTransition(status: CallStatus, transition: CallTransition): b
 
 /** The status after `transition`, or INVALID_STATE naming the current status. */
 export function nextStatus(status: CallStatus, transition: CallTransition, callId?: string): CallStatus {
-  const next = CALL_TRANSITIONS[status][transition];
-  if (next === undefined) {
-    const allowed = Object.entries(CALL_TRANSITIONS)
-      .filter(([, row]) => row[transition] !== undefined)
-      .map(([from]) => from);
-    throw new SwitchboardError(
-      'INVALID_STATE',
+  return nextState(CALL_TRANSITIONS, status, transition, (allowed) => ({
+    message:
       `Cannot ${VERB[transition]} a call that is ${status.replace('_', ' ')}` +
-        (allowed.length ? `; it must be ${allowed.join(' or ')}.` : '.'),
-      { callId, status, action: transition, allowedFrom: allowed },
-    );
-  }
-  return next;
+      (allowed.length ? `; it must be ${allowed.join(' or ')}.` : '.'),
+    details: { callId, status, action: transition, allowedFrom: allowed },
+  }));
 }

@@ -15,10 +15,10 @@ export const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set(['ended', 'failed
 export const isFinal = (status: CallStatus): boolean => FINAL_STATUSES.has(status);
 
 /**
- * Why a call (or one leg) ended. Reasons that mean "never connected because of the far end or the
- * network" make a call `failed`; the others make it `ended` (see {@link finalStatusFor}).
+ * The end reasons a telephony driver reports and accepts when it hangs a channel up; drivers map their
+ * own codes (Q.850, SIP) onto these.
  */
-export const END_REASONS = [
+export const HANGUP_CAUSES = [
   'normal',
   'no_answer',
   'busy',
@@ -26,11 +26,24 @@ export const END_REASONS = [
   'invalid_number',
   'unreachable',
   'canceled',
-  'transferred',
   'network_error',
-  'server_restart',
 ] as const;
+export type HangupCause = (typeof HANGUP_CAUSES)[number];
+
+/**
+ * Why a call (or one leg) ended: a hang-up cause, or one of the engine's own (`transferred`,
+ * `server_restart`). Reasons that mean "never connected because of the far end or the network" make a
+ * call `failed`; the others make it `ended` (see {@link finalStatusFor}).
+ */
+export const END_REASONS = [...HANGUP_CAUSES, 'transferred', 'server_restart'] as const;
 export type EndReason = (typeof END_REASONS)[number];
+
+const HANGUP_CAUSE_SET: ReadonlySet<string> = new Set(HANGUP_CAUSES);
+
+/** Whether a reason (or any string from outside) is a hang-up cause a driver understands. */
+export function isHangupCause(reason: string): reason is HangupCause {
+  return HANGUP_CAUSE_SET.has(reason);
+}
 
 const FAILURE_REASONS: ReadonlySet<EndReason> = new Set([
   'no_answer',

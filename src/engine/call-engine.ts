@@ -5,17 +5,19 @@ import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { type Log, SILENT_LOG } from '../core/log.ts';
+import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
-import { type CallEventType, CallOps, type EngineDeps, type ExtraData } from './call-ops.ts';
+import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import type { CommandContext } from './command-context.ts';
 import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
+import { asEngineError } from './driver-errors.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
-import { KeyedSerialQueue } from './serial-queue.ts';
 import type {
   CallControl,
   CallDistribution,
@@ -37,10 +39,8 @@ export interface EngineOptions {
   readonly defaultCountry?: CountryCode;
   /** Most calls alive at once; more are refused with CONCURRENT_LIMIT_REACHED (default unlimited). */
   readonly maxLiveCalls?: number;
-  readonly log?: EngineDeps['log'];
+  readonly log?: Log;
 }
-
-const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
 
 /**
  * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.
@@ -48,7 +48,7 @@ const SILENT_LOG: EngineDeps['log'] = { warn: () => {}, error: () => {} };
  */
 export class CallEngine implements CallControl, CallDistribution, CallMedia {
   readonly events: EventFeed;
-  private readonly ops: CallOps;
+  private readonly ops: CallRegistry;
   private readonly queue = new KeyedSerialQueue();
   private readonly publisher: EventPublisher;
   private readonly ringTimeoutMs: number;
@@ -69,7 +69,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     this.ringTimeoutMs = options.ringTimeoutMs ?? 30_000;
     this.defaultCountry = options.defaultCountry ?? 'US';
     this.maxLiveCalls = options.maxLiveCalls ?? Number.POSITIVE_INFINITY;
-    this.ops = new CallOps(
+    this.ops = new CallRegistry(
       {
         driver: options.driver,
         clock: options.clock,
@@ -363,7 +363,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       );
     }
     return this.queue.run(callId, async () => {
-      await step(found);
+      // A driver's refusal reaches apps and the API as a catalogue error, never as the driver's type.
+      await step(found).catch(rethrowAsEngineError);
       return found.snapshot(this.options.clock.now());
     });
   }
@@ -482,6 +483,10 @@ function tryAddress(raw: string): Address {
   } catch {
     return { kind: 'endpoint', value: raw };
   }
+}
+
+function rethrowAsEngineError(error: unknown): never {
+  throw asEngineError(error);
 }
 
 function callNotFound(callId: string): SwitchboardError {

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { CallSnapshot } from '../core/call.ts';
-import type { CallEventType, CallOps, ExtraData } from './call-ops.ts';
+import type { CallEventType, CallRegistry, ExtraData } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { Leg, LiveCall } from './live-call.ts';
  * and running work in a call's strict order.
  */
 export interface CommandContext {
-  readonly ops: CallOps;
+  readonly ops: CallRegistry;
   /** Country for numbers written without a country code. */
   readonly defaultCountry: CountryCode;
   /** Runs a step in the call's queue and answers with the call's snapshot; refuses unknown or final calls. */

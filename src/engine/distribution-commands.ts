@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseAddress } from '../core/address.ts';
-import type { CallSnapshot, EndReason } from '../core/call.ts';
+import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
-import type { HangupCause } from '../telephony/driver.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import type { CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
@@ -47,7 +46,8 @@ export class DistributionCommands implements CallDistribution {
     // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
     this.ctx.assertCanStartCall(command.flags?.emergency === true);
     const call = new LiveCall(randomUUID(), 'outbound', from, to, ops.now(), command.context);
-    call.status = 'queued';
+    // Through the table like every status: a new call starts ringing; `enqueue` makes it wait.
+    call.apply('enqueue');
     call.queueId = command.queueId;
     call.flags = command.flags;
     ops.register(call);
@@ -109,21 +109,10 @@ export class DistributionCommands implements CallDistribution {
     return this.ctx.command(callId, async (call) => {
       if (options.onlyIfWaiting) assertWaiting(call);
       call.check('end');
-      await this.ctx.ops.finish(call, reason, HANGUP_CAUSES.has(reason) ? (reason as HangupCause) : 'normal');
+      await this.ctx.ops.finish(call, reason, isHangupCause(reason) ? reason : 'normal');
     });
   }
 }
-
-const HANGUP_CAUSES: ReadonlySet<EndReason> = new Set<HangupCause>([
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'network_error',
-]);
 
 /** For {@link OnlyIfWaiting}: refuses once an agent has taken the call. */
 export function assertWaiting(call: LiveCall): void {

@@ -1,7 +1,7 @@
 import type { EndReason } from '../core/call.ts';
 import { canTransition } from '../core/call-state-machine.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
-import type { CallOps } from './call-ops.ts';
+import type { CallRegistry } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
 type ChannelEvent = Exclude<
@@ -22,7 +22,7 @@ type ChannelEvent = Exclude<
  * second leg).
  */
 export async function applyChannelEvent(
-  ops: CallOps,
+  ops: CallRegistry,
   call: LiveCall,
   event: ChannelEvent,
   ringTimeoutMs: number,
@@ -53,7 +53,7 @@ export async function applyChannelEvent(
   }
 }
 
-async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs: number): Promise<void> {
+async function onAnswered(ops: CallRegistry, call: LiveCall, leg: Leg, ringTimeoutMs: number): Promise<void> {
   ops.legAnswered(leg);
   if (leg.role === 'caller' && call.direction === 'outbound') {
     // Click-to-dial: the caller's own phone is up, now dial the party they asked for.
@@ -92,7 +92,12 @@ async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs:
  * An agent took an offered call: other offers stop ringing (ring-all), then the agent is connected to
  * the waiting caller, or — for a call that waited before anyone was dialled — the number is dialled.
  */
-async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs: number): Promise<void> {
+async function onAgentAnswered(
+  ops: CallRegistry,
+  call: LiveCall,
+  leg: Leg,
+  ringTimeoutMs: number,
+): Promise<void> {
   call.agentId = leg.agentId;
   for (const other of call.openOffers()) {
     await ops.hangupLeg(other, 'canceled');
@@ -114,7 +119,7 @@ async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeo
 }
 
 /** A party hung up or failed: decide whether the call goes on or ends, and why. */
-async function onLegGone(ops: CallOps, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
+async function onLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type BackoffPolicy, backoffDelay, wait } from '../core/backoff.ts';
 import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { isSwitchboardError } from '../core/errors.ts';
@@ -16,8 +17,9 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-/** Back-off between attempts when the storage itself fails (not one event's data). */
-const APPEND_RETRIES = [50, 200, 1000, 3000];
+/** Back-off between attempts when the storage itself fails (not one event's data): 50, 200, 800, 3000 ms. */
+const COMMIT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 4, maxMs: 3_000, jitter: 'none' };
+const COMMIT_RETRIES = 4;
 
 /**
  * Gives each event its seq, makes it durable in the event log (with the call record it is about, in
@@ -123,12 +125,11 @@ export class EventPublisher implements EventFeed {
           continue;
         }
         // A closed store (the server is stopping) never comes back: waiting would only hold shutdown up.
-        const delay = isStoreClosed(error) ? undefined : APPEND_RETRIES[attempt++];
-        if (delay === undefined) {
+        if (isStoreClosed(error) || attempt >= COMMIT_RETRIES) {
           for (const waiter of pending) waiter.reject(error);
           return;
         }
-        await new Promise<void>((resolve) => this.clock.setTimer(delay, resolve));
+        await wait(this.clock, backoffDelay(COMMIT_BACKOFF, attempt++));
         continue;
       }
       this.seq += events.length;

@@ -1,7 +1,7 @@
 import { CALL_STATUSES, isFinal } from '../core/call.ts';
 import { closeSnapshot } from '../store/close-snapshot.ts';
 import type { CallRecordRepository } from '../store/types.ts';
-import { callEvent } from './call-ops.ts';
+import { callEvent } from './call-registry.ts';
 import type { EventPublisher } from './event-publisher.ts';
 
 const LIVE_STATUSES = CALL_STATUSES.filter((status) => !isFinal(status));

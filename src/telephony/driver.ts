@@ -1,4 +1,4 @@
-import type { Address, BridgeRole, EndReason } from '../core/call.ts';
+import type { Address, BridgeRole, HangupCause } from '../core/call.ts';
 
 export type { BridgeRole };
 
@@ -77,18 +77,8 @@ export interface OriginateRequest {
 
 export type RecordingTarget = { readonly kind: 'channel' | 'bridge'; readonly id: string };
 
-/** The causes a driver reports and accepts; drivers map their own codes (Q.850) onto these. */
-export type HangupCause = Extract<
-  EndReason,
-  | 'normal'
-  | 'no_answer'
-  | 'busy'
-  | 'rejected'
-  | 'invalid_number'
-  | 'unreachable'
-  | 'canceled'
-  | 'network_error'
->;
+/** The causes a driver reports and accepts (the list is the core's, shared with the engine). */
+export type { HangupCause };
 
 /** What a driver can do, so the engine refuses clearly instead of failing late. */
 export interface DriverCapabilities {

@@ -4,13 +4,14 @@ import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent, QueueStats } from '../../core/events.ts';
+import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { CallPriority, QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { indexMembers, membersOf, moveAgent } from './agent-book.ts';
-import type { AcdContext, AcdLog, AcdOptions, DistributionCounters } from './context.ts';
+import type { AcdContext, AcdOptions, DistributionCounters } from './context.ts';
 import {
   dispatch,
   dispatchFor,
@@ -31,7 +32,7 @@ export interface AcdDeps {
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
   readonly store: Pick<Store, 'agents' | 'queues' | 'routes' | 'agentStates'>;
   readonly clock: Clock;
-  readonly log?: AcdLog;
+  readonly log?: Log;
   readonly options?: AcdOptions;
   /** Where inbound calls go when no route matches (default `app`: they ring for the business application). */
   readonly defaultRoute?: RouteDestination;
@@ -39,8 +40,6 @@ export interface AcdDeps {
 
 /** Apps that take calls the routing table sends them (the IVR registers `ivr`). */
 export type RouteHandler = (callId: string, destination: RouteDestination) => Promise<void>;
-
-const SILENT: AcdLog = { warn: () => {}, error: () => {} };
 
 /**
  * The ACD: agents and their states, queues and their callers, the inbound routing table, and the
@@ -56,7 +55,7 @@ export class AcdService {
   private statsTimer: TimerHandle | undefined;
 
   constructor(private readonly deps: AcdDeps) {
-    const log = deps.log ?? SILENT;
+    const log = deps.log ?? SILENT_LOG;
     this.ctx = {
       engine: deps.engine,
       publish: deps.publish,

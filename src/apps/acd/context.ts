@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
+import type { Log } from '../../core/log.ts';
 import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
@@ -19,18 +20,13 @@ export interface AcdOptions {
   readonly announce?: boolean;
 }
 
-export interface AcdLog {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
 export interface AcdContext {
   readonly engine: CallControl & CallDistribution & CallMedia;
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
   readonly stateLog: AgentStateLogRepository;
   readonly clock: Clock;
-  readonly log: AcdLog;
+  readonly log: Log;
   readonly agents: Map<string, LiveAgent>;
   readonly queues: Map<string, QueueRuntime>;
   /** Callers waiting anywhere, by call id. */

@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 import { type EndReason, isFinal } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
@@ -340,12 +341,12 @@ async function releaseAll(ctx: AcdContext, agents: readonly LiveAgent[], callId:
 }
 
 /** Back-off after offers that failed for a live caller: 1 s, doubling, at most 30 s. */
-const BACKOFF_MS = { first: 1_000, max: 30_000 } as const;
+const OFFER_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, jitter: 'none' };
 
 /** The caller sits out its turn for a while (the Clock's), so a persistent failure is not a hot loop. */
 function backOff(ctx: AcdContext, call: WaitingCall): void {
   call.failures++;
-  const delay = Math.min(BACKOFF_MS.first * 2 ** (call.failures - 1), BACKOFF_MS.max);
+  const delay = backoffDelay(OFFER_BACKOFF, call.failures - 1);
   ctx.distribution.backoffs++;
   call.retry = ctx.clock.setTimer(delay, () =>
     ctx.schedule(async () => {

@@ -4,8 +4,9 @@ import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, DriverId, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
+import type { Log } from '../../core/log.ts';
 import type { QueueConfig } from '../../core/queue.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallDistribution, EventFeed } from '../../engine/types.ts';
 import type { Notification, NotificationSink } from '../../notify/notification.ts';
 import type { AuditEntry, Store } from '../../store/types.ts';
@@ -44,7 +45,7 @@ export interface EmergencyDeps {
   readonly options?: EmergencyOptions;
   /** Who drivers are: fills in what a panic button did not send (name, plate). */
   readonly drivers?: DriverDirectory;
-  readonly log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  readonly log?: Log;
 }
 
 /** The queue that first offers an emergency to the longest-idle dispatcher on duty. */

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import type { Log } from '../../core/log.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { FlowRepository, StoredFlow } from '../../store/types.ts';
 import type { LoadedFlow } from './flow.ts';
 import {
@@ -16,12 +17,6 @@ import {
 /** Problems listed in an error message; the rest are in its details. */
 const PROBLEMS_IN_MESSAGE = 5;
 const FLOW_FILES = new Set(['.yaml', '.yml', '.json']);
-
-/** Where refused flows are logged. */
-export interface CatalogLog {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 /** What loading a folder of flows did, file by file. */
 export interface FolderReport {
@@ -43,7 +38,7 @@ export class FlowCatalog {
   constructor(
     private readonly repo: FlowRepository,
     private readonly clock: Clock,
-    private readonly log: CatalogLog,
+    private readonly log: Log,
   ) {}
 
   /** Validates a flow (an object, or YAML/JSON text); VALIDATION_ERROR naming every problem's place. */

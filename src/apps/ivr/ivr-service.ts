@@ -3,8 +3,9 @@ import { isFinal } from '../../core/call.ts';
 import type { Clock } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, IvrOutcome, NewDomainEvent } from '../../core/events.ts';
+import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { RouteDestination } from '../../core/routing.ts';
-import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
+import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallMedia, EventFeed } from '../../engine/types.ts';
 import { createOutboundFetch } from '../../net/outbound-fetch.ts';
 import { createOutboundPolicy } from '../../net/outbound-policy.ts';
@@ -35,12 +36,6 @@ export interface IvrOptions {
   readonly fetch?: FetchLike;
 }
 
-/** Where the IVR logs what goes wrong (pino fits). */
-export interface IvrLog {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** What the IVR works with: the engine, the ACD, the store, the clock. */
 export interface IvrDeps {
   readonly engine: CallControl & CallMedia & { readonly events: EventFeed };
@@ -49,7 +44,7 @@ export interface IvrDeps {
   readonly store: Pick<Store, 'flows' | 'calls'>;
   readonly clock: Clock;
   readonly options?: IvrOptions;
-  readonly log?: IvrLog;
+  readonly log?: Log;
 }
 
 /** A live session as the API shows it. */
@@ -84,8 +79,6 @@ export interface IvrRecord {
 /** Nodes entered in a row without waiting for anything: a loop across flows, ended rather than spun. */
 const MAX_HOPS = 100;
 
-const SILENT: IvrLog = { warn: () => {}, error: () => {} };
-
 /**
  * The IVR: takes the calls the inbound routing table sends to a flow, answers them, and runs each
  * caller through the flow version it started in — prompts, digits, look-ups, hand-off to a queue.
@@ -106,12 +99,12 @@ export class IvrService {
   private readonly tracked = new Set<string>();
   private readonly notifier: IvrNotifier;
   private readonly host: RunHost;
-  private readonly log: IvrLog;
+  private readonly log: Log;
   private readonly siteVariables: Readonly<Record<string, unknown>>;
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: IvrDeps) {
-    this.log = deps.log ?? SILENT;
+    this.log = deps.log ?? SILENT_LOG;
     this.notifier = new IvrNotifier(deps.publish);
     this.flows = new FlowCatalog(deps.store.flows, deps.clock, this.log);
     this.siteVariables = deps.options?.variables ?? {};

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
+import type { Log } from '../../core/log.ts';
 import type { CallControl, CallMedia } from '../../engine/types.ts';
 import { isOpen } from '../acd/business-hours.ts';
 import type { EvalScope, Value } from './expressions.ts';
@@ -15,7 +16,7 @@ export interface RunHost {
   readonly clock: Clock;
   readonly notifier: IvrNotifier;
   readonly fetch: FetchLike;
-  readonly log: { warn(obj: object, msg: string): void };
+  readonly log: Pick<Log, 'warn'>;
   /**
    * Feeds something a session waits for into the IVR's lane. With `step`, it is dropped if the session
    * has left the node that asked for it meanwhile.

@@ -1,5 +1,6 @@
 import type { Address } from '../../core/call.ts';
 import { type Clock, SystemClock } from '../../core/clock.ts';
+import { type Log, SILENT_LOG } from '../../core/log.ts';
 import {
   type BridgeRole,
   type DriverCapabilities,
@@ -54,13 +55,7 @@ export interface AriDriverOptions {
   readonly recordingFormat?: string;
   /** Music-on-hold class for held parties (default: the channel's own). */
   readonly mohClass?: string;
-  readonly log?: AriLog;
-}
-
-export interface AriLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
+  readonly log?: Log;
 }
 
 export type AriConnectionState =
@@ -101,7 +96,6 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
 
 const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 const MEDIA_URI = /^[a-z]+:./i;
-const SILENT_LOG: AriLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * The telephony driver for Asterisk through ARI: a Stasis application over REST and the event
@@ -129,7 +123,7 @@ export class AriDriver implements TelephonyDriver {
 
   private readonly options: AriDriverOptions;
   private readonly clock: Clock;
-  private readonly log: AriLog;
+  private readonly log: Log;
   private readonly client: AriClient;
   private readonly endpoints: EndpointMap;
   private readonly state: DriverState;

@@ -1,3 +1,4 @@
+import type { Log } from '../../core/log.ts';
 import type { DriverEvent } from '../driver.ts';
 import type { AriEvent, StasisStart } from './ari-events.ts';
 import { causeFromDialStatus, causeFromQ850 } from './causes.ts';
@@ -10,7 +11,7 @@ export const SNOOP_ARG = 'snoop';
 export interface RouterContext {
   readonly state: DriverState;
   readonly emit: (event: DriverEvent) => void;
-  readonly log: { warn(obj: object, msg: string): void };
+  readonly log: Pick<Log, 'warn'>;
 }
 
 /**

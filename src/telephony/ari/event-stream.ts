@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { backoffDelay } from '../../core/backoff.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 
 export interface BackoffOptions {
@@ -46,15 +47,6 @@ export class StreamConnectError extends Error {
     super(message);
     this.name = 'StreamConnectError';
   }
-}
-
-/** The wait before attempt `attempt` (0-based): doubling up to the cap, half of it jittered. */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
-  const initial = options.initialMs ?? 500;
-  const max = options.maxMs ?? 30_000;
-  const base = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  // Equal jitter: never sooner than half the base, so a restarted Asterisk is not stampeded.
-  return Math.round(base / 2 + random() * (base / 2));
 }
 
 /**
@@ -202,7 +194,9 @@ export class EventStream {
   }
 
   private scheduleRetry(): number {
-    const delay = backoffDelay(this.attempt, this.options.backoff ?? {}, this.options.random ?? Math.random);
+    const { initialMs = 500, maxMs = 30_000 } = this.options.backoff ?? {};
+    // Equal jitter (the default): never sooner than half the base, so a restarted Asterisk is not stampeded.
+    const delay = backoffDelay({ initialMs, maxMs }, this.attempt, this.options.random);
     this.retryTimer = this.options.clock.setTimer(delay, () => {
       this.retryTimer = undefined;
       void this.retry();

@@ -10,7 +10,12 @@ import {
   type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
+import { leaveBridge, SimBridges } from './bridges.ts';
 import { type SimBridge, SimChannel, type SimChannelSnapshot } from './channel.ts';
+import { ChannelBook } from './channel-book.ts';
+import { checkCause, checkDelay, checkDigits, requireState } from './checks.ts';
+import { SimEventQueue } from './event-queue.ts';
+import { SimKeypad } from './keypad.ts';
 import { SimMedia } from './media.ts';
 import {
   addressKindOf,
@@ -22,6 +27,7 @@ import {
 } from './profiles.ts';
 
 export type { SimChannelSnapshot } from './channel.ts';
+export { RECENT_ENDED_CHANNELS } from './channel-book.ts';
 export {
   DEFAULT_ENDPOINT_PROFILE,
   DEFAULT_NUMBER_PROFILE,
@@ -38,31 +44,13 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   recording: true,
 });
 
-const HANGUP_CAUSES: ReadonlySet<string> = new Set<HangupCause>([
-  'normal',
-  'no_answer',
-  'busy',
-  'rejected',
-  'invalid_number',
-  'unreachable',
-  'canceled',
-  'network_error',
-]);
-
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
 const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
 
-const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 const PARTY_DTMF_GAP_MS = 250;
 const PARTY_DTMF_TONE_MS = 100;
 
-/**
- * How many ended channels {@link SimulatorDriver.channel} can still show (state `ended`, with their
- * cause). Older ones are forgotten, so a long load run keeps nothing per ended channel beyond this.
- */
-export const RECENT_ENDED_CHANNELS = 1_000;
-
-type TimerKind = 'party' | 'deadline' | 'dtmf';
+type TimerKind = 'party' | 'deadline';
 
 export interface SimulatorOptions {
   readonly clock: Clock;
@@ -76,9 +64,8 @@ export interface SimulatorOptions {
  *
  * Choices where the contract leaves room, so that tests can rely on them:
  * - Events reach listeners only once the step that caused them is complete, in the order they
- *   happened; an event caused from inside a listener is delivered after the current one has reached
- *   every listener. A listener that throws does not stop delivery; the first error is rethrown to
- *   whoever caused the events (a command, a party method, or `clock.advance`).
+ *   happened (see {@link SimEventQueue}); a listener's error is rethrown to whoever caused the events
+ *   (a command, a party method, or `clock.advance`).
  * - `originate` reports `channel.ringing` before it resolves, unless the party is busy, unreachable
  *   or not a valid number: as on Asterisk (transcripts `originate-busy`, `originate-unknown-endpoint`),
  *   such a channel fails without ever ringing. A party that rejects the call does so while it rings.
@@ -96,25 +83,22 @@ export class SimulatorDriver implements TelephonyDriver {
   private readonly clock: Clock;
   private readonly profiles: ProfileTable;
   private readonly initialProfiles: readonly ProfileRule[];
+  private readonly events = new SimEventQueue();
   private readonly media: SimMedia;
-  private readonly live = new Map<string, SimChannel>();
-  private readonly recent = new Map<string, SimChannel>();
-  private readonly bridges = new Map<string, SimBridge>();
-  private listeners: readonly ((event: DriverEvent) => void)[] = [];
-  private readonly queue: DriverEvent[] = [];
-  private delivering = false;
+  private readonly keypad: SimKeypad;
+  private readonly bridges: SimBridges;
+  private readonly channelBook = new ChannelBook();
   private started = false;
-  private inboundCount = 0;
 
   constructor(options: SimulatorOptions) {
     this.clock = options.clock;
     this.initialProfiles = parseProfileRules(options.profiles ?? [], 'simulator profiles');
     this.profiles = new ProfileTable(this.initialProfiles);
-    this.media = new SimMedia(
-      this.clock,
-      (event) => this.emit(event),
-      (work) => this.batch(work),
-    );
+    const emit = (event: DriverEvent) => this.events.emit(event);
+    const batch = (work: () => void) => this.events.batch(work);
+    this.media = new SimMedia(this.clock, emit, batch);
+    this.keypad = new SimKeypad(this.clock, emit, batch);
+    this.bridges = new SimBridges((bridge) => this.media.bridgeGone(bridge));
   }
 
   // --- Profiles ---------------------------------------------------------------------------------
@@ -157,11 +141,7 @@ export class SimulatorDriver implements TelephonyDriver {
   }
 
   onEvent(listener: (event: DriverEvent) => void): () => void {
-    this.listeners = [...this.listeners, listener];
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners = [...this.listeners.slice(0, i), ...this.listeners.slice(i + 1)];
-    };
+    return this.events.onEvent(listener);
   }
 
   /**
@@ -169,7 +149,7 @@ export class SimulatorDriver implements TelephonyDriver {
    * clears every timer and restores the profiles given at construction. Stays started.
    */
   reset(): void {
-    this.recent.clear();
+    this.channelBook.forgetEnded();
     this.batch(() => this.endEverything('normal'));
     this.profiles.replaceAll(this.initialProfiles);
   }
@@ -182,13 +162,11 @@ export class SimulatorDriver implements TelephonyDriver {
     if (typeof channelId !== 'string' || channelId === '') {
       throw new DriverError('invalid', 'originate needs a channel id');
     }
-    if (this.live.has(channelId)) {
+    if (this.channelBook.has(channelId)) {
       throw new DriverError('invalid', `channel id "${channelId}" is already in use`);
     }
     if (!endpoint?.value) throw new DriverError('invalid', 'originate needs an endpoint to dial');
-    if (timeoutMs !== undefined && !(timeoutMs >= 0 && Number.isFinite(timeoutMs))) {
-      throw new DriverError('invalid', `timeoutMs must be 0 or more, got ${timeoutMs}`);
-    }
+    checkDelay('timeoutMs', timeoutMs);
     const kind = endpoint.kind === 'number' ? 'number' : 'endpoint';
     const profile = this.profiles.resolve(endpoint.value, kind);
     const ch = new SimChannel(
@@ -200,8 +178,7 @@ export class SimulatorDriver implements TelephonyDriver {
       profile,
       this.clock.now(),
     );
-    this.recent.delete(channelId);
-    this.live.set(channelId, ch);
+    this.channelBook.add(ch);
     const partyMoveAfter = profile.outcome === 'answer' ? profile.answerAfterMs : profile.failAfterMs;
     if (partyMoveAfter !== null) ch.partyTimer = this.arm(ch, partyMoveAfter, 'party');
     if (timeoutMs !== undefined) ch.deadline = this.arm(ch, timeoutMs, 'deadline');
@@ -216,7 +193,7 @@ export class SimulatorDriver implements TelephonyDriver {
         `channel "${channelId}" is outbound: only its remote party answers it`,
       );
     }
-    this.requireState(ch, 'ringing', 'answer');
+    requireState(ch, 'ringing', 'answer');
     this.batch(() => this.answerNow(ch));
   }
 
@@ -225,7 +202,7 @@ export class SimulatorDriver implements TelephonyDriver {
     if (ch.direction !== 'inbound') {
       throw new DriverError('invalid', `channel "${channelId}" is outbound: ringback is for inbound callers`);
     }
-    this.requireState(ch, 'ringing', 'ring');
+    requireState(ch, 'ringing', 'ring');
   }
 
   async hangup(channelId: string, cause: HangupCause): Promise<void> {
@@ -236,20 +213,20 @@ export class SimulatorDriver implements TelephonyDriver {
 
   async hold(channelId: string): Promise<void> {
     const ch = this.commandTarget(channelId);
-    this.requireState(ch, 'answered', 'hold');
+    requireState(ch, 'answered', 'hold');
     ch.held = true;
   }
 
   async unhold(channelId: string): Promise<void> {
     const ch = this.commandTarget(channelId);
-    this.requireState(ch, 'answered', 'unhold');
+    requireState(ch, 'answered', 'unhold');
     ch.held = false;
   }
 
   async sendDtmf(channelId: string, digits: string): Promise<void> {
     const ch = this.commandTarget(channelId);
     checkDigits(digits);
-    this.requireState(ch, 'answered', 'send DTMF to');
+    requireState(ch, 'answered', 'send DTMF to');
     ch.dtmfReceived += digits;
   }
 
@@ -267,17 +244,13 @@ export class SimulatorDriver implements TelephonyDriver {
 
   async createBridge(bridgeId: string): Promise<void> {
     this.assertStarted();
-    if (typeof bridgeId !== 'string' || bridgeId === '') {
-      throw new DriverError('invalid', 'a bridge needs an id');
-    }
-    if (this.bridges.has(bridgeId)) throw new DriverError('invalid', `bridge "${bridgeId}" exists already`);
-    this.bridges.set(bridgeId, { id: bridgeId, members: new Set(), recordings: undefined });
+    this.bridges.create(bridgeId);
   }
 
   /** Destroys a bridge; its channels stay up outside any bridge, its recordings finish. */
   async destroyBridge(bridgeId: string): Promise<void> {
     const bridge = this.bridgeTarget(bridgeId);
-    this.batch(() => this.dropBridge(bridge));
+    this.batch(() => this.bridges.drop(bridge));
   }
 
   /** Adds a channel to a bridge (moving it out of another one); adding it again changes its role. */
@@ -287,19 +260,12 @@ export class SimulatorDriver implements TelephonyDriver {
     if (!CAPABILITIES.bridgeRoles.includes(role)) {
       throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
     }
-    if (ch.bridge !== bridge) leaveBridge(ch);
-    bridge.members.add(ch);
-    ch.bridge = bridge;
-    ch.bridgeRole = role;
+    this.bridges.add(bridge, ch, role);
   }
 
   async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
     const bridge = this.bridgeTarget(bridgeId);
-    const ch = this.commandTarget(channelId);
-    if (ch.bridge !== bridge) {
-      throw new DriverError('invalid', `channel "${channelId}" is not in bridge "${bridgeId}"`);
-    }
-    leaveBridge(ch);
+    this.bridges.remove(bridge, this.commandTarget(channelId));
   }
 
   // --- Media ------------------------------------------------------------------------------------
@@ -344,16 +310,11 @@ export class SimulatorDriver implements TelephonyDriver {
     if (typeof from !== 'string' || from === '')
       throw new DriverError('invalid', 'an inbound call needs a from');
     if (typeof to !== 'string' || to === '') throw new DriverError('invalid', 'an inbound call needs a to');
-    if (abandonAfterMs !== undefined && !(abandonAfterMs >= 0 && Number.isFinite(abandonAfterMs))) {
-      throw new DriverError('invalid', `abandonAfterMs must be 0 or more, got ${abandonAfterMs}`);
-    }
-    let channelId: string;
-    do channelId = `sim-in-${++this.inboundCount}`;
-    while (this.live.has(channelId));
+    checkDelay('abandonAfterMs', abandonAfterMs);
+    const channelId = this.channelBook.nextInboundId();
     const profile = this.profiles.resolve(from, addressKindOf(from));
     const ch = new SimChannel(channelId, 'inbound', from, to, undefined, profile, this.clock.now());
-    this.recent.delete(channelId);
-    this.live.set(channelId, ch);
+    this.channelBook.add(ch);
     if (abandonAfterMs !== undefined) ch.deadline = this.arm(ch, abandonAfterMs, 'deadline');
     this.emit({ type: 'channel.inbound', channelId, from, to });
     return channelId;
@@ -365,7 +326,7 @@ export class SimulatorDriver implements TelephonyDriver {
     if (ch.direction !== 'outbound') {
       throw new DriverError('invalid', `channel "${channelId}" is inbound: the engine answers it`);
     }
-    this.requireState(ch, 'ringing', 'answer');
+    requireState(ch, 'ringing', 'answer');
     this.batch(() => this.answerNow(ch));
   }
 
@@ -385,7 +346,7 @@ export class SimulatorDriver implements TelephonyDriver {
     if (ch.direction !== 'outbound') {
       throw new DriverError('invalid', `channel "${channelId}" is inbound: its caller can only hang up`);
     }
-    this.requireState(ch, 'ringing', 'reject');
+    requireState(ch, 'ringing', 'reject');
     this.batch(() => this.end(ch, cause));
   }
 
@@ -396,18 +357,16 @@ export class SimulatorDriver implements TelephonyDriver {
   partySendDtmf(channelId: string, digits: string, interDigitMs = PARTY_DTMF_GAP_MS): void {
     const ch = this.partyTarget(channelId);
     checkDigits(digits);
-    if (!(interDigitMs >= 0 && Number.isFinite(interDigitMs))) {
-      throw new DriverError('invalid', `interDigitMs must be 0 or more, got ${interDigitMs}`);
-    }
-    this.requireState(ch, 'answered', 'send DTMF from');
+    checkDelay('interDigitMs', interDigitMs);
+    requireState(ch, 'answered', 'send DTMF from');
     const delay = ch.dtmfOut ? interDigitMs : 0;
-    this.batch(() => this.press(ch, digits, delay, interDigitMs, PARTY_DTMF_TONE_MS));
+    this.batch(() => this.keypad.press(ch, digits, delay, interDigitMs, PARTY_DTMF_TONE_MS));
   }
 
   /** The remote party puts the call on hold from its phone: emits `channel.held`. */
   partyHold(channelId: string): void {
     const ch = this.partyTarget(channelId);
-    this.requireState(ch, 'answered', 'hold');
+    requireState(ch, 'answered', 'hold');
     if (ch.held) throw new DriverError('invalid', `channel "${channelId}" is on hold already`);
     ch.held = true;
     this.emit({ type: 'channel.held', channelId });
@@ -416,20 +375,20 @@ export class SimulatorDriver implements TelephonyDriver {
   /** The remote party takes the call off hold: emits `channel.unheld`. */
   partyUnhold(channelId: string): void {
     const ch = this.partyTarget(channelId);
-    this.requireState(ch, 'answered', 'unhold');
+    requireState(ch, 'answered', 'unhold');
     if (!ch.held) throw new DriverError('invalid', `channel "${channelId}" is not on hold`);
     ch.held = false;
     this.emit({ type: 'channel.unheld', channelId });
   }
 
-  /** A live channel, or one of the last {@link RECENT_ENDED_CHANNELS} that ended; undefined otherwise. */
+  /** A live channel, or one of the last `RECENT_ENDED_CHANNELS` that ended; undefined otherwise. */
   channel(channelId: string): SimChannelSnapshot | undefined {
-    return (this.live.get(channelId) ?? this.recent.get(channelId))?.snapshot();
+    return this.channelBook.snapshot(channelId);
   }
 
   /** The live channels, oldest first. */
   channels(): SimChannelSnapshot[] {
-    return Array.from(this.live.values(), (ch) => ch.snapshot());
+    return this.channelBook.liveChannels().map((ch) => ch.snapshot());
   }
 
   // --- Inside -----------------------------------------------------------------------------------
@@ -441,9 +400,7 @@ export class SimulatorDriver implements TelephonyDriver {
   private fire(ch: SimChannel, kind: TimerKind): void {
     this.batch(() => {
       if (!ch.live) return;
-      if (kind === 'dtmf') {
-        this.nextDigit(ch);
-      } else if (kind === 'deadline') {
+      if (kind === 'deadline') {
         ch.deadline = undefined;
         if (ch.state === 'ringing') this.end(ch, ch.direction === 'outbound' ? 'no_answer' : 'canceled');
       } else {
@@ -463,34 +420,7 @@ export class SimulatorDriver implements TelephonyDriver {
     const { hangupAfterMs, dtmf } = ch.profile;
     if (hangupAfterMs !== null) ch.partyTimer = this.arm(ch, hangupAfterMs, 'party');
     this.emit({ type: 'channel.answered', channelId: ch.id });
-    if (dtmf) this.press(ch, dtmf.digits, dtmf.afterMs, dtmf.interDigitMs, dtmf.durationMs);
-  }
-
-  private press(ch: SimChannel, digits: string, delayMs: number, interDigitMs: number, durationMs: number) {
-    const run = { digits, pos: 0, delayMs, interDigitMs, durationMs };
-    if (ch.dtmfOut) {
-      ch.dtmfOut.runs.push(run);
-      return;
-    }
-    ch.dtmfOut = { runs: [run], timer: undefined };
-    if (delayMs === 0) this.nextDigit(ch);
-    else ch.dtmfOut.timer = this.arm(ch, delayMs, 'dtmf');
-  }
-
-  private nextDigit(ch: SimChannel): void {
-    const out = ch.dtmfOut;
-    const run = out?.runs[0];
-    if (!out || !run) return;
-    out.timer = undefined;
-    const digit = run.digits[run.pos++]!;
-    let wait: number | undefined = run.interDigitMs;
-    if (run.pos >= run.digits.length) {
-      out.runs.shift();
-      wait = out.runs[0]?.delayMs;
-    }
-    if (wait === undefined) ch.dtmfOut = undefined;
-    else out.timer = this.arm(ch, wait, 'dtmf');
-    this.emit({ type: 'channel.dtmf', channelId: ch.id, digit, durationMs: run.durationMs });
+    if (dtmf) this.keypad.press(ch, dtmf.digits, dtmf.afterMs, dtmf.interDigitMs, dtmf.durationMs);
   }
 
   /** Ends a channel: everything it owns stops first, so `channel.hangup` is its last event. */
@@ -501,81 +431,29 @@ export class SimulatorDriver implements TelephonyDriver {
     ch.held = false;
     this.cancel(ch.partyTimer);
     this.cancel(ch.deadline);
-    this.cancel(ch.dtmfOut?.timer);
-    ch.partyTimer = ch.deadline = ch.dtmfOut = undefined;
+    this.keypad.stop(ch);
+    ch.partyTimer = ch.deadline = undefined;
     leaveBridge(ch);
-    this.live.delete(ch.id);
-    this.recent.set(ch.id, ch);
-    if (this.recent.size > RECENT_ENDED_CHANNELS) {
-      this.recent.delete(this.recent.keys().next().value!);
-    }
+    this.channelBook.retire(ch);
     this.media.channelGone(ch);
     this.emit({ type: 'channel.hangup', channelId: ch.id, cause });
   }
 
   private endEverything(cause: HangupCause): void {
-    for (const ch of [...this.live.values()]) this.end(ch, cause);
-    for (const bridge of [...this.bridges.values()]) this.dropBridge(bridge);
-  }
-
-  private dropBridge(bridge: SimBridge): void {
-    for (const ch of bridge.members) {
-      ch.bridge = undefined;
-      ch.bridgeRole = undefined;
-    }
-    bridge.members.clear();
-    this.media.bridgeGone(bridge);
-    this.bridges.delete(bridge.id);
+    for (const ch of this.channelBook.liveChannels()) this.end(ch, cause);
+    this.bridges.dropAll();
   }
 
   private cancel(timer: TimerHandle | undefined): void {
     if (timer) this.clock.clearTimer(timer);
   }
 
-  /**
-   * Runs a step whose events must reach listeners only once it is complete; nested steps (a listener
-   * calling back into the driver) add their events to the same queue, behind the current ones.
-   */
   private batch(work: () => void): void {
-    if (this.delivering) {
-      work();
-      return;
-    }
-    this.delivering = true;
-    try {
-      work();
-    } finally {
-      this.delivering = false;
-      this.deliver();
-    }
+    this.events.batch(work);
   }
 
   private emit(event: DriverEvent): void {
-    this.queue.push(event);
-    if (!this.delivering) this.deliver();
-  }
-
-  private deliver(): void {
-    this.delivering = true;
-    let failed = false;
-    let failure: unknown;
-    try {
-      for (let i = 0; i < this.queue.length; i++) {
-        const event = this.queue[i]!;
-        for (const listener of this.listeners) {
-          try {
-            listener(event);
-          } catch (error) {
-            if (!failed) failure = error;
-            failed = true;
-          }
-        }
-      }
-    } finally {
-      this.queue.length = 0;
-      this.delivering = false;
-    }
-    if (failed) throw failure;
+    this.events.emit(event);
   }
 
   private assertStarted(): void {
@@ -591,49 +469,11 @@ export class SimulatorDriver implements TelephonyDriver {
   }
 
   private partyTarget(channelId: string): SimChannel {
-    const ch = this.live.get(channelId);
-    if (!ch) {
-      const ended = this.recent.has(channelId) ? ' (it has ended)' : '';
-      throw new DriverError('not_found', `no live channel "${channelId}"${ended}`);
-    }
-    return ch;
+    return this.channelBook.target(channelId);
   }
 
   private bridgeTarget(bridgeId: string): SimBridge {
     this.assertStarted();
-    const bridge = this.bridges.get(bridgeId);
-    if (!bridge) throw new DriverError('not_found', `no bridge "${bridgeId}"`);
-    return bridge;
-  }
-
-  private requireState(ch: SimChannel, state: 'ringing' | 'answered', action: string): void {
-    if (ch.state !== state) {
-      throw new DriverError(
-        'invalid',
-        `cannot ${action} channel "${ch.id}": it is ${ch.state}, not ${state}`,
-      );
-    }
-  }
-}
-
-function leaveBridge(ch: SimChannel): void {
-  if (!ch.bridge) return;
-  ch.bridge.members.delete(ch);
-  ch.bridge = undefined;
-  ch.bridgeRole = undefined;
-}
-
-function checkCause(cause: string): void {
-  if (!HANGUP_CAUSES.has(cause)) {
-    throw new DriverError(
-      'invalid',
-      `unknown hangup cause "${cause}"; use one of ${[...HANGUP_CAUSES].join(', ')}`,
-    );
-  }
-}
-
-function checkDigits(digits: string): void {
-  if (typeof digits !== 'string' || !DTMF_DIGITS.test(digits)) {
-    throw new DriverError('invalid', `DTMF digits may only be 0-9, *, # and A-D, got "${digits}"`);
+    return this.bridges.get(bridgeId);
   }
 }

@@ -2,6 +2,7 @@ import type { Address, CallSnapshot, EndReason, LegRole } from '../core/call.ts'
 import { finalStatusFor, isFinal } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import type { DomainEventDataMap, NewDomainEvent } from '../core/events.ts';
+import type { Log } from '../core/log.ts';
 import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { Leg, LiveCall } from './live-call.ts';
@@ -17,7 +18,7 @@ export interface EngineDeps {
   readonly driver: TelephonyDriver;
   readonly clock: Clock;
   readonly publisher: EventPublisher;
-  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  readonly log: Log;
 }
 
 /** How long the driver waits beyond the engine's own ring timeout, as a backstop only. */
@@ -43,11 +44,11 @@ export function callEvent<T extends CallEventType>(
 }
 
 /**
- * The building blocks of call handling shared by commands and driver events: the registry of live
- * calls and their channels, dialling legs, bridging, publishing and finishing. Every method is called
- * from inside the call's serial queue.
+ * The registry of live calls and their channels (to route driver events), with the building blocks
+ * of call handling that commands and driver events share: dialling legs, bridging, publishing and
+ * finishing. Every method is called from inside the call's serial queue.
  */
-export class CallOps {
+export class CallRegistry {
   readonly calls = new Map<string, LiveCall>();
   /** channel id -> call, to route driver events. */
   readonly channels = new Map<string, LiveCall>();
