@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { envelope, ok, v1Errors } from '../../apps/http-kit/schemas.ts';
 import type { EventFeed } from '../../engine/types.ts';
-import { envelope, ok, v1Errors } from '../schemas/common.ts';
 import { DomainEventSchema } from '../schemas/event.ts';
 
 const EventsQuery = z.strictObject({

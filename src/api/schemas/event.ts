@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { AgentSchema, AgentStateSchema, QueueStatsSchema } from '../../apps/acd/api-schemas.ts';
+import { EmergencySchema } from '../../apps/emergency/schemas.ts';
+import { isoTime } from '../../apps/http-kit/schemas.ts';
 import { END_REASONS } from '../../core/call.ts';
 import {
   type DomainEvent,
@@ -7,9 +10,7 @@ import {
   IVR_OUTCOMES,
 } from '../../core/events.ts';
 import { CALL_PRIORITIES } from '../../core/queue.ts';
-import { AgentSchema, AgentStateSchema, EmergencySchema, QueueStatsSchema } from './acd.ts';
 import { CallSnapshotSchema } from './call.ts';
-import { isoTime } from './common.ts';
 
 const call = CallSnapshotSchema;
 const queueCall = {

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EmergencyService } from '../../apps/emergency/emergency-service.ts';
 import type { MemorySink } from '../../notify/notification.ts';
-import { EmergencySchema } from '../schemas/acd.ts';
 import {
   addressInput,
   ctiErrors,
@@ -12,7 +10,9 @@ import {
   isoTimeInput,
   ok,
   v1Errors,
-} from '../schemas/common.ts';
+} from '../http-kit/schemas.ts';
+import type { EmergencyService } from './emergency-service.ts';
+import { EmergencySchema } from './schemas.ts';
 
 const EmergencyBody = z.strictObject({
   driverId: z

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { AcdService } from '../../apps/acd/acd-service.ts';
 import { AGENT_ROLES, AGENT_STATES, type Agent, type AgentStatus } from '../../core/agent.ts';
-import type { EmergencySnapshot, QueueStats } from '../../core/events.ts';
+import type { QueueStats } from '../../core/events.ts';
 import {
   type BusinessHours,
   CALL_PRIORITIES,
@@ -13,8 +12,8 @@ import {
 } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import type { AgentStateEntry } from '../../store/types.ts';
-import type { SameKeys } from './call.ts';
-import { isoTime } from './common.ts';
+import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
+import type { AcdService } from './acd-service.ts';
 
 export const AgentStateSchema = z.enum(AGENT_STATES).meta({ id: 'AgentState' });
 
@@ -62,26 +61,6 @@ true satisfies SameKeys<QueueStats, z.output<typeof statsShape>>;
 
 /** Live and interval figures of a queue. */
 export const QueueStatsSchema: z.ZodType<QueueStats> = statsShape.meta({ id: 'QueueStats' });
-
-const emergencyShape = z.object({
-  id: z.string(),
-  callId: z.string(),
-  driverId: z.union([z.string(), z.number()]).describe('As the panic button sent it.'),
-  driverPhone: z.string(),
-  driverName: z.string().optional(),
-  vehiclePlate: z.string().optional(),
-  location: z.object({ lat: z.number(), lng: z.number() }).optional(),
-  raisedAt: isoTime('When Switchboard raised it.'),
-  reportedAt: isoTime('When the driver pressed the button (as reported).').optional(),
-  status: z.enum(['raised', 'offered', 'escalated', 'answered', 'ended']),
-  dispatcherId: z.string().optional(),
-  answeredAt: isoTime('When a dispatcher answered.').optional(),
-  endedAt: isoTime('When the emergency call ended.').optional(),
-});
-true satisfies SameKeys<EmergencySnapshot, z.output<typeof emergencyShape>>;
-
-/** An emergency raised by a driver's panic button. */
-export const EmergencySchema: z.ZodType<EmergencySnapshot> = emergencyShape.meta({ id: 'Emergency' });
 
 const stateEntryShape = z.object({
   agentId: z.string(),

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { IvrService } from '../../apps/ivr/ivr-service.ts';
 import type { StoredFlow } from '../../store/types.ts';
-import { envelope, idInput, isoTime, ok, v1Errors } from '../schemas/common.ts';
+import { envelope, idInput, isoTime, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { IvrService } from './ivr-service.ts';
 
 /** The IVR routes serve this service. */
 export interface IvrRouteOptions {
