@@ -3,7 +3,7 @@ import type { Agent, AgentProfile } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import type { DomainEvent, NewDomainEvent, QueueStats } from '../../core/events.ts';
+import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
 import type { CallPriority, QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
@@ -22,6 +22,7 @@ import {
   refreshPositions,
   runtimeOf,
 } from './distributor.ts';
+import type { QueueStats } from './events.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import { queueStats, rollInterval } from './queue-stats.ts';
 import { RouteTable } from './route-table.ts';

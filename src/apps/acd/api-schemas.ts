@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { AGENT_ROLES, AGENT_STATES, type Agent, type AgentStatus } from '../../core/agent.ts';
-import type { QueueStats } from '../../core/events.ts';
 import {
   type BusinessHours,
   CALL_PRIORITIES,
@@ -14,6 +13,7 @@ import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import type { AgentStateEntry } from '../../store/types.ts';
 import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
+import type { QueueStats } from './events.ts';
 
 export const AgentStateSchema = z.enum(AGENT_STATES).meta({ id: 'AgentState' });
 

@@ -3,13 +3,15 @@ import type { Agent } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import type { DomainEvent, DriverId, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
+import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
 import type { QueueConfig } from '../../core/queue.ts';
 import { KeyedSerialQueue } from '../../engine/serial-queue.ts';
 import type { CallDistribution, EventFeed } from '../../engine/types.ts';
 import type { Notification, NotificationSink } from '../../notify/notification.ts';
 import type { AuditEntry, Store } from '../../store/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
+import type { DriverId, EmergencySnapshot } from './events.ts';
+import { type EmergencyRepository, emergencyRepository } from './repository.ts';
 
 /** What a driver's panic button reports (the mock-CTI contract's body). */
 export interface EmergencyReport {
@@ -66,8 +68,10 @@ export class EmergencyService {
   private unsubscribe: (() => void) | undefined;
   private readonly escalateAfterMs: number;
   private readonly offerTimeoutMs: number;
+  private readonly saved: EmergencyRepository;
 
   constructor(private readonly deps: EmergencyDeps) {
+    this.saved = emergencyRepository(deps.store);
     this.escalateAfterMs = deps.options?.escalateAfterMs ?? 15_000;
     this.offerTimeoutMs = deps.options?.offerTimeoutMs ?? 15_000;
   }
@@ -163,11 +167,11 @@ export class EmergencyService {
   }
 
   async list(): Promise<EmergencySnapshot[]> {
-    return (await this.deps.store.emergencies.list()).sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
+    return (await this.saved.list()).sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
   }
 
   async get(id: string): Promise<{ emergency: EmergencySnapshot; audit: AuditEntry[] }> {
-    const emergency = this.live.get(id)?.snapshot ?? (await this.deps.store.emergencies.get(id));
+    const emergency = this.live.get(id)?.snapshot ?? (await this.saved.get(id));
     if (!emergency) throw new SwitchboardError('EMERGENCY_NOT_FOUND', `No emergency has id "${id}".`, { id });
     return { emergency, audit: await this.deps.store.audit.list(topic(id), 10_000) };
   }
@@ -332,7 +336,7 @@ export class EmergencyService {
   }
 
   private async save(live: Live, action: string, detail: Record<string, unknown>): Promise<void> {
-    await this.deps.store.emergencies.save(live.snapshot);
+    await this.saved.save(live.snapshot);
     await this.audit(live, action, detail);
   }
 

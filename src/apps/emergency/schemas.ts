@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { EmergencySnapshot } from '../../core/events.ts';
 import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
+import type { EmergencySnapshot } from './events.ts';
 
 const emergencyShape = z.object({
   id: z.string(),
