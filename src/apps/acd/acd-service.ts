@@ -24,6 +24,7 @@ import {
 } from './distributor.ts';
 import type { QueueStats } from './events.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
+import { AcdNotifier } from './notifier.ts';
 import { queueStats, rollInterval } from './queue-stats.ts';
 import { RouteTable } from './route-table.ts';
 
@@ -60,7 +61,7 @@ export class AcdService {
     const log = deps.log ?? SILENT;
     this.ctx = {
       engine: deps.engine,
-      publish: deps.publish,
+      notifier: new AcdNotifier(deps.publish),
       stateLog: deps.store.agentStates,
       clock: deps.clock,
       log,
@@ -525,11 +526,7 @@ export class AcdService {
         for (const queue of this.ctx.queues.values()) {
           await refreshPositions(this.ctx, queue);
           if (queue.config.id.includes(':')) continue;
-          await this.ctx.publish({
-            type: 'queue.stats',
-            queueId: queue.config.id,
-            data: { stats: this.stats(queue.config.id) },
-          });
+          await this.ctx.notifier.queueStats(this.stats(queue.config.id));
         }
       });
       this.armStatsTimer();

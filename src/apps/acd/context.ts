@@ -1,8 +1,8 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import type { NewDomainEvent } from '../../core/events.ts';
 import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
+import type { AcdNotifier } from './notifier.ts';
 import type { QueueRuntime } from './queue-runtime.ts';
 import type { WaitingCall } from './waiting-list.ts';
 
@@ -27,7 +27,8 @@ export interface AcdLog {
 /** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
 export interface AcdContext {
   readonly engine: CallControl & CallDistribution & CallMedia;
-  readonly publish: (event: NewDomainEvent) => Promise<unknown>;
+  /** The ACD's only way to publish events. */
+  readonly notifier: AcdNotifier;
   readonly stateLog: AgentStateLogRepository;
   readonly clock: Clock;
   readonly log: AcdLog;

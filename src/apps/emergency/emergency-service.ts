@@ -11,6 +11,7 @@ import type { Notification, NotificationSink } from '../../notify/notification.t
 import type { AuditEntry, Store } from '../../store/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
 import type { DriverId, EmergencySnapshot } from './events.ts';
+import { EmergencyNotifier } from './notifier.ts';
 import { type EmergencyRepository, emergencyRepository } from './repository.ts';
 
 /** What a driver's panic button reports (the mock-CTI contract's body). */
@@ -69,9 +70,11 @@ export class EmergencyService {
   private readonly escalateAfterMs: number;
   private readonly offerTimeoutMs: number;
   private readonly saved: EmergencyRepository;
+  private readonly notifier: EmergencyNotifier;
 
   constructor(private readonly deps: EmergencyDeps) {
     this.saved = emergencyRepository(deps.store);
+    this.notifier = new EmergencyNotifier(deps.publish);
     this.escalateAfterMs = deps.options?.escalateAfterMs ?? 15_000;
     this.offerTimeoutMs = deps.options?.offerTimeoutMs ?? 15_000;
   }
@@ -134,7 +137,7 @@ export class EmergencyService {
       this.live.set(id, live);
       this.byCall.set(call.id, id);
       await this.save(live, 'raised', { report: sent });
-      await this.deps.publish({ type: 'emergency.raised', callId: call.id, data: { emergency: snapshot } });
+      await this.notifier.raised(snapshot);
       await this.notifySupervisors(live, 'raised');
       try {
         await this.deps.acd.enqueue(call.id, EMERGENCY_QUEUE, 'emergency');
@@ -184,11 +187,7 @@ export class EmergencyService {
     live.snapshot = { ...live.snapshot, status: 'escalated' };
     await this.ensureQueues();
     await this.save(live, 'escalated', { afterMs: this.escalateAfterMs });
-    await this.deps.publish({
-      type: 'emergency.escalated',
-      callId: live.snapshot.callId,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.escalated(live.snapshot);
     await this.notifySupervisors(live, 'escalated');
     await this.deps.acd.move(live.snapshot.callId, ESCALATED_QUEUE).catch((err) => {
       // The call may have been answered or ended in the same instant; its events settle it.
@@ -239,11 +238,7 @@ export class EmergencyService {
       live.snapshot = { ...live.snapshot, status };
     }
     await this.save(live, status, detail);
-    await this.deps.publish({
-      type: 'emergency.updated',
-      callId: live.snapshot.callId,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.updated(live.snapshot);
   }
 
   private async note(id: string, action: string, detail: Record<string, unknown>): Promise<void> {
@@ -261,11 +256,7 @@ export class EmergencyService {
       endedAt: call.endedAt ?? new Date(this.deps.clock.now()).toISOString(),
     };
     await this.save(live, 'ended', { callStatus: call.status, endReason: call.endReason });
-    await this.deps.publish({
-      type: 'emergency.updated',
-      callId: call.id,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.updated(live.snapshot);
     this.live.delete(id);
     this.byCall.delete(call.id);
   }

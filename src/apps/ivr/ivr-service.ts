@@ -15,8 +15,8 @@ import type { Value } from './expressions.ts';
 import type { LoadedFlow } from './flow.ts';
 import { FlowCatalog, type FolderReport } from './flow-catalog.ts';
 import type { FetchLike } from './http-client.ts';
-import { IvrNotifier } from './ivr-notifier.ts';
 import type { NodeInput, Step } from './nodes/types.ts';
+import { IvrNotifier } from './notifier.ts';
 import { IvrSession, variables } from './session.ts';
 import { type RunHost, SessionRun } from './session-run.ts';
 
