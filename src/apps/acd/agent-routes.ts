@@ -5,8 +5,7 @@ import { SwitchboardError } from '../../core/errors.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import { checkBodyId, envelope, exists, isoTimeInput, ok, v1Errors } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
-import { AgentSchema, AgentStateEntrySchema } from './api-schemas.ts';
-import { type acdSchemas, applyAgentPatch } from './schemas.ts';
+import { AgentSchema, AgentStateEntrySchema, type acdSchemas, applyAgentPatch } from './schemas.ts';
 
 export interface AgentRouteOptions {
   readonly acd: AcdService;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Agent } from '../../core/agent.ts';
 import { CALL_PRIORITIES, type CallPriority } from '../../core/queue.ts';
 import type { EventDataSchemas } from '../app-contract.ts';
-import { AgentSchema, AgentStateSchema, QueueStatsSchema } from './api-schemas.ts';
+import { AgentSchema, AgentStateSchema, QueueStatsSchema } from './schemas.ts';
 
 /** A caller's place in a queue, as `queue.entered` and `queue.position` report it. */
 export interface QueueCallData {

@@ -5,8 +5,8 @@ import { SwitchboardError } from '../../core/errors.ts';
 import type { InboundRoute } from '../../core/routing.ts';
 import { checkBodyId, envelope, ok, v1Errors } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
-import { InboundRouteSchema } from './api-schemas.ts';
 import type { acdSchemas } from './schemas.ts';
+import { InboundRouteSchema } from './schemas.ts';
 
 export interface InboundRouteOptions {
   readonly acd: AcdService;

@@ -4,8 +4,14 @@ import { SwitchboardError } from '../../core/errors.ts';
 import { CALL_PRIORITIES, type QueueConfig } from '../../core/queue.ts';
 import { checkBodyId, envelope, exists, idInput, ok, v1Errors } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
-import { QueueSchema, QueueStatsSchema, WaitingCallSchema } from './api-schemas.ts';
-import { type acdSchemas, applyQueuePatch, validationError } from './schemas.ts';
+import {
+  type acdSchemas,
+  applyQueuePatch,
+  QueueSchema,
+  QueueStatsSchema,
+  validationError,
+  WaitingCallSchema,
+} from './schemas.ts';
 
 export interface QueueRouteOptions {
   readonly acd: AcdService;
