@@ -9,10 +9,11 @@ import type { DomainEventDataMap, DomainEventType } from '../core/events.ts';
  * - the service (`<name>-service.ts`, split by concern when it grows): the app's commands (what its
  *   routes call) and its reactions to domain events; it talks to calls only through the engine;
  * - `routes.ts`: thin Fastify routes that validate, call the service and shape the answer;
- * - `schemas.ts`: the zod schemas of its requests and answers (one definition gives validation,
- *   types and the OpenAPI document), built from the shared pieces in `apps/http-kit/`;
- * - `events.ts`: its event types and payloads, added to the core's `DomainEventDataMap` by module
- *   augmentation, and their zod schemas for the OpenAPI document;
+ * - `schemas.ts`: the zod schemas of its requests, answers and event payloads (one definition gives
+ *   validation, types and the OpenAPI document), built from the shared pieces in `apps/http-kit/`;
+ * - `events.ts`: its event types and payload types (no code), added to the core's
+ *   `DomainEventDataMap` by module augmentation so that `DomainEvent` and the Socket.io event map
+ *   know them while the core names no app;
  * - `notifier.ts`: the only place the app publishes events;
  * - its repository, where it stores something of its own;
  * - `app.ts`: a factory that builds the service and returns its `SwitchboardApp`.

@@ -1,7 +1,7 @@
 import type { SwitchboardApp } from '../app-contract.ts';
 import { type AcdDeps, AcdService } from './acd-service.ts';
-import { ACD_EVENTS } from './events.ts';
 import { type AcdRouteOptions, acdRoutes } from './routes.ts';
+import { ACD_EVENTS } from './schemas.ts';
 
 /** The ACD (agents, queues, inbound routing, distribution) as the composition root lists it. */
 export function createAcdApp(

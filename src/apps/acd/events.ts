@@ -1,8 +1,5 @@
-import { z } from 'zod';
 import type { Agent } from '../../core/agent.ts';
-import { CALL_PRIORITIES, type CallPriority } from '../../core/queue.ts';
-import type { EventDataSchemas } from '../app-contract.ts';
-import { AgentSchema, AgentStateSchema, QueueStatsSchema } from './schemas.ts';
+import type { CallPriority } from '../../core/queue.ts';
 
 /** A caller's place in a queue, as `queue.entered` and `queue.position` report it. */
 export interface QueueCallData {
@@ -61,24 +58,3 @@ export interface AcdEventDataMap {
 declare module '../../core/events.ts' {
   interface DomainEventDataMap extends AcdEventDataMap {}
 }
-
-const queueCall = {
-  queueId: z.string(),
-  callId: z.string(),
-  position: z.number().int().positive().describe('1 = next to be offered.'),
-  estimatedWaitMs: z.number().nonnegative(),
-};
-
-/** The payload schemas of the ACD's events, for the OpenAPI document. */
-export const ACD_EVENTS: EventDataSchemas<keyof AcdEventDataMap> = {
-  'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),
-  'queue.entered': z.object({ ...queueCall, priority: z.enum(CALL_PRIORITIES) }),
-  'queue.position': z.object(queueCall),
-  'queue.left': z.object({
-    queueId: z.string(),
-    callId: z.string(),
-    reason: z.enum(QUEUE_LEFT_REASONS),
-    waitedMs: z.number().nonnegative(),
-  }),
-  'queue.stats': z.object({ stats: QueueStatsSchema }),
-};

@@ -19,9 +19,10 @@ import {
 } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import type { AgentStateEntry } from '../../store/types.ts';
+import type { EventDataSchemas } from '../app-contract.ts';
 import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
-import type { QueueStats } from './events.ts';
+import { type AcdEventDataMap, QUEUE_LEFT_REASONS, type QueueStats } from './events.ts';
 import {
   address,
   businessHours,
@@ -399,3 +400,26 @@ true satisfies SameKeys<InboundRoute, z.output<typeof routeShape>>;
 
 /** One row of the inbound routing table. */
 export const InboundRouteSchema: z.ZodType<InboundRoute> = routeShape.meta({ id: 'InboundRoute' });
+
+// --- events -----------------------------------------------------------------------------------
+
+const queueCall = {
+  queueId: z.string(),
+  callId: z.string(),
+  position: z.number().int().positive().describe('1 = next to be offered.'),
+  estimatedWaitMs: z.number().nonnegative(),
+};
+
+/** The payload schemas of the ACD's events, for the OpenAPI document. */
+export const ACD_EVENTS: EventDataSchemas<keyof AcdEventDataMap> = {
+  'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),
+  'queue.entered': z.object({ ...queueCall, priority: z.enum(CALL_PRIORITIES) }),
+  'queue.position': z.object(queueCall),
+  'queue.left': z.object({
+    queueId: z.string(),
+    callId: z.string(),
+    reason: z.enum(QUEUE_LEFT_REASONS),
+    waitedMs: z.number().nonnegative(),
+  }),
+  'queue.stats': z.object({ stats: QueueStatsSchema }),
+};

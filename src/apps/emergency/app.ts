@@ -1,8 +1,8 @@
 import type { MemorySink } from '../../notify/notification.ts';
 import type { SwitchboardApp } from '../app-contract.ts';
 import { type EmergencyDeps, EmergencyService } from './emergency-service.ts';
-import { EMERGENCY_EVENTS } from './events.ts';
 import { ctiEmergencyRoute, emergencyRoutes } from './routes.ts';
+import { EMERGENCY_EVENTS } from './schemas.ts';
 
 export interface EmergencyAppDeps extends EmergencyDeps {
   /** A sink whose messages can be read back (the simulator's): served at GET /api/v1/notifications. */

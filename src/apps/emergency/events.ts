@@ -1,7 +1,3 @@
-import { z } from 'zod';
-import type { EventDataSchemas } from '../app-contract.ts';
-import { EmergencySchema } from './schemas.ts';
-
 /**
  * A driver as the business application names it: a string or a number, kept exactly as sent (mobile
  * apps send `42`, others `"D-17"`), so that it comes back in the type the application compares with.
@@ -35,12 +31,3 @@ export interface EmergencyEventDataMap {
 declare module '../../core/events.ts' {
   interface DomainEventDataMap extends EmergencyEventDataMap {}
 }
-
-const withEmergency = z.object({ emergency: EmergencySchema });
-
-/** The payload schemas of the emergency app's events, for the OpenAPI document. */
-export const EMERGENCY_EVENTS: EventDataSchemas<keyof EmergencyEventDataMap> = {
-  'emergency.raised': withEmergency,
-  'emergency.escalated': withEmergency,
-  'emergency.updated': withEmergency,
-};

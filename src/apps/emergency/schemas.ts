@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import type { EventDataSchemas } from '../app-contract.ts';
 import { addressInput, idInput, isoTime, isoTimeInput, type SameKeys } from '../http-kit/schemas.ts';
-import type { EmergencySnapshot } from './events.ts';
+import type { EmergencyEventDataMap, EmergencySnapshot } from './events.ts';
 
 const emergencyShape = z.object({
   id: z.string(),
@@ -66,3 +67,12 @@ export const NotificationSchema = z
     at: isoTime('When it was sent.'),
   })
   .meta({ id: 'Notification' });
+
+const withEmergency = z.object({ emergency: EmergencySchema });
+
+/** The payload schemas of the emergency app's events, for the OpenAPI document. */
+export const EMERGENCY_EVENTS: EventDataSchemas<keyof EmergencyEventDataMap> = {
+  'emergency.raised': withEmergency,
+  'emergency.escalated': withEmergency,
+  'emergency.updated': withEmergency,
+};

@@ -1,7 +1,7 @@
 import type { SwitchboardApp } from '../app-contract.ts';
-import { IVR_EVENTS } from './events.ts';
 import { type IvrDeps, IvrService } from './ivr-service.ts';
 import { ivrRoutes } from './routes.ts';
+import { IVR_EVENTS } from './schemas.ts';
 
 /** The IVR as the composition root lists it. */
 export function createIvrApp(deps: IvrDeps): SwitchboardApp & { readonly service: IvrService } {

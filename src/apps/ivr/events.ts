@@ -1,6 +1,3 @@
-import { z } from 'zod';
-import type { EventDataSchemas } from '../app-contract.ts';
-
 /** How an IVR session ended: the flow hung up, the caller did, or the call went on elsewhere. */
 export const IVR_OUTCOMES = [
   'hangup',
@@ -41,37 +38,3 @@ export interface IvrEventDataMap {
 declare module '../../core/events.ts' {
   interface DomainEventDataMap extends IvrEventDataMap {}
 }
-
-const ref = {
-  flowId: z.string(),
-  version: z.number().int().positive().describe('The flow version the caller is in.'),
-};
-const node = z.string().describe('The node of the flow.');
-
-/** The payload schemas of the IVR's events, for the OpenAPI document. */
-export const IVR_EVENTS: EventDataSchemas<keyof IvrEventDataMap> = {
-  'ivr.started': z.object({ ...ref, from: z.string(), to: z.string(), language: z.string() }),
-  'ivr.node': z.object({ ...ref, node, kind: z.string().describe('The node kind: say, gather, ...') }),
-  'ivr.prompt': z.object({
-    ...ref,
-    node,
-    text: z.string().describe('What the prompt says; empty for a sound without words.'),
-    media: z.string().describe('What the driver plays: the text, or `sound:<ref>`.'),
-    language: z.string(),
-  }),
-  'ivr.input': z.object({
-    ...ref,
-    node,
-    result: z
-      .enum(['digits', 'no_input', 'no_match', 'failed'])
-      .describe('`failed`: no valid input after every retry.'),
-    digits: z.string().optional().describe('What the caller pressed (without the finish key).'),
-    attempt: z.number().int().positive(),
-  }),
-  'ivr.ended': z.object({
-    ...ref,
-    node: node.describe('The last node.'),
-    outcome: z.enum(IVR_OUTCOMES),
-    durationMs: z.number().nonnegative(),
-  }),
-};
