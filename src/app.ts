@@ -3,11 +3,15 @@ import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
-import { AcdService } from './apps/acd/acd-service.ts';
-import { EmergencyService } from './apps/emergency/emergency-service.ts';
-import { IvrService } from './apps/ivr/ivr-service.ts';
+import type { AcdService } from './apps/acd/acd-service.ts';
+import { createAcdApp } from './apps/acd/app.ts';
+import type { SwitchboardApp } from './apps/app-contract.ts';
+import { createEmergencyApp } from './apps/emergency/app.ts';
+import { createIvrApp } from './apps/ivr/app.ts';
+import type { IvrService } from './apps/ivr/ivr-service.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
+import type { NewDomainEvent } from './core/events.ts';
 import { DemoSite } from './demo/demo.ts';
 import { CallEngine } from './engine/call-engine.ts';
 import { withEngineErrorsOn } from './engine/driver-errors.ts';
@@ -80,43 +84,46 @@ export async function createSwitchboard(
     maxLiveCalls: config.maxLiveCalls,
     log,
   });
-  const acd = new AcdService({
+  // What every app is built with; each app's folder says what else it takes.
+  const common = {
     engine,
-    publish: (event) => engine.publish(event),
+    publish: (event: NewDomainEvent) => engine.publish(event),
     store,
     clock,
     ...(log && { log }),
-  });
+  };
+  const defaultCountry = config.defaultCountry as CountryCode;
+  const acdApp = createAcdApp({ ...common, stateLog: store.agentStates, defaultCountry });
+  const acd = acdApp.service;
   engine.useDirectory(acd);
   const notifications = new MemorySink();
-  const emergencies = new EmergencyService({
-    engine,
-    acd,
-    publish: (event) => engine.publish(event),
-    store,
-    sink: notifications,
-    clock,
-    ...(demo && { drivers: demo.fleet }),
-    ...(log && { log }),
-  });
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
   // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
   const ivrVariables = { ...config.ivrVariables };
-  const ivr = new IvrService({
-    engine,
+  const ivrApp = createIvrApp({
+    ...common,
     acd,
-    publish: (event) => engine.publish(event),
-    store,
-    clock,
     options: {
       variables: ivrVariables,
       fetch: createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow })),
       ...(flowsDir !== undefined && { flowsDir }),
     },
-    ...(log && { log }),
   });
+  const ivr = ivrApp.service;
+  /** The apps, in the order they start; adding an app is one entry here. */
+  const apps: readonly SwitchboardApp[] = [
+    acdApp,
+    createEmergencyApp({
+      ...common,
+      acd,
+      sink: notifications,
+      readableSink: notifications,
+      ...(demo && { drivers: demo.fleet }),
+    }),
+    ivrApp,
+  ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
-  const workers = [engine, acd, emergencies, ivr];
+  const workers = [engine, ...apps];
   if (clock instanceof VirtualClock) {
     clock.onSettle(async () => {
       do {
@@ -125,9 +132,7 @@ export async function createSwitchboard(
     });
   }
   await engine.start();
-  await acd.start();
-  emergencies.start();
-  await ivr.start();
+  for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
 
   // The simulator's refusals reach HTTP as the engine's catalogue errors, like every driver error.
@@ -155,19 +160,14 @@ export async function createSwitchboard(
     calls: engine,
     events: engine.events,
     sim,
-    acd,
-    emergencies,
-    ivr,
-    notifications,
-    agentStates: store.agentStates,
-    defaultCountry: config.defaultCountry as CountryCode,
+    apps,
     health: () => ({
       driver: telephony.name,
       ...(ari && { ari: ari.status() }),
       store: store.kind,
       clock: clock instanceof VirtualClock ? 'virtual' : 'real',
       liveCalls: engine.liveCount,
-      acd: acd.distributionFigures(),
+      ...Object.fromEntries(apps.flatMap((a) => (a.health ? [[a.name, a.health()]] : []))),
     }),
     metrics: () => ({
       liveCalls: engine.liveCount,
@@ -213,11 +213,10 @@ export async function createSwitchboard(
     close() {
       closing ??= (async () => {
         if (clock instanceof VirtualClock) clock.pause();
-        emergencies.stop();
-        acd.stop();
+        for (const app of apps) await app.stop();
         await engine.stop();
-        // After the engine: ending the live calls lets the IVR write their traces into the records.
-        await ivr.stop();
+        // After the engine: ending the live calls lets apps (the IVR) write how they ended into the records.
+        for (const app of apps) await app.afterCallsEnded?.();
         await app.close();
         await store.close();
       })();

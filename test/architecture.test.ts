@@ -89,3 +89,44 @@ describe('the direction of dependency', () => {
     expect(KNOWN_EXCEPTIONS.filter((c) => !now.has(c))).toEqual([]);
   });
 });
+
+/**
+ * The app shape of DESIGN.md "Apps" (see src/apps/app-contract.ts): every app folder has the same
+ * file set, and its notifier is the only file that publishes.
+ */
+const APP_FILES = ['app.ts', 'events.ts', 'notifier.ts', 'routes.ts', 'schemas.ts'];
+/** Folders under src/apps/ that are shared pieces, not apps. */
+const NOT_APPS = ['http-kit'];
+
+function appFolders(): string[] {
+  return readdirSync(join(SRC, 'apps'), { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !NOT_APPS.includes(e.name))
+    .map((e) => e.name);
+}
+
+describe('the app shape', () => {
+  it('gives every app the same file set', () => {
+    const missing = appFolders().flatMap((app) => {
+      const files = readdirSync(join(SRC, 'apps', app));
+      return APP_FILES.filter((file) => !files.includes(file)).map((file) => `apps/${app}/${file}`);
+    });
+    expect(appFolders().length).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
+
+  it('publishes only from each app’s notifier', () => {
+    const publishers = appFolders().flatMap((app) =>
+      sourceFiles(join(SRC, 'apps', app))
+        .filter((file) => !file.endsWith(`${sep}notifier.ts`))
+        .filter((file) => /\bpublish\s*\(/.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(SRC, file).split(sep).join('/')),
+    );
+    expect(publishers).toEqual([]);
+  });
+
+  it('lists every app once in the composition root', () => {
+    const root = readFileSync(join(SRC, 'app.ts'), 'utf8');
+    const listed = appFolders().filter((app) => root.includes(`'./apps/${app}/app.ts'`));
+    expect(listed).toEqual(appFolders());
+  });
+});

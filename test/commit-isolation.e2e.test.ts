@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CONTEXT_BYTES, MAX_CONTEXT_DEPTH } from '../src/api/schemas/common.ts';
+import { MAX_CONTEXT_BYTES, MAX_CONTEXT_DEPTH } from '../src/apps/http-kit/schemas.ts';
 import { startServer, type TestServer } from './support/server.ts';
 
 const servers: TestServer[] = [];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressInput, contextInput, idInput, isoTime } from '../apps/http-kit/schemas.ts';
 import { type CallSnapshot, type CallStatus, type EndReason, isFinal } from '../core/call.ts';
 import type {
   CallEventData,
@@ -8,7 +9,6 @@ import type {
   DomainEventType,
 } from '../core/events.ts';
 import { CallStatusSchema, EndReasonSchema } from './schemas/call.ts';
-import { addressInput, contextInput, idInput, isoTime } from './schemas/common.ts';
 
 /**
  * The mock-CTI contract that existing integrations call: bare JSON, field names and order exactly as

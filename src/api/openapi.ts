@@ -21,8 +21,14 @@ const DESCRIPTION = `Drive phone calls over REST; hear what happens on Socket.io
 
 const SECURITY: readonly Record<string, readonly string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 
-/** Serves the OpenAPI document at /openapi.json and interactive docs at /docs; register before routes. */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+/**
+ * Serves the OpenAPI document at /openapi.json and interactive docs at /docs; register before routes.
+ * `appTags` are the tags the apps' routes use, listed after the core's calls and events.
+ */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  appTags: readonly { readonly name: string; readonly description: string }[] = [],
+): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -30,9 +36,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'calls', description: 'Calls: originate, inspect, list and control.' },
         { name: 'events', description: 'The event log.' },
-        { name: 'agents', description: 'Agents: profiles, live state, log-in and pause, state history.' },
-        { name: 'queues', description: 'Queues: configuration, callers waiting, statistics.' },
-        { name: 'routing', description: 'The inbound routing table: dialled number to destination.' },
+        ...appTags,
         { name: 'mock-cti', description: 'The compact mock-CTI contract.' },
         { name: 'simulator', description: 'Script and drive the simulated phone system.' },
         { name: 'health', description: 'Liveness.' },

@@ -1,15 +1,10 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
-import type { AcdService } from '../apps/acd/acd-service.ts';
-import { acdSchemas } from '../apps/acd/schemas.ts';
-import type { EmergencyService } from '../apps/emergency/emergency-service.ts';
-import type { IvrService } from '../apps/ivr/ivr-service.ts';
+import type { SwitchboardApp } from '../apps/app-contract.ts';
 import type { CallControl, EventFeed } from '../engine/types.ts';
-import type { MemorySink } from '../notify/notification.ts';
-import type { AgentStateLogRepository, IdempotencyRepository } from '../store/types.ts';
+import type { IdempotencyRepository } from '../store/types.ts';
 import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
@@ -17,21 +12,20 @@ import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpTimeoutOptions } from './
 import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
-import { agentRoutes } from './routes/agents.ts';
 import { callRoutes } from './routes/calls.ts';
 import { ctiRoutes } from './routes/cti.ts';
-import { ctiEmergencyRoute, emergencyRoutes } from './routes/emergencies.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
-import { inboundRoutes } from './routes/inbound-routes.ts';
-import { ivrRoutes } from './routes/ivr.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
-import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
+import { domainEventSchema } from './schemas/event.ts';
 import type { SimControls } from './sim-controls.ts';
 import { registerSiteGuard, sitePolicy } from './site-guard.ts';
 import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
 import type { ReplayLimits } from './socket-replay.ts';
+
+/** What the API reads of an app: its routes, its events, the tags its routes use. */
+export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags'>;
 
 /** Everything the API needs; it talks to calls and events only through these. */
 export interface ApiDeps {
@@ -39,18 +33,8 @@ export interface ApiDeps {
   readonly events: EventFeed;
   /** Present when the simulator driver runs; /api/v1/sim answers 409 SIMULATOR_ONLY otherwise. */
   readonly sim?: SimControls;
-  /** The ACD; /api/v1/agents, /queues and /routes are served only with it. */
-  readonly acd?: AcdService;
-  /** Panic-button emergencies (/api/cti/emergency, /api/v1/emergencies). */
-  readonly emergencies?: EmergencyService;
-  /** The IVR (/api/v1/ivr/...). */
-  readonly ivr?: IvrService;
-  /** The simulator's notification sink, readable at /api/v1/notifications. */
-  readonly notifications?: MemorySink;
-  /** The agent state log, for GET /api/v1/agents/{agentId}/states (with `acd`). */
-  readonly agentStates?: Pick<AgentStateLogRepository, 'list'>;
-  /** Country for numbers written without `+` in ACD configuration (DEFAULT_COUNTRY); US when absent. */
-  readonly defaultCountry?: CountryCode;
+  /** The apps: their routes are served and their events documented (none when absent). */
+  readonly apps?: readonly AppApi[];
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
   /** Figures for GET /api/v1/metrics (Prometheus). */
@@ -121,36 +105,30 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     });
   }
 
-  await registerOpenApi(app);
+  const apps = deps.apps ?? [];
+  await registerOpenApi(
+    app,
+    apps.flatMap((a) => a.tags ?? []),
+  );
   await app.register(healthRoutes, { health: deps.health });
   if (deps.metrics) await app.register(metricsRoutes, { prefix: '/api/v1', source: deps.metrics });
   // One encapsulated scope for /api/cti, so its lenient body reading reaches no other route.
-  const emergencies = deps.emergencies;
+  const appRoutes = (prefix: string) => apps.flatMap((a) => a.routes.filter((r) => r.prefix === prefix));
   await app.register(
     async (cti) => {
       readAnyBodyAsJson(cti);
       await cti.register(ctiRoutes, { calls: deps.calls });
-      if (emergencies) await cti.register(ctiEmergencyRoute, { emergencies });
+      for (const routes of appRoutes('/api/cti')) await cti.register(routes.plugin);
     },
     { prefix: '/api/cti' },
   );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
-  await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });
-  if (deps.acd) {
-    const acd = deps.acd;
-    const schemas = acdSchemas(deps.defaultCountry);
-    await app.register(agentRoutes, { prefix: '/api/v1', acd, schemas, stateLog: deps.agentStates });
-    await app.register(queueRoutes, { prefix: '/api/v1', acd, schemas });
-    await app.register(inboundRoutes, { prefix: '/api/v1', acd, schemas });
-  }
-  if (emergencies) {
-    await app.register(emergencyRoutes, {
-      prefix: '/api/v1',
-      emergencies,
-      ...(deps.notifications && { sink: deps.notifications }),
-    });
-  }
-  if (deps.ivr) await app.register(ivrRoutes, { prefix: '/api/v1', ivr: deps.ivr });
+  await app.register(eventRoutes, {
+    prefix: '/api/v1',
+    events: deps.events,
+    schema: domainEventSchema(apps.map((a) => a.events)),
+  });
+  for (const routes of appRoutes('/api/v1')) await app.register(routes.plugin, { prefix: '/api/v1' });
   for (const add of deps.extraRoutes ?? []) await add(app);
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { addressInput } from '../apps/http-kit/schemas.ts';
 import { HANGUP_CAUSES, type HangupCause } from '../core/call.ts';
 import { enumOf } from './schemas/call.ts';
-import { addressInput } from './schemas/common.ts';
 
 /** How a simulated remote party ends a call attempt it does not answer. */
 export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number';

@@ -1,85 +1,18 @@
-import type { Agent } from './agent.ts';
 import type { CallSnapshot, EndReason } from './call.ts';
-import type { CallPriority } from './queue.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
- * discriminant, lower-case and dotted, and also the Socket.io event name.
+ * discriminant, lower-case and dotted, and also the Socket.io event name. The core owns the envelope,
+ * the call events and the driver events; each app declares its own types and payloads in its
+ * `events.ts`, adding them to `DomainEventDataMap` by module augmentation, so the core names no app
+ * and `DomainEvent` is still one closed union wherever it is read.
  */
 export interface CallEventData {
   readonly call: CallSnapshot;
 }
 
-export interface QueueCallData {
-  readonly queueId: string;
-  readonly callId: string;
-  /** 1 = next to be offered. */
-  readonly position: number;
-  readonly estimatedWaitMs: number;
-}
-
-/** Live and interval figures of one queue. */
-export interface QueueStats {
-  readonly queueId: string;
-  readonly at: string;
-  readonly waiting: number;
-  readonly longestWaitMs: number;
-  readonly agentsLoggedIn: number;
-  readonly agentsAvailable: number;
-  /** Since `intervalStart` (the current interval, `intervalMs` long). */
-  readonly intervalStart: string;
-  readonly entered: number;
-  readonly answered: number;
-  readonly abandoned: number;
-  readonly overflowed: number;
-  /** Share of answered + abandoned calls answered within the queue's threshold, 0..1; null before any. */
-  readonly serviceLevel: number | null;
-  readonly averageWaitMs: number | null;
-  readonly averageTalkMs: number | null;
-}
-
-/**
- * A driver as the business application names it: a string or a number, kept exactly as sent (mobile
- * apps send `42`, others `"D-17"`), so that it comes back in the type the application compares with.
- */
-export type DriverId = string | number;
-
-/** An emergency as clients see it. */
-export interface EmergencySnapshot {
-  readonly id: string;
-  readonly callId: string;
-  readonly driverId: DriverId;
-  readonly driverPhone: string;
-  readonly driverName?: string;
-  readonly vehiclePlate?: string;
-  readonly location?: { readonly lat: number; readonly lng: number };
-  readonly raisedAt: string;
-  readonly reportedAt?: string;
-  readonly status: 'raised' | 'offered' | 'escalated' | 'answered' | 'ended';
-  readonly dispatcherId?: string;
-  readonly answeredAt?: string;
-  readonly endedAt?: string;
-}
-
-/** How an IVR session ended: the flow hung up, the caller did, or the call went on elsewhere. */
-export const IVR_OUTCOMES = [
-  'hangup',
-  'caller_hangup',
-  'enqueued',
-  'transferred',
-  'failed',
-  'error',
-] as const;
-export type IvrOutcome = (typeof IVR_OUTCOMES)[number];
-
-/** The flow version an IVR event comes from. */
-export interface IvrRef {
-  readonly flowId: string;
-  readonly version: number;
-}
-
-/** What each event type carries in `data`. */
-export interface DomainEventDataMap {
+/** What each call and driver event carries in `data`. */
+export interface CoreEventDataMap {
   'call.ringing': CallEventData;
   'call.answered': CallEventData;
   'call.held': CallEventData;
@@ -107,74 +40,16 @@ export interface DomainEventDataMap {
   };
   'call.ended': CallEventData;
   'call.failed': CallEventData;
-  'agent.state': { readonly agent: Agent; readonly previous: Agent['status']['state'] };
-  'queue.entered': QueueCallData & { readonly priority: CallPriority };
-  'queue.position': QueueCallData;
-  'queue.left': {
-    readonly queueId: string;
-    readonly callId: string;
-    readonly reason: 'answered' | 'abandoned' | 'overflow' | 'closed' | 'no_agents' | 'ended' | 'moved';
-    readonly waitedMs: number;
-  };
-  'queue.stats': { readonly stats: QueueStats };
-  'emergency.raised': { readonly emergency: EmergencySnapshot };
-  'emergency.escalated': { readonly emergency: EmergencySnapshot };
-  'emergency.updated': { readonly emergency: EmergencySnapshot };
-  'ivr.started': IvrRef & { readonly from: string; readonly to: string; readonly language: string };
-  'ivr.node': IvrRef & { readonly node: string; readonly kind: string };
-  /** What the caller hears, so integrations and tests can follow along. */
-  'ivr.prompt': IvrRef & {
-    readonly node: string;
-    readonly text: string;
-    readonly media: string;
-    readonly language: string;
-  };
-  'ivr.input': IvrRef & {
-    readonly node: string;
-    readonly result: 'digits' | 'no_input' | 'no_match' | 'failed';
-    readonly digits?: string;
-    readonly attempt: number;
-  };
-  'ivr.ended': IvrRef & { readonly node: string; readonly outcome: IvrOutcome; readonly durationMs: number };
   'driver.connected': { readonly driver: string };
   'driver.disconnected': { readonly driver: string; readonly reason: string };
 }
 
-export type DomainEventType = keyof DomainEventDataMap;
+export type CoreEventType = keyof CoreEventDataMap;
 
-export const DOMAIN_EVENT_TYPES = [
-  'call.ringing',
-  'call.answered',
-  'call.held',
-  'call.unheld',
-  'call.transferring',
-  'call.transferred',
-  'call.dtmf',
-  'call.leg.ended',
-  'call.queued',
-  'call.offered',
-  'call.offer.accepted',
-  'call.offer.ended',
-  'call.playback.finished',
-  'call.recording.finished',
-  'call.ended',
-  'call.failed',
-  'agent.state',
-  'queue.entered',
-  'queue.position',
-  'queue.left',
-  'queue.stats',
-  'emergency.raised',
-  'emergency.escalated',
-  'emergency.updated',
-  'ivr.started',
-  'ivr.node',
-  'ivr.prompt',
-  'ivr.input',
-  'ivr.ended',
-  'driver.connected',
-  'driver.disconnected',
-] as const satisfies readonly DomainEventType[];
+/** What each event type carries in `data`: the core's, and those the apps add (see above). */
+export interface DomainEventDataMap extends CoreEventDataMap {}
+
+export type DomainEventType = keyof DomainEventDataMap;
 
 /** One event as published, logged and replayed. `seq` is monotonic per server. */
 export type DomainEvent = {

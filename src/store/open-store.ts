@@ -5,7 +5,6 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kyse
 import pg from 'pg';
 import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
-import type { EmergencySnapshot } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
@@ -19,7 +18,7 @@ import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { withStatementCache } from './sqlite-statements.ts';
-import type { Store, StoreConfig, StoreKind } from './types.ts';
+import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -143,7 +142,7 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () =
     queues: createConfigRepository<QueueConfig>(useDb, 'queues'),
     routes: createConfigRepository<InboundRoute>(useDb, 'inbound_routes'),
     agentStates: createAgentStateLogRepository(useDb),
-    emergencies: createConfigRepository<EmergencySnapshot>(useDb, 'emergencies'),
+    emergencies: createConfigRepository<StoredDocument>(useDb, 'emergencies'),
     audit: createAuditLogRepository(useDb),
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),

@@ -1,6 +1,6 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallSnapshot, CallStatus } from '../core/call.ts';
-import type { DomainEvent, EmergencySnapshot } from '../core/events.ts';
+import type { DomainEvent } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 
@@ -15,7 +15,8 @@ export interface Store {
   readonly queues: ConfigRepository<QueueConfig>;
   readonly routes: ConfigRepository<InboundRoute>;
   readonly agentStates: AgentStateLogRepository;
-  readonly emergencies: ConfigRepository<EmergencySnapshot>;
+  /** Emergencies, as the emergency app saves them (it owns their type; see its repository). */
+  readonly emergencies: ConfigRepository<StoredDocument>;
   readonly audit: AuditLogRepository;
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
@@ -85,6 +86,14 @@ export interface EventLogRepository {
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
+
+/**
+ * A JSON document with an id, as an app saves it; the store reads back exactly what was saved, so the
+ * app that owns the table also owns the document's type.
+ */
+export interface StoredDocument {
+  readonly id: string;
+}
 
 /**
  * Contact-centre configuration: agents, queues and the inbound routing table. Plain keyed documents:

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
-import type { CallControl } from '../../engine/types.ts';
-import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
 import {
   addressInput,
   contextInput,
@@ -12,7 +9,10 @@ import {
   isoTimeInput,
   ok,
   v1Errors,
-} from '../schemas/common.ts';
+} from '../../apps/http-kit/schemas.ts';
+import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
+import type { CallControl } from '../../engine/types.ts';
+import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
 
 const OriginateBody = z.strictObject({
   from: addressInput(

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ctiErrors } from '../../apps/http-kit/schemas.ts';
 import type { CallControl } from '../../engine/types.ts';
 import {
   CtiCallBody,
@@ -14,7 +15,6 @@ import {
   toCtiStatus,
   toCtiTransfer,
 } from '../cti-shapes.ts';
-import { ctiErrors } from '../schemas/common.ts';
 
 /** /api/cti: the mock-CTI contract existing integrations call; bare JSON, no envelope. */
 export const ctiRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (app, { calls }) => {

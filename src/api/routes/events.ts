@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { envelope, ok, v1Errors } from '../../apps/http-kit/schemas.ts';
+import type { DomainEvent } from '../../core/events.ts';
 import type { EventFeed } from '../../engine/types.ts';
-import { envelope, ok, v1Errors } from '../schemas/common.ts';
-import { DomainEventSchema } from '../schemas/event.ts';
 
 const EventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).default(0).describe('Return events with a seq greater than this.'),
@@ -10,7 +10,11 @@ const EventsQuery = z.strictObject({
 });
 
 /** GET /api/v1/events: the event log, for clients catching up over HTTP. */
-export const eventRoutes: FastifyPluginAsyncZod<{ events: EventFeed }> = async (app, { events }) => {
+export const eventRoutes: FastifyPluginAsyncZod<{
+  events: EventFeed;
+  /** One domain event: the core's and the apps' (see `domainEventSchema`). */
+  schema: z.ZodType<DomainEvent>;
+}> = async (app, { events, schema }) => {
   app.get(
     '/events',
     {
@@ -22,7 +26,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ events: EventFeed }> = async (
         tags: ['events'],
         operationId: 'listEvents',
         querystring: EventsQuery,
-        response: { 200: envelope(z.array(DomainEventSchema)), ...v1Errors },
+        response: { 200: envelope(z.array(schema)), ...v1Errors },
       },
     },
     async (request) => ok(await events.after(request.query.after, request.query.limit)),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { dtmfDigits, envelope, idInput, isoTime, ok, v1Errors } from '../../apps/http-kit/schemas.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import { dtmfDigits, envelope, idInput, isoTime, ok, v1Errors } from '../schemas/common.ts';
 import {
   HangupCauseSchema,
   SimChannelSchema,

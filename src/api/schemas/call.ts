@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTime, type SameKeys } from '../../apps/http-kit/schemas.ts';
 import {
   BRIDGE_KINDS,
   type BridgeRole,
@@ -13,14 +14,6 @@ import {
   TRANSFER_STATUSES,
 } from '../../core/call.ts';
 import type { Page } from '../../store/types.ts';
-import { isoTime } from './common.ts';
-
-/** True when both types have exactly the same keys, so a field added to the core type fails here. */
-export type SameKeys<A, B> = [keyof A] extends [keyof B]
-  ? [keyof B] extends [keyof A]
-    ? true
-    : false
-  : false;
 
 /** A `z.enum` over every member of a string union; the record's type makes a forgotten member a compile error. */
 export function enumOf<T extends string>(members: Record<T, true>) {

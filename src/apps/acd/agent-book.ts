@@ -41,12 +41,7 @@ export async function moveAgent(
       ...(agent.callId !== undefined && { callId: agent.callId }),
     },
   ]);
-  await ctx.publish({
-    type: 'agent.state',
-    agentId: agent.profile.id,
-    ...(agent.callId !== undefined && { callId: agent.callId }),
-    data: { agent: agentView(agent), previous },
-  });
+  await ctx.notifier.agentState(agentView(agent), previous);
 }
 
 /** Keeps the free-member sets and logged-in counts of the agent's queues in step with its state. */

@@ -1,9 +1,9 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import type { NewDomainEvent } from '../../core/events.ts';
 import type { Log } from '../../core/log.ts';
 import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
+import type { AcdNotifier } from './notifier.ts';
 import type { QueueRuntime } from './queue-runtime.ts';
 import type { WaitingCall } from './waiting-list.ts';
 
@@ -23,7 +23,8 @@ export interface AcdOptions {
 /** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
 export interface AcdContext {
   readonly engine: CallControl & CallDistribution & CallMedia;
-  readonly publish: (event: NewDomainEvent) => Promise<unknown>;
+  /** The ACD's only way to publish events. */
+  readonly notifier: AcdNotifier;
   readonly stateLog: AgentStateLogRepository;
   readonly clock: Clock;
   readonly log: Log;

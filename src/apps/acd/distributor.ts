@@ -115,12 +115,7 @@ export async function enqueue(
   const position = queue.waiting.position(callId);
   const { loggedIn } = queue;
   waiting.announced = position;
-  await ctx.publish({
-    type: 'queue.entered',
-    callId,
-    queueId,
-    data: { ...placeOf(queue, waiting, position, loggedIn), priority },
-  });
+  await ctx.notifier.queueEntered({ ...placeOf(queue, waiting, position, loggedIn), priority });
   await speakPlace(ctx, callId, position, estimateWaitMs(queue, position, loggedIn));
   // A caller ranked ahead of others (a higher priority) pushes them back: they hear about it.
   await announceFrom(ctx, queue, position, loggedIn);
@@ -162,12 +157,7 @@ async function announce(
   loggedIn: number,
 ): Promise<void> {
   call.announced = position;
-  await ctx.publish({
-    type: 'queue.position',
-    callId: call.callId,
-    queueId: call.queueId,
-    data: placeOf(queue, call, position, loggedIn),
-  });
+  await ctx.notifier.queuePosition(placeOf(queue, call, position, loggedIn));
 }
 
 /** Callers from 0-based `index` on have moved: the first {@link POSITION_UPDATES} hear it now. */
@@ -435,11 +425,11 @@ export async function leave(
     queue.counters.totalWaitMs += waited;
     if (waited <= queue.config.serviceLevelMs) queue.counters.answeredInTime++;
   }
-  await ctx.publish({
-    type: 'queue.left',
-    callId: call.callId,
+  await ctx.notifier.queueLeft({
     queueId: call.queueId,
-    data: { queueId: call.queueId, callId: call.callId, reason, waitedMs: now - call.enteredAt },
+    callId: call.callId,
+    reason,
+    waitedMs: now - call.enteredAt,
   });
   // Callers behind move up; the first few hear about it (further back, the next periodic update does).
   if (index < queue.waiting.size) await announceFrom(ctx, queue, index, queue.loggedIn);

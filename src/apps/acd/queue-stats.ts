@@ -1,4 +1,4 @@
-import type { QueueStats } from '../../core/events.ts';
+import type { QueueStats } from './events.ts';
 import type { LiveAgent } from './live-agent.ts';
 import type { QueueCounters, QueueRuntime } from './queue-runtime.ts';
 

@@ -1,292 +1,48 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { formatAddress, parseAddress } from '../../core/address.ts';
-import { AGENT_ROLES, type AgentProfile, SKILL_LEVEL_MAX, SKILL_LEVEL_MIN } from '../../core/agent.ts';
+import {
+  AGENT_ROLES,
+  AGENT_STATES,
+  type Agent,
+  type AgentProfile,
+  type AgentStatus,
+} from '../../core/agent.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import {
+  type BusinessHours,
   CALL_PRIORITIES,
   QUEUE_STRATEGIES,
   type QueueConfig,
   type QueueExit,
+  WEEKDAYS,
   type Weekday,
 } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
-import { canonicalTimeZone, isValidLocalDate, readTimeRange } from './business-hours.ts';
+import type { AgentStateEntry } from '../../store/types.ts';
+import type { EventDataSchemas } from '../app-contract.ts';
+import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
+import type { AcdService } from './acd-service.ts';
+import { type AcdEventDataMap, QUEUE_LEFT_REASONS, type QueueStats } from './events.ts';
+import {
+  address,
+  businessHours,
+  checkExits,
+  destination,
+  EXIT_KINDS,
+  id,
+  MAX_MEMBERS,
+  MAX_TEAMS,
+  pattern,
+  queueExit,
+  ROUTE_ORDER_MAX,
+  routeWindow,
+  skillLevels,
+  uniqueList,
+  unlessMissing,
+  wholeNumber,
+} from './schema-fields.ts';
 
-/**
- * What the ACD accepts from the outside: agents, queues and inbound routes. Objects are strict, so a
- * misspelt field is an error rather than a silently ignored setting, and every message says what to
- * send instead. Phone numbers come out in E.164, so stored configuration does not depend on the
- * default country in force when it is read.
- */
-
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const ID_HINT =
-  'use 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit (e.g. dispatcher-001)';
-const SKILL_HINT =
-  'use 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit (e.g. french)';
-/** A dialled or caller pattern: `*` alone, or a number or endpoint, optionally ending in `*`. */
-const PATTERN = /^(\*|[A-Za-z0-9+#_.@:/-]{1,64}\*?)$/;
-
-const MAX_SKILLS = 100;
-const MAX_TEAMS = 50;
-const MAX_MEMBERS = 10_000;
-const MAX_RANGES_PER_DAY = 24;
-const MAX_HOLIDAYS = 1000;
-const ROUTE_ORDER_MAX = 1_000_000;
-
-type Issue = z.core.$ZodRawIssue;
-
-/** A custom message for bad values, keeping zod's own for a missing one (the API words it "required"). */
-const unlessMissing =
-  (message: string | ((issue: Issue) => string)) =>
-  (issue: Issue): string | undefined =>
-    issue.input === undefined ? undefined : typeof message === 'string' ? message : message(issue);
-
-const lastKey = (issue: Issue): string => String(issue.path?.at(-1) ?? '');
-
-const id = (description: string) =>
-  z
-    .string({ error: unlessMissing(ID_HINT) })
-    .regex(ID, { error: ID_HINT })
-    .describe(description);
-
-/** A whole number in a range, with one message for every way of missing it. */
-function wholeNumber(min: number, max: number, unit: string) {
-  const hint = `use a whole number of ${unit} from ${min} to ${max}`;
-  return z
-    .number({ error: unlessMissing(hint) })
-    .int({ error: hint, abort: true })
-    .min(min, { error: hint })
-    .max(max, { error: hint });
-}
-
-/** A list whose items must differ, naming the first repeated one. */
-function uniqueList<T extends z.ZodType<string>>(item: T, max: number, what: string) {
-  return z
-    .array(item)
-    .max(max, { error: `at most ${max} ${what}` })
-    .superRefine((items, ctx) => {
-      const seen = new Set<string>();
-      items.forEach((value, index) => {
-        if (seen.has(value))
-          ctx.addIssue({ code: 'custom', path: [index], message: `"${value}" is listed twice` });
-        seen.add(value);
-      });
-    });
-}
-
-const skillLevels = z
-  .record(
-    z.string().regex(ID),
-    z
-      .number({
-        error: unlessMissing(
-          (issue) => `skill "${lastKey(issue)}" needs a level from ${SKILL_LEVEL_MIN} to ${SKILL_LEVEL_MAX}`,
-        ),
-      })
-      .int({ error: (issue) => `skill "${lastKey(issue)}": a level is a whole number`, abort: true })
-      .min(SKILL_LEVEL_MIN, { error: (issue) => outOfRange(issue) })
-      .max(SKILL_LEVEL_MAX, { error: (issue) => outOfRange(issue) }),
-    {
-      error: (issue) =>
-        issue.code === 'invalid_key'
-          ? `"${String(issue.input)}" is not a skill name; ${SKILL_HINT}`
-          : undefined,
-    },
-  )
-  .refine((skills) => Object.keys(skills).length <= MAX_SKILLS, { error: `at most ${MAX_SKILLS} skills` })
-  .describe(`Skill name -> level, ${SKILL_LEVEL_MIN} (can do it) to ${SKILL_LEVEL_MAX} (expert).`);
-
-function outOfRange(issue: Issue): string {
-  return `skill "${lastKey(issue)}" has level ${String(issue.input)}; use ${SKILL_LEVEL_MIN} to ${SKILL_LEVEL_MAX}`;
-}
-
-/** Reads an address as the engine will, so that a configured number can actually be called. */
-function address(defaultCountry: CountryCode, description: string) {
-  return z
-    .string()
-    .trim()
-    .min(1, {
-      error: 'required: a phone number (E.164 such as +15551234567) or an endpoint (PJSIP/1001)',
-      abort: true,
-    })
-    .max(128, { error: 'at most 128 characters', abort: true })
-    .superRefine((value, ctx) => {
-      const problem = addressProblem(value, defaultCountry);
-      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .overwrite((value) => normalizeAddress(value, defaultCountry))
-    .describe(description);
-}
-
-function addressProblem(value: string, defaultCountry: CountryCode): string | undefined {
-  try {
-    parseAddress(value, 'value', defaultCountry);
-    return undefined;
-  } catch (error) {
-    // parseAddress names the field first; the issue's path names it already.
-    return error instanceof Error ? error.message.replace(/^value: /, '') : String(error);
-  }
-}
-
-function normalizeAddress(value: string, defaultCountry: CountryCode): string {
-  try {
-    return formatAddress(parseAddress(value, 'value', defaultCountry));
-  } catch {
-    // Already reported by the refinement before; leave the value as sent.
-    return value;
-  }
-}
-
-const timeZone = z
-  .string()
-  .superRefine((value, ctx) => {
-    if (canonicalTimeZone(value) === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `unknown time zone "${value}"; use an IANA name such as Europe/Berlin or America/New_York`,
-      });
-    }
-  })
-  .overwrite((value) => canonicalTimeZone(value) ?? value)
-  .describe('IANA time zone the hours are local to, e.g. Europe/Berlin.');
-
-const timeRange = z.string().superRefine((value, ctx) => {
-  const read = readTimeRange(value);
-  if ('problem' in read) ctx.addIssue({ code: 'custom', message: read.problem });
-});
-
-const dayRanges = z
-  .array(timeRange)
-  .max(MAX_RANGES_PER_DAY, { error: `at most ${MAX_RANGES_PER_DAY} ranges a day` })
-  .optional()
-  .describe('Local "HH:mm-HH:mm" ranges; "22:00-06:00" runs past midnight, "00:00-24:00" is all day.');
-
-const weeklyShape: Record<Weekday, typeof dayRanges> = {
-  mon: dayRanges,
-  tue: dayRanges,
-  wed: dayRanges,
-  thu: dayRanges,
-  fri: dayRanges,
-  sat: dayRanges,
-  sun: dayRanges,
-};
-const weekly = z
-  .strictObject(weeklyShape)
-  .describe('Opening ranges per weekday (mon..sun); a missing day is closed.');
-
-const localDate = z
-  .string()
-  .refine(isValidLocalDate, { error: (issue) => `"${String(issue.input)}" is not a date; write YYYY-MM-DD` });
-
-const businessHours = z
-  .strictObject({
-    timeZone,
-    weekly,
-    holidays: z
-      .array(localDate)
-      .max(MAX_HOLIDAYS, { error: `at most ${MAX_HOLIDAYS} holidays` })
-      .overwrite((dates) => [...new Set(dates)].sort())
-      .default([])
-      .describe('Local dates closed all day, YYYY-MM-DD.'),
-  })
-  .describe("Opening hours in the queue's time zone.");
-
-const routeWindow = z
-  .strictObject({ timeZone, weekly })
-  .describe('Only route this way while open: weekly local hours in a time zone.');
-
-const EXIT_KINDS = 'use kind "queue" (with queueId), "number" (with to) or "hangup" (with reason)';
-
-function queueExit(defaultCountry: CountryCode) {
-  return z.discriminatedUnion(
-    'kind',
-    [
-      z.strictObject({ kind: z.literal('queue'), queueId: id('The queue to move the caller to.') }),
-      z.strictObject({
-        kind: z.literal('number'),
-        to: address(defaultCountry, 'Where to forward the caller.'),
-      }),
-      z.strictObject({
-        kind: z.literal('hangup'),
-        reason: z.enum(['normal', 'rejected', 'busy']).describe('What the caller is told.'),
-      }),
-    ],
-    { error: EXIT_KINDS },
-  );
-}
-
-const DESTINATION_KINDS =
-  'use kind "queue" (queueId), "agent" (agentId), "ivr" (flowId), "number" (to), "hangup" (reason) or "app"';
-
-function destination(defaultCountry: CountryCode) {
-  return z.discriminatedUnion(
-    'kind',
-    [
-      z.strictObject({
-        kind: z.literal('queue'),
-        queueId: id('The queue the caller waits in.'),
-        priority: z.enum(CALL_PRIORITIES).optional().describe('`normal` unless set.'),
-      }),
-      z.strictObject({ kind: z.literal('agent'), agentId: id('The agent to ring.') }),
-      z.strictObject({ kind: z.literal('app') }).describe('Rings until the business application answers it.'),
-      z.strictObject({ kind: z.literal('ivr'), flowId: id('The IVR flow to run.') }),
-      z.strictObject({
-        kind: z.literal('number'),
-        to: address(defaultCountry, 'Where to forward the call.'),
-      }),
-      z.strictObject({
-        kind: z.literal('hangup'),
-        reason: z.enum(['rejected', 'busy', 'invalid_number']).describe('What the caller is told.'),
-      }),
-    ],
-    { error: DESTINATION_KINDS },
-  );
-}
-
-/**
- * An exact pattern is an address, stored as the engine writes inbound ones (E.164), so that
- * "+1 212 555 0100" matches a call to +12125550100; a prefix is kept as written.
- */
-function pattern(defaultCountry: CountryCode, description: string) {
-  const hint = 'use an exact number or endpoint, a prefix ending in * (e.g. +1212555*), or * for any';
-  return z
-    .string({ error: unlessMissing(hint) })
-    .trim()
-    .overwrite((value) => (value.endsWith('*') ? value : normalizeAddress(value, defaultCountry)))
-    .superRefine((value, ctx) => {
-      if (!PATTERN.test(value)) {
-        ctx.addIssue({ code: 'custom', message: hint });
-        return;
-      }
-      const problem = value.endsWith('*') ? undefined : addressProblem(value, defaultCountry);
-      if (problem !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${problem.replace(/\.$/, '')}; or end it in * for a prefix`,
-        });
-      }
-    })
-    .describe(description);
-}
-
-/** Something a queue sends callers to must not be the queue itself, or callers would circle forever. */
-function checkExits(
-  queue: { id?: string; overflow?: QueueExit | null; closedAction?: QueueExit | null },
-  ctx: z.RefinementCtx,
-) {
-  for (const field of ['overflow', 'closedAction'] as const) {
-    const exit = queue[field];
-    if (queue.id !== undefined && exit?.kind === 'queue' && exit.queueId === queue.id) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [field, 'queueId'],
-        message: `queue "${queue.id}" cannot send callers to itself; name another queue`,
-      });
-    }
-  }
-}
+// --- requests ---------------------------------------------------------------------------------
 
 /**
  * The ACD's input schemas. Numbers written without a country code are read in `defaultCountry`
@@ -495,3 +251,175 @@ export function applyQueuePatch(current: QueueConfig, patch: QueuePatchData): Qu
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+// --- answers ----------------------------------------------------------------------------------
+
+export const AgentStateSchema = z.enum(AGENT_STATES).meta({ id: 'AgentState' });
+
+const statusShape = z.object({
+  state: AgentStateSchema,
+  reason: z.string().optional().describe('Why the agent is away (`break`, `no_answer`, ...).'),
+  since: isoTime('When the agent entered this state.'),
+  callId: z.string().optional().describe('The call offered, talked on or wrapped up.'),
+  callsAnswered: z.number().int().nonnegative(),
+  missedOffers: z.number().int().nonnegative().describe('Offers that rang out in a row.'),
+});
+true satisfies SameKeys<AgentStatus, z.output<typeof statusShape>>;
+
+const agentShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  endpoint: z.string().describe('Where the agent’s phone is: a driver endpoint or a number.'),
+  skills: z.record(z.string(), z.number().int()),
+  teams: z.array(z.string()),
+  roles: z.array(z.enum(AGENT_ROLES)),
+  status: statusShape,
+});
+true satisfies SameKeys<Agent, z.output<typeof agentShape>>;
+
+/** An agent with their live state. */
+export const AgentSchema: z.ZodType<Agent> = agentShape.meta({ id: 'Agent' });
+
+const statsShape = z.object({
+  queueId: z.string(),
+  at: isoTime('When the figures were taken.'),
+  waiting: z.number().int().nonnegative(),
+  longestWaitMs: z.number().nonnegative(),
+  agentsLoggedIn: z.number().int().nonnegative(),
+  agentsAvailable: z.number().int().nonnegative(),
+  intervalStart: isoTime('Start of the current interval.'),
+  entered: z.number().int().nonnegative(),
+  answered: z.number().int().nonnegative(),
+  abandoned: z.number().int().nonnegative(),
+  overflowed: z.number().int().nonnegative(),
+  serviceLevel: z.number().min(0).max(1).nullable(),
+  averageWaitMs: z.number().nonnegative().nullable(),
+  averageTalkMs: z.number().nonnegative().nullable(),
+});
+true satisfies SameKeys<QueueStats, z.output<typeof statsShape>>;
+
+/** Live and interval figures of a queue. */
+export const QueueStatsSchema: z.ZodType<QueueStats> = statsShape.meta({ id: 'QueueStats' });
+
+const stateEntryShape = z.object({
+  agentId: z.string(),
+  state: AgentStateSchema,
+  reason: z.string().optional().describe('Why the agent went away.'),
+  callId: z.string().optional().describe('The call offered, talked on or wrapped up.'),
+  at: isoTime('When the agent entered this state.'),
+});
+true satisfies SameKeys<AgentStateEntry, z.output<typeof stateEntryShape>>;
+
+/** One agent state change from the state log. */
+export const AgentStateEntrySchema: z.ZodType<AgentStateEntry> = stateEntryShape.meta({
+  id: 'AgentStateEntry',
+});
+
+/** Where a queue sends a caller who cannot (or may no longer) wait there. */
+export const QueueExitSchema: z.ZodType<QueueExit> = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('queue'), queueId: z.string() }),
+    z.object({ kind: z.literal('number'), to: z.string() }),
+    z.object({ kind: z.literal('hangup'), reason: z.enum(['normal', 'rejected', 'busy']) }),
+  ])
+  .meta({ id: 'QueueExit' });
+
+const dayRanges = z.array(z.string()).optional();
+const weeklyShape: Record<Weekday, typeof dayRanges> = Object.fromEntries(
+  WEEKDAYS.map((day) => [day, dayRanges]),
+) as Record<Weekday, typeof dayRanges>;
+const weekly = z
+  .object(weeklyShape)
+  .describe('Local "HH:mm-HH:mm" opening ranges per weekday; a missing day is closed.');
+
+const businessHoursShape = z.object({
+  timeZone: z.string().describe('IANA time zone the hours are local to.'),
+  weekly,
+  holidays: z.array(z.string()).describe('Local dates closed all day, YYYY-MM-DD.'),
+});
+true satisfies SameKeys<BusinessHours, z.output<typeof businessHoursShape>>;
+
+const queueShape = z.object({
+  id: z.string(),
+  name: z.string(),
+  strategy: z.enum(QUEUE_STRATEGIES),
+  members: z.array(z.string()),
+  requiredSkills: z.record(z.string(), z.number().int()),
+  offerTimeoutMs: z.number().int().nonnegative(),
+  wrapUpMs: z.number().int().nonnegative(),
+  maxWaitMs: z.number().int().nonnegative().optional(),
+  overflow: QueueExitSchema.optional(),
+  whenNoAgents: z.enum(['wait', 'overflow']),
+  businessHours: businessHoursShape.optional(),
+  closedAction: QueueExitSchema.optional(),
+  serviceLevelMs: z.number().int().nonnegative(),
+  agingMs: z.number().int().nonnegative(),
+});
+true satisfies SameKeys<QueueConfig, z.output<typeof queueShape>>;
+
+/** A queue's configuration. */
+export const QueueSchema: z.ZodType<QueueConfig> = queueShape.meta({ id: 'Queue' });
+
+/** A caller waiting in a queue, as AcdService.waitingIn lists them. */
+type WaitingCallView = ReturnType<AcdService['waitingIn']>[number];
+
+const waitingShape = z.object({
+  callId: z.string(),
+  priority: z.enum(CALL_PRIORITIES),
+  enteredAt: isoTime('When the caller entered the queue.'),
+  offeredTo: z.array(z.string()).describe('Agents whose phones ring for this caller now.'),
+});
+true satisfies SameKeys<WaitingCallView, z.output<typeof waitingShape>>;
+
+/** A caller waiting in a queue. */
+export const WaitingCallSchema: z.ZodType<WaitingCallView> = waitingShape.meta({ id: 'WaitingCall' });
+
+const RouteDestinationSchema: z.ZodType<RouteDestination> = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('app') }),
+    z.object({ kind: z.literal('queue'), queueId: z.string(), priority: z.enum(CALL_PRIORITIES).optional() }),
+    z.object({ kind: z.literal('agent'), agentId: z.string() }),
+    z.object({ kind: z.literal('ivr'), flowId: z.string() }),
+    z.object({ kind: z.literal('number'), to: z.string() }),
+    z.object({ kind: z.literal('hangup'), reason: z.enum(['rejected', 'busy', 'invalid_number']) }),
+  ])
+  .meta({ id: 'RouteDestination' });
+
+const routeShape = z.object({
+  id: z.string(),
+  dialled: z.string().describe('Dialled number or endpoint: exact, a prefix ending in *, or * for any.'),
+  caller: z.string().optional().describe('Caller number: exact or a prefix ending in *.'),
+  window: z
+    .object({ timeZone: z.string(), weekly })
+    .optional()
+    .describe('Only route this way while open: weekly local hours in a time zone.'),
+  order: z.number().int().nonnegative().describe('Breaks ties between equally specific rows; lower first.'),
+  destination: RouteDestinationSchema,
+});
+true satisfies SameKeys<InboundRoute, z.output<typeof routeShape>>;
+
+/** One row of the inbound routing table. */
+export const InboundRouteSchema: z.ZodType<InboundRoute> = routeShape.meta({ id: 'InboundRoute' });
+
+// --- events -----------------------------------------------------------------------------------
+
+const queueCall = {
+  queueId: z.string(),
+  callId: z.string(),
+  position: z.number().int().positive().describe('1 = next to be offered.'),
+  estimatedWaitMs: z.number().nonnegative(),
+};
+
+/** The payload schemas of the ACD's events, for the OpenAPI document. */
+export const ACD_EVENTS: EventDataSchemas<keyof AcdEventDataMap> = {
+  'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),
+  'queue.entered': z.object({ ...queueCall, priority: z.enum(CALL_PRIORITIES) }),
+  'queue.position': z.object(queueCall),
+  'queue.left': z.object({
+    queueId: z.string(),
+    callId: z.string(),
+    reason: z.enum(QUEUE_LEFT_REASONS),
+    waitedMs: z.number().nonnegative(),
+  }),
+  'queue.stats': z.object({ stats: QueueStatsSchema }),
+};

@@ -3,7 +3,7 @@ import type { Agent } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
-import type { DomainEvent, DriverId, EmergencySnapshot, NewDomainEvent } from '../../core/events.ts';
+import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
 import type { Log } from '../../core/log.ts';
 import type { QueueConfig } from '../../core/queue.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
@@ -11,6 +11,9 @@ import type { CallDistribution, EventFeed } from '../../engine/types.ts';
 import type { Notification, NotificationSink } from '../../notify/notification.ts';
 import type { AuditEntry, Store } from '../../store/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
+import type { DriverId, EmergencySnapshot } from './events.ts';
+import { EmergencyNotifier } from './notifier.ts';
+import { type EmergencyRepository, emergencyRepository } from './repository.ts';
 
 /** What a driver's panic button reports (the mock-CTI contract's body). */
 export interface EmergencyReport {
@@ -67,8 +70,12 @@ export class EmergencyService {
   private unsubscribe: (() => void) | undefined;
   private readonly escalateAfterMs: number;
   private readonly offerTimeoutMs: number;
+  private readonly saved: EmergencyRepository;
+  private readonly notifier: EmergencyNotifier;
 
   constructor(private readonly deps: EmergencyDeps) {
+    this.saved = emergencyRepository(deps.store);
+    this.notifier = new EmergencyNotifier(deps.publish);
     this.escalateAfterMs = deps.options?.escalateAfterMs ?? 15_000;
     this.offerTimeoutMs = deps.options?.offerTimeoutMs ?? 15_000;
   }
@@ -131,7 +138,7 @@ export class EmergencyService {
       this.live.set(id, live);
       this.byCall.set(call.id, id);
       await this.save(live, 'raised', { report: sent });
-      await this.deps.publish({ type: 'emergency.raised', callId: call.id, data: { emergency: snapshot } });
+      await this.notifier.raised(snapshot);
       await this.notifySupervisors(live, 'raised');
       try {
         await this.deps.acd.enqueue(call.id, EMERGENCY_QUEUE, 'emergency');
@@ -164,11 +171,11 @@ export class EmergencyService {
   }
 
   async list(): Promise<EmergencySnapshot[]> {
-    return (await this.deps.store.emergencies.list()).sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
+    return (await this.saved.list()).sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
   }
 
   async get(id: string): Promise<{ emergency: EmergencySnapshot; audit: AuditEntry[] }> {
-    const emergency = this.live.get(id)?.snapshot ?? (await this.deps.store.emergencies.get(id));
+    const emergency = this.live.get(id)?.snapshot ?? (await this.saved.get(id));
     if (!emergency) throw new SwitchboardError('EMERGENCY_NOT_FOUND', `No emergency has id "${id}".`, { id });
     return { emergency, audit: await this.deps.store.audit.list(topic(id), 10_000) };
   }
@@ -181,11 +188,7 @@ export class EmergencyService {
     live.snapshot = { ...live.snapshot, status: 'escalated' };
     await this.ensureQueues();
     await this.save(live, 'escalated', { afterMs: this.escalateAfterMs });
-    await this.deps.publish({
-      type: 'emergency.escalated',
-      callId: live.snapshot.callId,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.escalated(live.snapshot);
     await this.notifySupervisors(live, 'escalated');
     await this.deps.acd.move(live.snapshot.callId, ESCALATED_QUEUE).catch((err) => {
       // The call may have been answered or ended in the same instant; its events settle it.
@@ -236,11 +239,7 @@ export class EmergencyService {
       live.snapshot = { ...live.snapshot, status };
     }
     await this.save(live, status, detail);
-    await this.deps.publish({
-      type: 'emergency.updated',
-      callId: live.snapshot.callId,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.updated(live.snapshot);
   }
 
   private async note(id: string, action: string, detail: Record<string, unknown>): Promise<void> {
@@ -258,11 +257,7 @@ export class EmergencyService {
       endedAt: call.endedAt ?? new Date(this.deps.clock.now()).toISOString(),
     };
     await this.save(live, 'ended', { callStatus: call.status, endReason: call.endReason });
-    await this.deps.publish({
-      type: 'emergency.updated',
-      callId: call.id,
-      data: { emergency: live.snapshot },
-    });
+    await this.notifier.updated(live.snapshot);
     this.live.delete(id);
     this.byCall.delete(call.id);
   }
@@ -333,7 +328,7 @@ export class EmergencyService {
   }
 
   private async save(live: Live, action: string, detail: Record<string, unknown>): Promise<void> {
-    await this.deps.store.emergencies.save(live.snapshot);
+    await this.saved.save(live.snapshot);
     await this.audit(live, action, detail);
   }
 

@@ -4,8 +4,8 @@ import type { CallControl, CallMedia } from '../../engine/types.ts';
 import { isOpen } from '../acd/business-hours.ts';
 import type { EvalScope, Value } from './expressions.ts';
 import { type FetchLike, type HttpRequest, performRequest } from './http-client.ts';
-import type { IvrNotifier } from './ivr-notifier.ts';
 import type { InputReport, NodeInput, NodeRun, QueueDesk } from './nodes/types.ts';
+import type { IvrNotifier } from './notifier.ts';
 import { type CompiledPrompt, renderPrompt } from './prompts.ts';
 import type { IvrSession } from './session.ts';
 

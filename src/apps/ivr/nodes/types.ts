@@ -1,6 +1,6 @@
-import type { IvrOutcome } from '../../../core/events.ts';
 import type { CallPriority, QueueConfig } from '../../../core/queue.ts';
 import type { CallControl, CallMedia } from '../../../engine/types.ts';
+import type { IvrOutcome } from '../events.ts';
 import type { EvalScope, Expression, Template, Value } from '../expressions.ts';
 import type { LangText, NodeDef, NodeKind, PromptDef } from '../flow-schema.ts';
 import type { HttpRequest, HttpResult } from '../http-client.ts';

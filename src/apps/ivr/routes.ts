@@ -1,8 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { IvrService } from '../../apps/ivr/ivr-service.ts';
 import type { StoredFlow } from '../../store/types.ts';
-import { envelope, idInput, isoTime, ok, v1Errors } from '../schemas/common.ts';
+import { envelope, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { IvrService } from './ivr-service.ts';
+import {
+  FlowParams,
+  FlowSchema,
+  FlowSummarySchema,
+  SessionParams,
+  SessionSchema,
+  VersionParams,
+  VersionSchema,
+} from './schemas.ts';
 
 /** The IVR routes serve this service. */
 export interface IvrRouteOptions {
@@ -11,49 +20,6 @@ export interface IvrRouteOptions {
 
 /** Content types a flow may be uploaded as besides JSON; YAML is what people write flows in. */
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
-
-const FlowParams = z.strictObject({ flowId: z.string().min(1).max(64).describe('The flow id.') });
-const VersionParams = FlowParams.extend({
-  version: z.coerce.number().int().positive().describe('A version number (1, 2, ...).'),
-});
-const SessionParams = z.strictObject({ callId: idInput('The call in the IVR.') });
-
-const FlowSchema = z
-  .object({
-    id: z.string(),
-    version: z.number().int().positive(),
-    createdAt: isoTime('When this version was stored.'),
-    definition: z.record(z.string(), z.unknown()).describe('The flow as uploaded (YAML read into JSON).'),
-  })
-  .meta({ id: 'IvrFlow', description: 'One stored version of an IVR flow.' });
-
-const FlowSummarySchema = z.object({
-  id: z.string(),
-  version: z.number().int().positive().describe('The latest version.'),
-  name: z.string().optional(),
-  nodes: z.number().int().nonnegative(),
-  createdAt: isoTime('When the latest version was stored.'),
-});
-
-const VersionSchema = z.object({
-  id: z.string(),
-  version: z.number().int().positive(),
-  createdAt: isoTime('Stored at.'),
-});
-
-const SessionSchema = z
-  .object({
-    callId: z.string(),
-    flowId: z.string(),
-    version: z.number().int().positive(),
-    node: z.string().describe('Where the caller is.'),
-    startedAt: isoTime('When the caller entered the IVR.'),
-    variables: z.record(z.string(), z.unknown()).describe('The session variables (site variables left out).'),
-    trace: z
-      .array(z.record(z.string(), z.unknown()))
-      .describe('What happened so far: at, node, event, details.'),
-  })
-  .meta({ id: 'IvrSession', description: 'A caller in an IVR flow.' });
 
 const UPLOAD_HELP =
   'Send the flow as JSON (`Content-Type: application/json`) or as YAML (`application/yaml` or `text/yaml`). ' +

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AcdService } from '../../apps/acd/acd-service.ts';
-import { type acdSchemas, applyAgentPatch } from '../../apps/acd/schemas.ts';
 import { AGENT_ROLES, AGENT_STATES, type Agent, type AgentProfile } from '../../core/agent.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
-import { AgentSchema, AgentStateEntrySchema } from '../schemas/acd.ts';
-import { checkBodyId, envelope, exists, isoTimeInput, ok, v1Errors } from '../schemas/common.ts';
+import { checkBodyId, envelope, exists, isoTimeInput, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { AcdService } from './acd-service.ts';
+import { AgentSchema, AgentStateEntrySchema, type acdSchemas, applyAgentPatch } from './schemas.ts';
 
 export interface AgentRouteOptions {
   readonly acd: AcdService;

@@ -1,59 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { EmergencyService } from '../../apps/emergency/emergency-service.ts';
 import type { MemorySink } from '../../notify/notification.ts';
-import { EmergencySchema } from '../schemas/acd.ts';
+import { ctiErrors, envelope, idInput, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { EmergencyService } from './emergency-service.ts';
 import {
-  addressInput,
-  ctiErrors,
-  envelope,
-  idInput,
-  isoTime,
-  isoTimeInput,
-  ok,
-  v1Errors,
-} from '../schemas/common.ts';
-
-const EmergencyBody = z.strictObject({
-  driverId: z
-    .union([idInput('A driver id such as "D-17".'), z.int().describe('A numeric driver id such as 42.')])
-    .describe('The driver who pressed the panic button; a string or a whole number, kept as sent.'),
-  driverPhone: addressInput('The driver’s phone, dialled once a dispatcher takes the emergency.'),
-  driverName: z.string().min(1).max(128).optional(),
-  location: z
-    .strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) })
-    .optional()
-    .describe('Where the vehicle is (WGS84 degrees).'),
-  vehiclePlate: z.string().min(1).max(32).optional(),
-  timestamp: isoTimeInput('When the button was pressed, as the device reports it.').optional(),
-});
-
-const CtiEmergencyResponse = z.object({
-  emergencyId: z.string(),
-  callId: z.string(),
-  status: z.literal('raised'),
-  driverId: z.union([z.string(), z.number()]).describe('As sent.'),
-  raisedAt: isoTime('When Switchboard raised it.'),
-});
-
-const AuditEntrySchema = z.object({
-  topic: z.string(),
-  action: z.string(),
-  at: isoTime('When it happened.'),
-  detail: z.record(z.string(), z.unknown()),
-});
-
-const NotificationSchema = z
-  .object({
-    id: z.string(),
-    channel: z.enum(['sms', 'email', 'webhook']),
-    to: z.string(),
-    subject: z.string(),
-    body: z.string(),
-    topic: z.string(),
-    at: isoTime('When it was sent.'),
-  })
-  .meta({ id: 'Notification' });
+  AuditEntrySchema,
+  CtiEmergencyResponse,
+  EmergencyBody,
+  EmergencySchema,
+  NotificationSchema,
+} from './schemas.ts';
 
 /** POST /api/cti/emergency: the mock-CTI panic button (bare JSON). */
 export const ctiEmergencyRoute: FastifyPluginAsyncZod<{ emergencies: EmergencyService }> = async (

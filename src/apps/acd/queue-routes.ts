@@ -1,11 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AcdService } from '../../apps/acd/acd-service.ts';
-import { type acdSchemas, applyQueuePatch, validationError } from '../../apps/acd/schemas.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import { CALL_PRIORITIES, type QueueConfig } from '../../core/queue.ts';
-import { QueueSchema, QueueStatsSchema, WaitingCallSchema } from '../schemas/acd.ts';
-import { checkBodyId, envelope, exists, idInput, ok, v1Errors } from '../schemas/common.ts';
+import { checkBodyId, envelope, exists, idInput, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { AcdService } from './acd-service.ts';
+import {
+  type acdSchemas,
+  applyQueuePatch,
+  QueueSchema,
+  QueueStatsSchema,
+  validationError,
+  WaitingCallSchema,
+} from './schemas.ts';
 
 export interface QueueRouteOptions {
   readonly acd: AcdService;

@@ -1,5 +1,6 @@
 import type { CallSnapshot } from '../../core/call.ts';
-import type { IvrOutcome, NewDomainEvent } from '../../core/events.ts';
+import type { NewDomainEvent } from '../../core/events.ts';
+import type { IvrOutcome } from './events.ts';
 import type { InputReport } from './nodes/types.ts';
 import type { RenderedPrompt } from './prompts.ts';
 import type { IvrSession } from './session.ts';

@@ -56,6 +56,13 @@ export const ctiErrors = {
   '5xx': described(SERVER_ERROR, CtiErrorSchema),
 } as const;
 
+/** True when both types have exactly the same keys, so a field added to the core type fails here. */
+export type SameKeys<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? true
+    : false
+  : false;
+
 /** The success envelope of /api/v1 around `data`. */
 export function envelope<T extends z.ZodType>(data: T, description = 'Success.') {
   return z.object({ success: z.literal(true), data }).describe(description);

@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AcdService } from '../../apps/acd/acd-service.ts';
-import type { acdSchemas } from '../../apps/acd/schemas.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { InboundRoute } from '../../core/routing.ts';
-import { InboundRouteSchema } from '../schemas/acd.ts';
-import { checkBodyId, envelope, ok, v1Errors } from '../schemas/common.ts';
+import { checkBodyId, envelope, ok, v1Errors } from '../http-kit/schemas.ts';
+import type { AcdService } from './acd-service.ts';
+import type { acdSchemas } from './schemas.ts';
+import { InboundRouteSchema } from './schemas.ts';
 
 export interface InboundRouteOptions {
   readonly acd: AcdService;
