@@ -16,8 +16,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const FILE_READING_SUITES = [
   'test/ari-driver.test.ts',
   'test/engine-scenarios.ari.test.ts',
-  'test/ivr-flows.test.ts',
-  'test/ivr.e2e.test.ts',
+  'test/apps/ivr/ivr-flows.test.ts',
+  'test/apps/ivr/ivr.e2e.test.ts',
 ];
 
 // The copy runs this file's siblings, never this file, so there is no recursion to guard; the flag

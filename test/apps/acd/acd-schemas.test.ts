@@ -10,10 +10,10 @@ import {
   QueueInput,
   QueuePatch,
   validationError,
-} from '../src/apps/acd/schemas.ts';
-import type { AgentProfile } from '../src/core/agent.ts';
-import type { QueueConfig } from '../src/core/queue.ts';
-import type { InboundRoute } from '../src/core/routing.ts';
+} from '../../../src/apps/acd/schemas.ts';
+import type { AgentProfile } from '../../../src/core/agent.ts';
+import type { QueueConfig } from '../../../src/core/queue.ts';
+import type { InboundRoute } from '../../../src/core/routing.ts';
 
 /** The issues of a failed parse as `path: message`, so a test can name the field it expects. */
 function problems(schema: z.ZodType, input: unknown): string[] {

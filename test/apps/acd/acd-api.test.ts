@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../src/core/events.ts';
+import type { DomainEvent } from '../../../src/core/events.ts';
 import {
   type ApiResponse,
   connectEvents,
   type EventClient,
   startServer,
   type TestServer,
-} from './support/server.ts';
+} from '../../support/server.ts';
 
 let server: TestServer;
 let client: EventClient | undefined;

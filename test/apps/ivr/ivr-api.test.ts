@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FlowCatalog } from '../src/apps/ivr/flow-catalog.ts';
-import { VirtualClock } from '../src/core/clock.ts';
-import { SILENT_LOG } from '../src/core/log.ts';
-import type { FlowRepository } from '../src/store/types.ts';
-import { startServer, type TestServer } from './support/server.ts';
+import { FlowCatalog } from '../../../src/apps/ivr/flow-catalog.ts';
+import { VirtualClock } from '../../../src/core/clock.ts';
+import { SILENT_LOG } from '../../../src/core/log.ts';
+import type { FlowRepository } from '../../../src/store/types.ts';
+import { startServer, type TestServer } from '../../support/server.ts';
 
 /** /api/v1/ivr through HTTP: upload (JSON and YAML), list, fetch, versions, refusals, folder loading. */
 

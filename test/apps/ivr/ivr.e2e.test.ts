@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent, DomainEventOf } from '../src/core/events.ts';
+import type { DomainEvent, DomainEventOf } from '../../../src/core/events.ts';
 import {
   type BusinessApp,
   type PlainServer,
   refusingUrl,
   servePlain,
   startBusinessApp,
-} from './support/business-app.ts';
-import { startServer, type TestServer } from './support/server.ts';
+} from '../../support/business-app.ts';
+import { startServer, type TestServer } from '../../support/server.ts';
 
 /**
  * The IVR end to end: a real server on the virtual clock, the example flows loaded from

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFlow, checkFlowText, formatProblem } from '../src/apps/ivr/flow-validator.ts';
+import { checkFlow, checkFlowText, formatProblem } from '../../../src/apps/ivr/flow-validator.ts';
 
 /**
  * Flow validation over fixture folders: every file in `good/` (and every shipped example) is

@@ -5,7 +5,7 @@ import {
   type EvalScope,
   ExpressionError,
   type Value,
-} from '../src/apps/ivr/expressions.ts';
+} from '../../../src/apps/ivr/expressions.ts';
 
 const NOW = Date.UTC(2026, 0, 5, 9, 0, 0);
 

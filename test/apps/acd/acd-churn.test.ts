@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../src/core/events.ts';
-import { type AcdHarness, agent, queue, startAcd } from './support/acd-harness.ts';
-import { startServer } from './support/server.ts';
-import { armStateFuse, type StateFuse } from './support/state-fuse.ts';
+import type { DomainEvent } from '../../../src/core/events.ts';
+import { type AcdHarness, agent, queue, startAcd } from '../../support/acd-harness.ts';
+import { startServer } from '../../support/server.ts';
+import { armStateFuse, type StateFuse } from '../../support/state-fuse.ts';
 
 /**
  * The ACD under agent churn: a caller's end, however it interleaves with its offer's end, an agent's

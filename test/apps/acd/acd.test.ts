@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QueueStats } from '../src/apps/acd/events.ts';
-import type { AgentProfile, AgentState } from '../src/core/agent.ts';
-import type { CallSnapshot } from '../src/core/call.ts';
-import type { DomainEventOf, DomainEventType } from '../src/core/events.ts';
-import type { QueueConfig } from '../src/core/queue.ts';
-import type { RouteDestination } from '../src/core/routing.ts';
-import { type AcdHarness, type AcdHarnessOptions, agent, queue, startAcd } from './support/acd-harness.ts';
+import type { QueueStats } from '../../../src/apps/acd/events.ts';
+import type { AgentProfile, AgentState } from '../../../src/core/agent.ts';
+import type { CallSnapshot } from '../../../src/core/call.ts';
+import type { DomainEventOf, DomainEventType } from '../../../src/core/events.ts';
+import type { QueueConfig } from '../../../src/core/queue.ts';
+import type { RouteDestination } from '../../../src/core/routing.ts';
+import {
+  type AcdHarness,
+  type AcdHarnessOptions,
+  agent,
+  queue,
+  startAcd,
+} from '../../support/acd-harness.ts';
 
 /**
  * Behaviour of the ACD through the engine, the simulator and the virtual clock: callers dial in, the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../src/apps/acd/route-table.ts';
-import type { InboundRoute, RouteDestination } from '../src/core/routing.ts';
+import { RouteTable } from '../../../src/apps/acd/route-table.ts';
+import type { InboundRoute, RouteDestination } from '../../../src/core/routing.ts';
 
 const toQueue = (queueId: string): RouteDestination => ({ kind: 'queue', queueId });
 

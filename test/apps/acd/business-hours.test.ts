@@ -9,8 +9,8 @@ import {
   readTimeRange,
   type WeeklyWindow,
   windowOpen,
-} from '../src/apps/acd/business-hours.ts';
-import type { BusinessHours, Weekday } from '../src/core/queue.ts';
+} from '../../../src/apps/acd/business-hours.ts';
+import type { BusinessHours, Weekday } from '../../../src/core/queue.ts';
 
 const utc = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string | undefined =>

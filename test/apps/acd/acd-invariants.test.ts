@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Switchboard } from '../src/app.ts';
-import type { DomainEvent } from '../src/core/events.ts';
-import { agent, queue, startAcd } from './support/acd-harness.ts';
-import { reservationViolations } from './support/acd-invariants.ts';
-import { startServer } from './support/server.ts';
-import { armStateFuse, type StateFuse } from './support/state-fuse.ts';
+import type { Switchboard } from '../../../src/app.ts';
+import type { DomainEvent } from '../../../src/core/events.ts';
+import { agent, queue, startAcd } from '../../support/acd-harness.ts';
+import { reservationViolations } from '../../support/acd-invariants.ts';
+import { startServer } from '../../support/server.ts';
+import { armStateFuse, type StateFuse } from '../../support/state-fuse.ts';
 
 /** A small seeded PRNG, so a failing sequence can be replayed from its seed. */
 function mulberry32(seed: number): () => number {

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../src/core/events.ts';
-import { connectEvents, type EventClient, rawPost, startServer, type TestServer } from './support/server.ts';
+import type { DomainEvent } from '../../../src/core/events.ts';
+import {
+  connectEvents,
+  type EventClient,
+  rawPost,
+  startServer,
+  type TestServer,
+} from '../../support/server.ts';
 
 let server: TestServer;
 let client: EventClient;
