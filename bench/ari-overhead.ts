@@ -11,7 +11,9 @@
  * A cycle starts with the originate and ends once the channel is gone (bare: DELETE answered and
  * StasisEnd heard; Switchboard: `hangup()` resolved, which is after the record is durable).
  * "answered" is from the originate request to StasisStart (bare) or `call.answered` (Switchboard).
- * Prints both rates, their ratio, and originate → answered p50/p99; nothing is asserted.
+ * The two take turns of half a second until each has run `--duration` seconds, so that a busy machine
+ * weighs on both alike. Prints both rates, their ratio, and originate → answered p50/p99; nothing is
+ * asserted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,8 +46,16 @@ const levels = values.concurrency.split(',').map((n) => Math.round(positive(n, '
 
 /** One run's figures: cycles a second and originate → answered latencies (ms, ascending). */
 interface Figures {
-  readonly perSecond: number;
+  perSecond: number;
   readonly answered: number[];
+}
+
+/** Seconds of one turn; each side runs `--duration` seconds in all, in turns. */
+const TURN_S = 0.5;
+
+function add(into: Figures, run: Figures): void {
+  into.perSecond += run.perSecond;
+  into.answered.push(...run.answered);
 }
 
 /** A way to run one cycle: returns originate → answered in ms. */
@@ -80,8 +90,17 @@ try {
   await runFor(bare.cycle, 5, 1);
   await runFor(switchboard, 5, 1);
   for (const concurrency of levels) {
-    const b = await runFor(bare.cycle, concurrency, duration);
-    const s = await runFor(switchboard, concurrency, duration);
+    // Short turns in alternation, so that whatever else the machine does weighs on both alike.
+    const b: Figures = { perSecond: 0, answered: [] };
+    const s: Figures = { perSecond: 0, answered: [] };
+    for (let turn = 0; turn < duration / TURN_S; turn++) {
+      add(b, await runFor(bare.cycle, concurrency, TURN_S));
+      add(s, await runFor(switchboard, concurrency, TURN_S));
+    }
+    for (const f of [b, s]) {
+      f.perSecond /= Math.ceil(duration / TURN_S);
+      f.answered.sort((x, y) => x - y);
+    }
     const ratio = s.perSecond / b.perSecond;
     const added = quantile(s.answered, 0.5) - quantile(b.answered, 0.5);
     console.log(`${concurrency} at once:`);
