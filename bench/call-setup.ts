@@ -18,14 +18,19 @@
  * Prints figures only; targets are shown next to them and nothing is asserted. `--cpu-prof DIR`
  * writes the server's V8 CPU profile there when it stops (open it in Chrome DevTools).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon, { type Instance, type Request, type Result } from 'autocannon';
+import autocannon, { type Request } from 'autocannon';
+import {
+  measure,
+  percent,
+  positive,
+  printRun,
+  type RunFigures,
+  startChildServer,
+} from './support/child-server.ts';
 import { fmt } from './support/format.ts';
 
 const TARGET_SETUPS_PER_S = 3_000;
@@ -43,16 +48,14 @@ const { values } = parseArgs({
 const duration = positive(values.duration, '--duration');
 const connections = Math.round(positive(values.connections, '--connections'));
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-// Set before the server may exit, so an early exit is told apart from the one asked for.
-let stopping = false;
-const server = startServer();
+const server = await startChildServer(
+  { SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_CLOCK: 'virtual', LOG_LEVEL: 'warn' },
+  { cpuProfDir: values['cpu-prof'], onEarlyExit: () => rmSync(dataDir, { recursive: true, force: true }) },
+);
+const { base, api } = server;
 
 try {
-  await waitForHealth();
   console.log(
     `Switchboard pid ${server.pid} on ${base} (clock: virtual, store: sqlite in ${dataDir}); ` +
       `${connections} connections, node ${process.version}\n`,
@@ -62,12 +65,12 @@ try {
   await setupRun(WARMUP_S, callIds);
   const warmupCalls = callIds.length;
 
-  const setupCpu = cpuMeter();
+  const setupCpu = server.cpuMeter();
   const setup = await setupRun(duration, callIds);
   const setupCpuShare = setupCpu();
   const created = callIds.length - warmupCalls;
 
-  const advanceCpu = cpuMeter();
+  const advanceCpu = server.cpuMeter();
   const advanceStart = performance.now();
   await api('POST', '/api/v1/sim/clock/advance', { ms: ADVANCE_MS });
   const advanceMs = performance.now() - advanceStart;
@@ -77,7 +80,7 @@ try {
   const known = new Set(callIds);
   for (const id of await liveCallIds()) if (!known.has(id)) callIds.push(id);
 
-  const hangupCpu = cpuMeter();
+  const hangupCpu = server.cpuMeter();
   const hangup = await hangupRun(callIds);
   const hangupCpuShare = hangupCpu();
   const health = (await api('GET', '/health')) as { liveCalls: number };
@@ -112,19 +115,8 @@ try {
     .join(', ');
   console.log(`  ended calls by endReason: ${reasons || 'none'}; live calls left: ${health.liveCalls}`);
 } finally {
-  await stopServer();
+  await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
-}
-
-interface RunFigures {
-  readonly result: Result;
-  /** 2xx responses per second of the run. */
-  readonly perSecond: number;
-  readonly ok: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
 }
 
 function setupRun(seconds: number, callIds: string[]): Promise<RunFigures> {
@@ -175,102 +167,6 @@ async function hangupRun(
   return { ...figures, endReasons };
 }
 
-/**
- * autocannon's own histogram records whole milliseconds, too coarse for sub-millisecond answers, so
- * latencies of 2xx answers are also recorded here at full precision.
- */
-async function measure(instance: Instance): Promise<RunFigures> {
-  const latencies: number[] = [];
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status >= 200 && status < 300) latencies.push(ms);
-  });
-  const result = await instance;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? 0;
-  return {
-    result,
-    perSecond: result['2xx'] / result.duration,
-    ok: result['2xx'],
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    max: latencies.at(-1) ?? 0,
-  };
-}
-
-function printRun(run: RunFigures, counted: number, cpu: CpuShares): void {
-  const r = run.result;
-  const codes = Object.entries(r.statusCodeStats)
-    .map(([code, { count }]) => `${code} ×${fmt(count)}`)
-    .join(', ');
-  console.log(
-    `  throughput:   ${fmt(Math.round(run.perSecond))} req/s (2xx: ${fmt(counted)} in ${r.duration.toFixed(2)} s)`,
-  );
-  console.log(
-    `  latency:      p50 ${ms(run.p50)}  p90 ${ms(run.p90)}  p99 ${ms(run.p99)}  max ${ms(run.max)}`,
-  );
-  console.log(
-    `  errors:       ${r.errors} connection errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx (${codes || 'no answers'})`,
-  );
-  console.log(
-    `  CPU:          server ${percent(cpu.server)} of one core, load generator ${percent(cpu.client)}`,
-  );
-}
-
-function startServer(): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CTI_PORT: String(port),
-    SWITCHBOARD_DATA_DIR: dataDir,
-    SWITCHBOARD_CLOCK: 'virtual',
-    LOG_LEVEL: 'warn',
-  };
-  // Whatever the caller's shell has set must not turn this into another set-up (or off loopback).
-  for (const name of ['DATABASE_URL', 'HOST', 'PORT', 'SWITCHBOARD_PROFILES', 'SWITCHBOARD_API_KEYS']) {
-    delete env[name];
-  }
-  // node itself, not `npx tsx`, so the pid measured below is the server's.
-  const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'start'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`switchboard exited early (code ${code}, signal ${signal})`);
-      rmSync(dataDir, { recursive: true, force: true });
-      process.exit(1);
-    }
-  });
-  return child;
-}
-
-async function stopServer(): Promise<void> {
-  stopping = true;
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  server.kill('SIGTERM');
-  const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitForHealth(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${base}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the server did not answer /health within 60 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Ids of every live call, from the call records. */
 async function liveCallIds(): Promise<string[]> {
   const ids: string[] = [];
@@ -285,76 +181,4 @@ async function liveCallIds(): Promise<string[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return ids;
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(base + path, {
-    method,
-    ...(body !== undefined && {
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    }),
-  });
-  const json = (await res.json()) as { data?: unknown };
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json.data ?? json;
-}
-
-/** CPU used from now until the returned function is called, as shares of one core (server: Linux only). */
-function cpuMeter(): () => CpuShares {
-  const start = serverCpuSeconds();
-  const startClient = process.cpuUsage();
-  const startWall = performance.now();
-  return () => {
-    const wall = (performance.now() - startWall) / 1000;
-    const end = serverCpuSeconds();
-    const client = process.cpuUsage(startClient);
-    return {
-      server: start === undefined || end === undefined ? undefined : (end - start) / wall,
-      client: (client.user + client.system) / 1e6 / wall,
-    };
-  };
-}
-
-/** Shares of one core: the server's, and this process's (autocannon), which must not be the limit. */
-interface CpuShares {
-  readonly server: number | undefined;
-  readonly client: number;
-}
-
-function serverCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${server.pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (fields 14 and 15 of the line) in clock ticks, 100 per second on Linux.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-function positive(text: string, flag: string): number {
-  const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number, got "${text}"`);
-  return n;
-}
-
-function ms(value: number): string {
-  return `${value.toFixed(2)} ms`;
-}
-
-function percent(share: number | undefined): string {
-  return share === undefined ? 'n/a' : `${Math.round(share * 100)}%`;
 }

@@ -57,7 +57,13 @@ export async function createSwitchboard(
   parts: SwitchboardParts = {},
 ): Promise<Switchboard> {
   const config = given.demo ? DemoSite.configure(given) : given;
-  const logger = parts.logger === undefined ? pino({ level: config.logLevel }) : parts.logger;
+  // Asynchronous writes: a synchronous line per request blocks the event loop whenever stdout is a
+  // terminal or a pipe whose reader lags (journald, docker logs); lines written meanwhile are coalesced,
+  // and pino flushes what is pending when the process exits.
+  const logger =
+    parts.logger === undefined
+      ? pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }))
+      : parts.logger;
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const demo = config.demo ? new DemoSite(clock) : undefined;

@@ -160,12 +160,25 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     this.ops.register(call);
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
-      await this.announce(call, 'call.ringing');
-      try {
-        await this.ops.dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, party?.agentId);
-      } catch (error) {
+      // The dial goes out while `call.ringing` is committed, not after: on a PBX the commit would
+      // otherwise add itself to every originate. Order holds all the same, since the driver's answer
+      // about this leg waits for this task in the call's lane, and the event's snapshot is taken
+      // before the leg exists.
+      const announced = this.publishFirst(call, 'call.ringing');
+      const dialled = this.ops
+        .dial(call, from ? 'caller' : 'callee', from ?? to, ringFor, party?.agentId)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      const [published, refused] = await Promise.all([announced, dialled]);
+      if (published !== undefined) {
+        await this.ops.discard(call);
+        throw published;
+      }
+      if (refused !== undefined) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
-        this.options.log?.warn({ err: error, callId: call.id }, 'originate refused by the driver');
+        this.options.log?.warn({ err: refused, callId: call.id }, 'originate refused by the driver');
         await this.ops.finish(call, 'unreachable');
       }
       return call.snapshot(this.options.clock.now());
@@ -384,6 +397,14 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       await this.ops.discard(call);
       throw error;
     }
+  }
+
+  /** Publishes a call's first event; resolves with the error when it cannot be stored (the caller discards). */
+  private publishFirst(call: LiveCall, type: 'call.ringing'): Promise<unknown> {
+    return this.ops.publish(call, type).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error(`${type} could not be published`),
+    );
   }
 
   private remoteLeg(call: LiveCall): Leg {

@@ -94,7 +94,8 @@ export function createCallRecordRepository(useDb: UseDb): CallRecordRepository {
   } satisfies CallRecordRepository;
 }
 
-function toRow(call: CallSnapshot): Insertable<CallsTable> {
+/** A call record as its row. */
+export function toRow(call: CallSnapshot): Insertable<CallsTable> {
   return {
     id: call.id,
     direction: call.direction,

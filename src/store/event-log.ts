@@ -12,16 +12,21 @@ const ROWS_PER_INSERT = 1000;
 /** Inserts events in chunks of {@link ROWS_PER_INSERT}; the caller decides the transaction. */
 export async function insertEvents(db: Kysely<Database>, events: readonly DomainEvent[]): Promise<void> {
   for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-    const rows = events.slice(start, start + ROWS_PER_INSERT).map((event) => ({
-      seq: event.seq,
-      id: event.id,
-      type: event.type,
-      timestamp: event.timestamp,
-      call_id: event.callId ?? null,
-      body: JSON.stringify(event),
-    }));
+    const rows = events.slice(start, start + ROWS_PER_INSERT).map(eventRow);
     await db.insertInto('events').values(rows).execute();
   }
+}
+
+/** An event as its row. */
+export function eventRow(event: DomainEvent) {
+  return {
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    timestamp: event.timestamp,
+    call_id: event.callId ?? null,
+    body: JSON.stringify(event),
+  };
 }
 
 /** The event-log repository over either backend. */

@@ -17,6 +17,7 @@ import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
+import { sqliteCommit } from './sqlite-commit.ts';
 import { withStatementCache } from './sqlite-statements.ts';
 import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
 
@@ -29,9 +30,13 @@ const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens the configured backend, migrates it to the latest schema, and returns the Store. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const opened: { db: Kysely<Database>; schema?: string; beforeClose?: () => Promise<void> } =
-    config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
-  const { db, schema, beforeClose } = opened;
+  const opened: {
+    db: Kysely<Database>;
+    schema?: string;
+    beforeClose?: () => Promise<void>;
+    commit?: Store['commit'];
+  } = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
+  const { db, schema, beforeClose, commit } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
   } catch (error) {
@@ -39,13 +44,14 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, beforeClose);
+  return assembleStore(db, config.kind, beforeClose, commit);
 }
 
 function openSqlite(file: string): {
   db: Kysely<Database>;
   schema?: string;
   beforeClose?: () => Promise<void>;
+  commit: Store['commit'];
 } {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
@@ -63,8 +69,10 @@ function openSqlite(file: string): {
     throw error;
   }
   const checkpointer = inMemory ? undefined : startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+    db,
+    commit: sqliteCommit(db, database),
     ...(checkpointer && { beforeClose: () => checkpointer.stop() }),
   };
 }
@@ -118,7 +126,12 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () => Promise<void>): Store {
+function assembleStore(
+  db: Kysely<Database>,
+  kind: StoreKind,
+  beforeClose?: () => Promise<void>,
+  backendCommit?: Store['commit'],
+): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
   const useDb = () => {
@@ -130,6 +143,11 @@ function assembleStore(db: Kysely<Database>, kind: StoreKind, beforeClose?: () =
     calls: createCallRecordRepository(useDb),
     async commit({ calls, events }) {
       if (calls.length === 0 && events.length === 0) return;
+      if (backendCommit) {
+        useDb();
+        await backendCommit({ calls, events });
+        return;
+      }
       await useDb()
         .transaction()
         .execute(async (trx) => {

@@ -1,0 +1,153 @@
+/**
+ * Event fan-out: `--clients` Socket.io clients (websocket, in a child process so the server's core is
+ * the one measured) connected to a Switchboard in its own process (real clock, simulator, LOG_LEVEL
+ * warn so that the figures are the fan-out's), while one-leg calls are placed at a steady rate. Each
+ * call publishes 3 events (ringing, answered after 100 ms, ended after 500 ms), each delivered to
+ * every client.
+ *
+ *   npm run bench:fanout -- [--clients 1000] [--rates 20,50,100,200] [--duration 5]
+ *
+ * Per rate: deliveries a second, and delivery latency (event `timestamp`, taken when it is published,
+ * to its arrival at a client; whole ms) p50/p99/max. Memory per client is the server's RSS and heap
+ * growth from connecting the clients, divided by their number. Prints figures only.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { percent, positive, processCpuSeconds, quantile, startChildServer } from './support/child-server.ts';
+import { fmt } from './support/format.ts';
+
+const TARGET_P99_MS = 50;
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '1000' },
+    rates: { type: 'string', default: '20,50,100,200' },
+    duration: { type: 'string', default: '5' },
+  },
+});
+const clients = Math.round(positive(values.clients, '--clients'));
+const rates = values.rates.split(',').map((r) => positive(r, '--rates'));
+const duration = positive(values.duration, '--duration');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+const server = await startChildServer(
+  { SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+  { onEarlyExit: () => rmSync(dataDir, { recursive: true, force: true }) },
+);
+const worker = fork(join(here, 'support', 'fanout-clients.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const ask = <T>(message: object, answerKey: string) =>
+  new Promise<T>((resolve) => {
+    const onMessage = (answer: Record<string, unknown>) => {
+      if (!(answerKey in answer)) return;
+      worker.off('message', onMessage);
+      resolve(answer as T);
+    };
+    worker.on('message', onMessage);
+    worker.send(message);
+  });
+
+try {
+  await server.api('PUT', '/api/v1/sim/profiles', {
+    match: '*',
+    profile: { answerAfterMs: 100, hangupAfterMs: 500 },
+  });
+  const before = serverMemory(server.pid);
+  const connectStart = performance.now();
+  await ask({ connect: { url: server.base, count: clients } }, 'connected');
+  const connectMs = performance.now() - connectStart;
+  // Let the handshakes' garbage go before measuring what the clients hold.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const after = serverMemory(server.pid);
+  console.log(
+    `Switchboard pid ${server.pid}: ${fmt(clients)} Socket.io clients connected in ${fmt(Math.round(connectMs))} ms; ` +
+      `server memory per client: RSS ${perClient(after.rss - before.rss)}; node ${process.version}\n`,
+  );
+  for (const rate of rates) {
+    await ask({ reset: true }, 'reset');
+    const cpu = server.cpuMeter();
+    const clientCpuStart = processCpuSeconds(worker.pid) ?? 0;
+    const windowStart = performance.now();
+    const placed = await placeCalls(rate, duration);
+    // The last calls' answers and ends come up to 0.6 s later.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const share = cpu();
+    const clientShare =
+      ((processCpuSeconds(worker.pid) ?? 0) - clientCpuStart) / ((performance.now() - windowStart) / 1000);
+    const report = await ask<Report>({ report: true }, 'delivered');
+    const perSecond = report.spanMs > 0 ? (report.delivered * 1000) / report.spanMs : 0;
+    const expected = placed.ok * 3 * clients;
+    const p99 = quantile(report.latencies, 0.99);
+    console.log(
+      `${rate} calls/s (${fmt(rate * 3 * clients)} deliveries/s offered): ${fmt(Math.round(perSecond))} deliveries/s, ` +
+        `${fmt(report.delivered)} of ${fmt(expected)} delivered; latency p50 ${quantile(report.latencies, 0.5)} ms, ` +
+        `p99 ${p99} ms, max ${report.latencies.at(-1) ?? 0} ms` +
+        (rate === 20
+          ? ` (target p99 < ${TARGET_P99_MS} ms -> ${p99 < TARGET_P99_MS ? 'met' : 'MISSED'})`
+          : ''),
+    );
+    console.log(
+      `  server CPU ${percent(share.server)}, clients ${percent(clientShare)}; ${placed.failed} calls refused; ${report.disconnected} clients disconnected`,
+    );
+  }
+} finally {
+  worker.kill();
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+interface Report {
+  readonly delivered: number;
+  readonly spanMs: number;
+  readonly latencies: number[];
+  readonly disconnected: number;
+}
+
+/** Places one-leg calls at `rate` a second for `seconds`, without waiting for each answer. */
+async function placeCalls(rate: number, seconds: number): Promise<{ ok: number; failed: number }> {
+  let ok = 0;
+  let failed = 0;
+  let n = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (n < due) {
+      const to = `+1212555${String(n++ % 10_000).padStart(4, '0')}`;
+      pending.push(
+        fetch(`${server.base}/api/v1/calls`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ to }),
+        }).then(
+          async (res) => {
+            await res.arrayBuffer();
+            if (res.ok) ok++;
+            else failed++;
+          },
+          () => void failed++,
+        ),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await Promise.all(pending);
+  return { ok, failed };
+}
+
+function perClient(bytes: number): string {
+  return `${fmt(Math.round(bytes / clients))} B`;
+}
+
+function serverMemory(pid: number | undefined): { rss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { rss: kib * 1024 };
+}
