@@ -30,6 +30,15 @@ engineScenarios('ari (fake Asterisk)', async () => {
   clock.onSettle(settle);
   await engine.start();
   const endpoints = new EndpointMap();
+  /** Resolves at the driver's next event of `type`. */
+  const next = (type: 'driver.connected' | 'driver.disconnected') =>
+    new Promise<void>((resolve) => {
+      const off = run.driver.onEvent((e) => {
+        if (e.type !== type) return;
+        off();
+        resolve();
+      });
+    });
   return {
     engine,
     clock,
@@ -54,6 +63,28 @@ engineScenarios('ari (fake Asterisk)', async () => {
     },
     partyDtmf: async (id, digit) => {
       run.pbx.partyDtmf(id, digit);
+      await clock.advance(0);
+    },
+    async partyLost(id) {
+      run.pbx.vanish(id);
+      const lost = next('driver.disconnected');
+      const back = next('driver.connected');
+      run.server.dropWebSockets();
+      await lost;
+      await clock.advance(1_000);
+      await back;
+      await clock.advance(0);
+    },
+    async pbxRestart() {
+      const lost = next('driver.disconnected');
+      const back = next('driver.connected');
+      await run.server.goDown();
+      run.pbx.wipe();
+      await lost;
+      await clock.advance(1_000);
+      await run.server.listen();
+      await clock.advance(2_000);
+      await back;
       await clock.advance(0);
     },
     async placeInbound(from, to) {

@@ -54,6 +54,14 @@ engineScenarios('simulator', async () => {
       driver.partySendDtmf(id, digit);
       await settle();
     },
+    partyLost: async (id) => {
+      driver.partyHangup(id, 'network_error');
+      await settle();
+    },
+    async pbxRestart() {
+      for (const channel of driver.channels()) driver.partyHangup(channel.id, 'network_error');
+      await settle();
+    },
     async placeInbound(from, to) {
       const id = driver.placeInboundCall({ from, to });
       await settle();

@@ -118,10 +118,16 @@ async function onLegGone(ops: CallOps, call: LiveCall, leg: Leg, cause: EndReaso
     // A party leaving during a transfer is expected; the call continues.
     return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });
   }
-  const wasUp = call.answeredAt !== undefined;
-  const reason: EndReason =
-    !wasUp && cause === 'normal' && leg.role !== 'callee' && leg.role !== 'transfer_target'
-      ? 'canceled'
-      : cause;
-  await ops.finish(call, wasUp && leg.role !== 'transfer_target' ? 'normal' : reason);
+  await ops.finish(call, endReasonFor(call, leg, cause));
+}
+
+/**
+ * Why a call ends when one party left: the cause the driver reported, for answered calls too (a call
+ * lost with the phone system ends `network_error`). A caller who leaves before anyone answered
+ * cancelled; "canceled" after an answer (answered elsewhere, a late CANCEL) is a normal end.
+ */
+function endReasonFor(call: LiveCall, leg: Leg, cause: EndReason): EndReason {
+  const calledParty = leg.role === 'callee' || leg.role === 'transfer_target';
+  if (call.answeredAt === undefined) return cause === 'normal' && !calledParty ? 'canceled' : cause;
+  return cause === 'canceled' && leg.role !== 'transfer_target' ? 'normal' : cause;
 }

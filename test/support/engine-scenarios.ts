@@ -21,6 +21,13 @@ export interface EngineHarness {
   partyBusy(channelId: string): Promise<void>;
   partyHangup(channelId: string): Promise<void>;
   partyDtmf(channelId: string, digit: string): Promise<void>;
+  /**
+   * The party's channel ends unseen while the connection to the phone system is down (the simulator:
+   * it ends with `network_error`); resolves once the driver is back and the engine heard of it.
+   */
+  partyLost(channelId: string): Promise<void>;
+  /** The phone system dies with every call and comes back (ARI: Asterisk killed and restarted). */
+  pbxRestart(): Promise<void>;
   /** A caller dials in; resolves with its channel id once the engine has the call. */
   placeInbound(from: string, to: string): Promise<string>;
   /** Digits the party at the channel has been sent. */
@@ -190,6 +197,30 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.partyBusy(customer);
       expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed busy']);
       expect(await h.engine.get(call.id)).toMatchObject({ status: 'failed', endReason: 'busy' });
+    });
+
+    it('an answered call whose party vanished while the connection was down ends network_error', async () => {
+      const { callId, customer } = await clickToDialAnswered();
+      await h.partyLost(customer);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended network_error',
+      ]);
+      const record = await h.engine.get(callId);
+      expect(record).toMatchObject({ status: 'ended', endReason: 'network_error' });
+      expect(record.legs.find((l) => l.id === customer)).toMatchObject({ endReason: 'network_error' });
+      expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('an answered inbound call ends network_error when the phone system dies mid-call', async () => {
+      const { callId } = await inboundAnswered();
+      await h.pbxRestart();
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended network_error',
+      ]);
     });
 
     it('a customer who never answers fails the call with no_answer at the ring timeout', async () => {
