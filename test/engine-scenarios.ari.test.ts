@@ -87,6 +87,12 @@ engineScenarios('ari (fake Asterisk)', async () => {
       await back;
       await clock.advance(0);
     },
+    unknownParty: (address) =>
+      run.pbx.behave(endpoints.dialString(parseAddress(address, 'address')), { kind: 'unknown' }),
+    played: (id) =>
+      run.server
+        .requestsMatching('POST', new RegExp(`^/channels/${id.replace('.', '\\.')}/play$`))
+        .map((r) => r.query.media ?? ''),
     async placeInbound(from, to) {
       const id = run.pbx.inboundCall({ from, to, app: APP });
       await clock.advance(0);

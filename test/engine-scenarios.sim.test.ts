@@ -15,6 +15,12 @@ engineScenarios('simulator', async () => {
     clock,
     profiles: [{ match: '*', profile: { answerAfterMs: null, hangupAfterMs: null } }],
   });
+  const played = new Map<string, string[]>();
+  const play = driver.play.bind(driver);
+  driver.play = (channelId, playbackId, media) => {
+    played.set(channelId, [...(played.get(channelId) ?? []), media]);
+    return play(channelId, playbackId, media);
+  };
   const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
   const engine = new CallEngine({ driver, clock, store });
   clock.onSettle(async () => {
@@ -62,6 +68,8 @@ engineScenarios('simulator', async () => {
       for (const channel of driver.channels()) driver.partyHangup(channel.id, 'network_error');
       await settle();
     },
+    unknownParty: (address) => driver.setProfile({ match: address, profile: { outcome: 'invalid_number' } }),
+    played: (id) => played.get(id) ?? [],
     async placeInbound(from, to) {
       const id = driver.placeInboundCall({ from, to });
       await settle();

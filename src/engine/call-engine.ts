@@ -8,6 +8,7 @@ import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallOps, type EngineDeps, type ExtraData } from './call-ops.ts';
+import { refusalReason } from './call-refusal.ts';
 import { applyChannelEvent } from './driver-events.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
@@ -72,6 +73,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         clock: options.clock,
         publisher: this.publisher,
         log,
+        later: (call, ms, step) => this.later(call, ms, step),
       },
       (call, leg) => this.onRingTimeout(call, leg),
     );
@@ -236,7 +238,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
       } catch (error) {
         // The driver refused the target: the caller must not wait in silence for the ring timeout.
         this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
-        await this.ops.finish(call, 'unreachable');
+        await this.ops.finish(call, refusalReason(error));
       }
     });
   }
@@ -506,6 +508,16 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     if (!pastTheLimit && this.ops.calls.size >= this.maxLiveCalls) {
       throw new SwitchboardError('CONCURRENT_LIMIT_REACHED', undefined, { limit: this.maxLiveCalls });
     }
+  }
+
+  private later(call: LiveCall, ms: number, step: () => Promise<void>): void {
+    this.options.clock.setTimer(ms, () => {
+      void this.queue
+        .run(call.id, async () => {
+          if (this.ops.calls.get(call.id) === call) await step();
+        })
+        .catch((err) => this.options.log?.error({ err, callId: call.id }, 'delayed call step failed'));
+    });
   }
 
   private onRingTimeout(call: LiveCall, leg: Leg): void {

@@ -2,6 +2,7 @@ import type { EndReason } from '../core/call.ts';
 import { canTransition } from '../core/call-state-machine.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
 import type { CallOps } from './call-ops.ts';
+import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
 type ChannelEvent = Exclude<
@@ -57,15 +58,12 @@ async function onAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeoutMs:
   ops.legAnswered(leg);
   if (leg.role === 'caller' && call.direction === 'outbound') {
     // Click-to-dial: the caller's own phone is up, now dial the party they asked for.
-    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
-    return;
+    return dialCallee(ops, call, ringTimeoutMs);
   }
   if (leg.role === 'agent') return onAgentAnswered(ops, call, leg, ringTimeoutMs);
   if (leg.role === 'callee') {
     // The party who asked for this call: the click-to-dial caller, or the agent who took a queued call.
-    const caller = call.legs.find(
-      (l) => (l.role === 'caller' || l.role === 'agent') && l.status === 'answered',
-    );
+    const caller = waitingParty(call);
     if (caller) await ops.bridge(call, caller, leg);
     call.apply('answer');
     call.answeredAt = ops.now();
@@ -99,10 +97,7 @@ async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeo
   // The agent has the call from now on, even while the number of a queued call is still being dialled.
   await ops.publish(call, 'call.offer.accepted', { legId: leg.id, agentId: leg.agentId ?? '' });
   const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-  if (!caller) {
-    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
-    return;
-  }
+  if (!caller) return dialCallee(ops, call, ringTimeoutMs);
   await ops.unholdLeg(caller);
   await ops.bridge(call, caller, leg);
   call.apply('answer');
@@ -113,12 +108,19 @@ async function onAgentAnswered(ops: CallOps, call: LiveCall, leg: Leg, ringTimeo
 
 /** A party hung up or failed: decide whether the call goes on or ends, and why. */
 async function onLegGone(ops: CallOps, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
+  const refused = refusedWith(call);
+  if (refused) return ops.finish(call, refused);
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.
     return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });
   }
-  await ops.finish(call, endReasonFor(call, leg, cause));
+  const reason = endReasonFor(call, leg, cause);
+  // The called party failed while the one who asked is up: they hear why before being hung up.
+  if (leg.role === 'callee' && call.answeredAt === undefined && reason !== 'canceled') {
+    return endAfterTone(ops, call, reason);
+  }
+  await ops.finish(call, reason);
 }
 
 /**

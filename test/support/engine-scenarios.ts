@@ -28,6 +28,10 @@ export interface EngineHarness {
   partyLost(channelId: string): Promise<void>;
   /** The phone system dies with every call and comes back (ARI: Asterisk killed and restarted). */
   pbxRestart(): Promise<void>;
+  /** The phone system cannot dial `address` (ARI: 500 "Allocation failed"; the simulator: invalid_number). */
+  unknownParty(address: string): void;
+  /** Media played to the party at the channel, in order. */
+  played(channelId: string): string[];
   /** A caller dials in; resolves with its channel id once the engine has the call. */
   placeInbound(from: string, to: string): Promise<string>;
   /** Digits the party at the channel has been sent. */
@@ -221,6 +225,46 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         'call.answered answered',
         'call.ended ended network_error',
       ]);
+    });
+
+    it('click-to-dial to a number the phone system cannot dial: the dispatcher hears a tone, then the call fails invalid_number', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      expect(h.played(agent)).toEqual(['tone:congestion']);
+      await h.advance(2_000);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed invalid_number']);
+      const record = await h.engine.get(call.id);
+      expect(record).toMatchObject({ status: 'failed', endReason: 'invalid_number' });
+      expect(record.legs).toMatchObject([
+        { id: agent, role: 'caller', status: 'ended', endReason: 'invalid_number' },
+        { role: 'callee', status: 'ended', endReason: 'invalid_number' },
+      ]);
+      expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('a queued call whose number cannot be dialled: the agent who took it hears a tone, then it fails', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.createQueued({ to: CUSTOMER, queueId: 'q1' });
+      await h.engine.offer(call.id, { agentId: 'a1', endpoint: AGENT, timeoutMs: 20_000 });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      expect(h.played(agent)).toEqual(['tone:congestion']);
+      await h.advance(2_000);
+      expect(story(call.id).at(-1)).toBe('call.failed failed invalid_number');
+      expect(await h.engine.get(call.id)).toMatchObject({ status: 'failed', endReason: 'invalid_number' });
+    });
+
+    it('the dispatcher who hangs up during the tone does not change why the call ended', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      await h.partyHangup(agent);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed invalid_number']);
+      await h.advance(2_000);
+      expect(story(call.id)).toHaveLength(2);
     });
 
     it('a customer who never answers fails the call with no_answer at the ring timeout', async () => {
