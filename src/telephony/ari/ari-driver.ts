@@ -82,6 +82,10 @@ export interface AriStatus {
   readonly since: string;
   readonly reconnects: number;
   readonly resyncs: number;
+  /** Times another client took the application (ApplicationReplaced). */
+  readonly replacements: number;
+  /** Times the driver took the application back once that client had gone. */
+  readonly reclaims: number;
   readonly lastError: string | undefined;
   readonly eventsReceived: number;
   readonly liveChannels: number;
@@ -119,8 +123,9 @@ const SILENT_LOG: AriLog = { info: () => {}, warn: () => {}, error: () => {} };
  * - After losing the event WebSocket it reconnects with back-off and jitter, then reads GET /channels
  *   and GET /bridges: channels that vanished meanwhile end with `network_error`, the others go on.
  *   `driver.disconnected` is reported on the loss, `driver.connected` once resynchronised.
- * - `ApplicationReplaced` (another client took the application) stops it without reconnecting, so
- *   the two do not take it from each other in turn; `start()` takes it back.
+ * - `ApplicationReplaced` (another client took the application): the driver waits, asking with
+ *   back-off whether the application is free, and takes it back once the other client has gone, so
+ *   the two do not take it from each other in turn; `start()` takes it back at once.
  */
 export class AriDriver implements TelephonyDriver {
   readonly name = 'ari';
@@ -142,6 +147,8 @@ export class AriDriver implements TelephonyDriver {
   private lastError: string | undefined;
   private eventCount = 0;
   private resyncCount = 0;
+  private replacements = 0;
+  private reclaims = 0;
   private snoopCount = 0;
   private resyncing: Promise<void> | undefined;
 
@@ -257,6 +264,8 @@ export class AriDriver implements TelephonyDriver {
       since: new Date(this.since).toISOString(),
       reconnects: this.stream?.reconnects ?? 0,
       resyncs: this.resyncCount,
+      replacements: this.replacements,
+      reclaims: this.reclaims,
       lastError: this.lastError,
       eventsReceived: this.eventCount,
       liveChannels: this.state.liveCallChannels().length,
@@ -577,24 +586,42 @@ export class AriDriver implements TelephonyDriver {
   }
 
   private async onReconnected(): Promise<void> {
+    if (this.connection === 'replaced') this.reclaims++;
     this.setConnection('resyncing');
     try {
       await this.resynchronise();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'ARI resynchronisation failed');
     }
-    if (!this.running || this.connection === 'replaced' || this.connection === 'stopped') return;
+    // Lost, replaced or stopped meanwhile: whatever comes next reports the state.
+    if (!this.running || this.connection !== 'resyncing') return;
     this.setConnection('connected');
     this.emit({ type: 'driver.connected' });
   }
 
+  /**
+   * Another client took the application: report it, and take it back once that client has gone
+   * (GET /applications/{app} answers 404 then), never from under it.
+   */
   private onReplaced(): void {
-    this.stream?.close();
+    this.replacements++;
     this.setConnection('replaced');
-    const reason = `ARI application "${this.app}" was taken over by another connection (ApplicationReplaced); not reconnecting so that the two do not take it from each other in turn`;
+    const reason = `ARI application "${this.app}" was taken over by another connection (ApplicationReplaced); taking it back once that connection has gone`;
     this.lastError = reason;
     this.log.error({ app: this.app }, reason);
     this.emit({ type: 'driver.disconnected', reason });
+    this.stream?.reclaimWhenFree(() => this.applicationFree());
+  }
+
+  /** Whether nobody holds the application: Asterisk deletes it when its last client leaves. */
+  private async applicationFree(): Promise<boolean> {
+    try {
+      await this.client.request('GET', `/applications/${enc(this.app)}`);
+      return false;
+    } catch (error) {
+      if (error instanceof AriError && error.kind === 'http' && error.status === 404) return true;
+      throw error;
+    }
   }
 
   /**
