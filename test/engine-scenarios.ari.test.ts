@@ -96,6 +96,7 @@ async function ariHarness(): Promise<
     },
     unknownParty: (address) =>
       run.pbx.behave(endpoints.dialString(parseAddress(address, 'address')), { kind: 'unknown' }),
+    ringback: (id) => run.server.requestsMatching('POST', /\/ring$/).some((r) => r.path.includes(id)),
     played: (id) =>
       run.server
         .requestsMatching('POST', new RegExp(`^/channels/${id.replace('.', '\\.')}/play$`))

@@ -21,6 +21,12 @@ engineScenarios('simulator', async () => {
     played.set(channelId, [...(played.get(channelId) ?? []), media]);
     return play(channelId, playbackId, media);
   };
+  const rung = new Set<string>();
+  const ring = driver.ring.bind(driver);
+  driver.ring = (channelId) => {
+    rung.add(channelId);
+    return ring(channelId);
+  };
   const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
   const engine = new CallEngine({ driver, clock, store });
   clock.onSettle(async () => {
@@ -70,6 +76,7 @@ engineScenarios('simulator', async () => {
     },
     unknownParty: (address) => driver.setProfile({ match: address, profile: { outcome: 'invalid_number' } }),
     played: (id) => played.get(id) ?? [],
+    ringback: (id) => rung.has(id),
     async placeInbound(from, to) {
       const id = driver.placeInboundCall({ from, to });
       await settle();

@@ -600,6 +600,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
           return;
         }
         await this.announce(call, 'call.ringing');
+        // The caller hears ringing (SIP 180) while apps decide, not the silence of 100 Trying.
+        await this.options.driver
+          .ring(channelId)
+          .catch((err) => this.options.log?.warn({ err, callId: call.id }, 'ringback failed'));
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'inbound call handling failed'));
   }

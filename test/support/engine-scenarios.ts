@@ -30,6 +30,8 @@ export interface EngineHarness {
   pbxRestart(): Promise<void>;
   /** The phone system cannot dial `address` (ARI: 500 "Allocation failed"; the simulator: invalid_number). */
   unknownParty(address: string): void;
+  /** Whether the inbound caller at the channel was sent ringback (SIP 180). */
+  ringback(channelId: string): boolean;
   /** Media played to the party at the channel, in order. */
   played(channelId: string): string[];
   /** A caller dials in; resolves with its channel id once the engine has the call. */
@@ -135,6 +137,15 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         'call.ended ended normal',
       ]);
       expect(await h.engine.get(callId)).toMatchObject({ direction: 'inbound', from: CALLER, to: DID });
+    });
+
+    it('inbound: the caller hears ringback while nobody has answered', async () => {
+      const caller = await h.placeInbound(CALLER, DID);
+      expect(h.ringback(caller)).toBe(true);
+      const callId = events.find((e) => e.type === 'call.ringing')?.callId ?? '';
+      await h.engine.answer(callId);
+      await h.advance(0);
+      expect(story(callId)).toEqual(['call.ringing ringing', 'call.answered answered']);
     });
 
     it('hold and unhold: the customer hears music on hold in between', async () => {
