@@ -1,5 +1,5 @@
 import type { Agent } from './agent.ts';
-import type { CallSnapshot, EndReason } from './call.ts';
+import type { CallSnapshot, EndReason, LegRole } from './call.ts';
 import type { CallPriority } from './queue.ts';
 
 /**
@@ -92,6 +92,8 @@ export interface DomainEventDataMap {
     readonly direction: 'in' | 'out';
   };
   'call.leg.ended': CallEventData & { readonly legId: string; readonly endReason: EndReason };
+  /** A dialled party's phone rings (SIP 180): `call.ringing` is the call being placed, this its alerting. */
+  'call.leg.ringing': CallEventData & { readonly legId: string; readonly role: LegRole };
   'call.queued': CallEventData & { readonly queueId: string };
   'call.offered': CallEventData & { readonly legId: string; readonly agentId: string };
   'call.offer.accepted': CallEventData & { readonly legId: string; readonly agentId: string };
@@ -151,6 +153,7 @@ export const DOMAIN_EVENT_TYPES = [
   'call.transferred',
   'call.dtmf',
   'call.leg.ended',
+  'call.leg.ringing',
   'call.queued',
   'call.offered',
   'call.offer.accepted',

@@ -32,8 +32,10 @@ export async function applyChannelEvent(
   if (!leg?.live || !ops.calls.has(call.id)) return;
   switch (event.type) {
     case 'channel.ringing':
-      if (leg.status === 'dialing') leg.status = 'ringing';
-      return;
+      // `call.ringing` told that the call is being placed; this is the far end actually alerting.
+      if (leg.status !== 'dialing') return;
+      leg.status = 'ringing';
+      return ops.publish(call, 'call.leg.ringing', { legId: leg.id, role: leg.role });
     case 'channel.answered':
       return onAnswered(ops, call, leg, ringTimeoutMs);
     case 'channel.hangup':

@@ -68,10 +68,10 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.close();
     });
 
-    /** The call's events as `type status[ detail]` lines. */
+    /** The call's events as `type status[ detail]` lines (a phone's own ringing left out). */
     const story = (callId: string) =>
       events
-        .filter((e) => e.callId === callId)
+        .filter((e) => e.callId === callId && e.type !== 'call.leg.ringing')
         .map((e) => {
           const data = e.data as {
             call: CallSnapshot;
@@ -125,6 +125,28 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         [customer, 'callee', 'ended', 'normal'],
       ]);
       expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('a dialled phone that rings (SIP 180) is call.leg.ringing, after call.ringing placed the call', async () => {
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const rang = () =>
+        events
+          .filter((e) => e.callId === call.id && e.type === 'call.leg.ringing')
+          .map((e) => {
+            const data = e.data as { legId: string; role: string };
+            return `${data.legId} ${data.role}`;
+          });
+      const agent = await h.dialled(AGENT);
+      expect(events.filter((e) => e.callId === call.id).map((e) => e.type)).toEqual([
+        'call.ringing',
+        'call.leg.ringing',
+      ]);
+      expect(rang()).toEqual([`${agent} caller`]);
+      await h.partyAnswer(agent);
+      const customer = await h.dialled(CUSTOMER);
+      expect(rang()).toEqual([`${agent} caller`, `${customer} callee`]);
+      await h.partyAnswer(customer);
+      expect(rang()).toHaveLength(2);
     });
 
     it('inbound: the caller rings until answered, then hangs up', async () => {

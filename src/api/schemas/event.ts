@@ -8,7 +8,7 @@ import {
 } from '../../core/events.ts';
 import { CALL_PRIORITIES } from '../../core/queue.ts';
 import { AgentSchema, AgentStateSchema, EmergencySchema, QueueStatsSchema } from './acd.ts';
-import { CallSnapshotSchema } from './call.ts';
+import { CallSnapshotSchema, LEG_ROLES } from './call.ts';
 import { isoTime } from './common.ts';
 
 const call = CallSnapshotSchema;
@@ -40,6 +40,9 @@ const EVENT_DATA: { [T in DomainEventType]: z.ZodType<DomainEventDataMap[T]> } =
     direction: z.enum(['in', 'out']).describe('`in`: the party pressed it; `out`: Switchboard sent it.'),
   }),
   'call.leg.ended': z.object({ call, legId: z.string(), endReason: z.enum(END_REASONS) }),
+  'call.leg.ringing': z
+    .object({ call, legId: z.string(), role: LEG_ROLES.describe('The leg that rings.') })
+    .describe("A dialled party's phone rings (SIP 180), after `call.ringing` announced the call."),
   'call.queued': z.object({ call, queueId: z.string() }),
   'call.offered': z.object({ call, legId: z.string(), agentId: z.string() }),
   'call.offer.accepted': z.object({ call, legId: z.string(), agentId: z.string() }),
