@@ -16,6 +16,8 @@ import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
 import { AriDriver } from './telephony/ari/ari-driver.ts';
+import { realtimeAgentPhones } from './telephony/ari/provisioning/agent-phones.ts';
+import { RealtimePhones } from './telephony/ari/provisioning/realtime-phones.ts';
 import type { TelephonyDriver } from './telephony/driver.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
 import { SimulatorDriver } from './telephony/sim/simulator.ts';
@@ -79,7 +81,19 @@ export async function createSwitchboard(
     maxLiveCalls: config.maxLiveCalls,
     log,
   });
+  const realtime =
+    config.realtime &&
+    new RealtimePhones({
+      url: config.realtime.url,
+      schema: config.realtime.schema,
+      defaults: {
+        context: config.realtime.context,
+        codecs: config.realtime.codecs,
+        ...(config.realtime.transport && { transport: config.realtime.transport }),
+      },
+    });
   const acd = new AcdService({
+    ...(realtime && { phones: realtimeAgentPhones(realtime) }),
     engine,
     publish: (event) => engine.publish(event),
     store,
@@ -216,6 +230,7 @@ export async function createSwitchboard(
         await ivr.stop();
         await app.close();
         await store.close();
+        await realtime?.close();
       })();
       return closing;
     },

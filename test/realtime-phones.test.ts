@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RealtimePhones } from '../src/telephony/ari/provisioning/realtime-phones.ts';
+import { startServer } from './support/server.ts';
 
 const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA_SQL = readFileSync(
@@ -111,5 +112,77 @@ describe('phones in Asterisk realtime (PostgreSQL with the ps_* tables)', () => 
     const check = await nowhere.check();
     await nowhere.close();
     expect(check.reachable).toBe(false);
+  });
+});
+
+describe('agents provision their phones in Asterisk realtime (HTTP, ASTERISK_REALTIME_URL)', () => {
+  it('created, changed, moved to another extension, deleted: the rows follow; the password is never shown', async () => {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    const schema = `rt_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    await admin.query(`create schema ${schema}`);
+    await admin.query(`set search_path to ${schema}`);
+    await admin.query(SCHEMA_SQL);
+    const server = await startServer({
+      env: {
+        ASTERISK_REALTIME_URL: PG_URL,
+        ASTERISK_REALTIME_SCHEMA: schema,
+        ASTERISK_REALTIME_CONTEXT: 'dispatch',
+        ASTERISK_REALTIME_CODECS: 'opus,ulaw',
+      },
+    });
+    const ids = async (table: string) =>
+      (await admin.query(`select id from ${schema}.${table} order by id`)).rows.map((r) => r.id);
+    try {
+      const created = await server.request('POST', '/api/v1/agents', {
+        id: 'dispatcher-010',
+        name: 'Dana',
+        endpoint: 'PJSIP/1010',
+        phone: { extension: '1010', password: 'secret-1010' },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.data.phone).toEqual({ extension: '1010' });
+      expect(JSON.stringify(created.body)).not.toContain('secret-1010');
+      expect(
+        (await admin.query(`select id, context, allow, auth, aors from ${schema}.ps_endpoints`)).rows,
+      ).toEqual([{ id: '1010', context: 'dispatch', allow: 'opus,ulaw', auth: '1010', aors: '1010' }]);
+      expect((await admin.query(`select password from ${schema}.ps_auths`)).rows).toEqual([
+        { password: 'secret-1010' },
+      ]);
+
+      // A change without the password keeps it.
+      const changed = await server.request('PATCH', '/api/v1/agents/dispatcher-010', {
+        phone: { extension: '1010', codecs: ['g722'] },
+      });
+      expect(changed.status).toBe(200);
+      expect((await admin.query(`select allow from ${schema}.ps_endpoints`)).rows).toEqual([
+        { allow: 'g722' },
+      ]);
+      expect((await admin.query(`select password from ${schema}.ps_auths`)).rows).toEqual([
+        { password: 'secret-1010' },
+      ]);
+
+      // Another extension: the old rows go, the new ones come (with the password given again).
+      await server.request('PATCH', '/api/v1/agents/dispatcher-010', {
+        phone: { extension: '1020', password: 'secret-1020' },
+      });
+      for (const table of ['ps_endpoints', 'ps_auths', 'ps_aors']) expect(await ids(table)).toEqual(['1020']);
+
+      const bad = await server.request('POST', '/api/v1/agents', {
+        id: 'dispatcher-011',
+        name: 'Eve',
+        endpoint: 'PJSIP/1011',
+        phone: { extension: '10 11', password: 'short' },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('VALIDATION_ERROR');
+
+      expect((await server.request('DELETE', '/api/v1/agents/dispatcher-010')).status).toBeLessThan(300);
+      for (const table of ['ps_endpoints', 'ps_auths', 'ps_aors']) expect(await ids(table)).toEqual([]);
+    } finally {
+      await server.close({ removeData: true });
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    }
   });
 });

@@ -35,6 +35,15 @@ const agentShape = z.object({
   skills: z.record(z.string(), z.number().int()),
   teams: z.array(z.string()),
   roles: z.array(z.enum(AGENT_ROLES)),
+  phone: z
+    .object({
+      extension: z.string(),
+      codecs: z.array(z.string()).optional(),
+      context: z.string().optional(),
+      transport: z.string().optional(),
+    })
+    .optional()
+    .describe('The phone Switchboard keeps on the PBX for the agent (its password is never shown).'),
   status: statusShape,
 });
 true satisfies SameKeys<Agent, z.output<typeof agentShape>>;

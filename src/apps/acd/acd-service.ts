@@ -1,5 +1,5 @@
 import { isBareName } from '../../core/address.ts';
-import type { Agent, AgentProfile } from '../../core/agent.ts';
+import type { Agent, AgentProfile, PhoneProvisioning } from '../../core/agent.ts';
 import type { CallSnapshot } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
@@ -33,6 +33,8 @@ export interface AcdDeps {
   readonly clock: Clock;
   readonly log?: AcdLog;
   readonly options?: AcdOptions;
+  /** Where agents' phones are written on the PBX (Asterisk realtime), when configured. */
+  readonly phones?: PhoneProvisioning;
   /** Where inbound calls go when no route matches (default `app`: they ring for the business application). */
   readonly defaultRoute?: RouteDestination;
 }
@@ -139,10 +141,12 @@ export class AcdService {
   }
 
   /** Creates or replaces an agent's profile; their live state is kept. */
-  saveAgent(profile: AgentProfile): Promise<Agent> {
+  saveAgent(input: AgentProfile): Promise<Agent> {
     return this.run(async () => {
+      const existing = this.ctx.agents.get(input.id);
+      const profile = keepPhonePassword(input, existing?.profile);
       await this.deps.store.agents.save(profile);
-      const existing = this.ctx.agents.get(profile.id);
+      await this.deps.phones?.saved(profile, existing?.profile);
       if (existing) existing.profile = profile;
       else this.ctx.agents.set(profile.id, this.newAgent(profile));
       return agentView(this.ctx.agents.get(profile.id)!);
@@ -161,6 +165,7 @@ export class AcdService {
       }
       await this.deps.store.agents.delete(id);
       this.ctx.agents.delete(id);
+      await this.deps.phones?.deleted(agent.profile);
     });
   }
 
@@ -587,4 +592,11 @@ export class AcdService {
   private run<T>(work: () => Promise<T>): Promise<T> {
     return this.lane.run('acd', work);
   }
+}
+
+/** A phone given without its password (a PATCH, a PUT of the view) keeps the one set before. */
+function keepPhonePassword(profile: AgentProfile, previous: AgentProfile | undefined): AgentProfile {
+  const password = previous?.phone?.extension === profile.phone?.extension && previous?.phone?.password;
+  if (!profile.phone || profile.phone.password || !password) return profile;
+  return { ...profile, phone: { ...profile.phone, password } };
 }
