@@ -171,6 +171,11 @@ export async function createSwitchboard(
     notifications,
     agentStates: store.agentStates,
     defaultCountry: config.defaultCountry as CountryCode,
+    telephonyCheck: async () => ({
+      driver: telephony.name,
+      ...(ari && { ari: await ari.check() }),
+      ...(realtime && { realtime: await realtime.check() }),
+    }),
     health: () => ({
       driver: telephony.name,
       ...(ari && { ari: ari.status() }),

@@ -1068,6 +1068,22 @@ describe('ARI driver resilience (fake Asterisk)', () => {
     await run.log.next('channel.dtmf', outbound);
   });
 
+  it('the connection check says what ARI answers: version, whether the application is registered, or why not', async () => {
+    run = await startPbx();
+    await run.driver.start();
+    expect(await run.driver.check()).toEqual({
+      reachable: true,
+      asteriskVersion: '22.10.1',
+      application: 'registered',
+    });
+    run.server.replaceApplication(APP);
+    await run.log.next('driver.disconnected');
+    run.server.releaseApplication(APP);
+    expect(await run.driver.check()).toMatchObject({ reachable: true, application: 'absent' });
+    await run.server.goDown();
+    expect(await run.driver.check()).toMatchObject({ reachable: false, error: expect.any(String) });
+  });
+
   it('ApplicationReplaced: reports the take-over, does not take it from a rival that holds it; start() takes the application back', async () => {
     run = await startPbx();
     await run.driver.start();

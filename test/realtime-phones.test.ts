@@ -134,6 +134,14 @@ describe('agents provision their phones in Asterisk realtime (HTTP, ASTERISK_REA
     const ids = async (table: string) =>
       (await admin.query(`select id from ${schema}.${table} order by id`)).rows.map((r) => r.id);
     try {
+      const check = await server.request('GET', '/api/v1/telephony/check');
+      expect(check.body).toEqual({
+        success: true,
+        data: {
+          driver: 'simulator',
+          realtime: { reachable: true, tables: ['ps_aors', 'ps_auths', 'ps_endpoints'] },
+        },
+      });
       const created = await server.request('POST', '/api/v1/agents', {
         id: 'dispatcher-010',
         name: 'Dana',

@@ -28,6 +28,7 @@ import { ivrRoutes } from './routes/ivr.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
+import { type TelephonyCheckOptions, telephonyRoutes } from './routes/telephony.ts';
 import type { SimControls } from './sim-controls.ts';
 import { registerSiteGuard, sitePolicy } from './site-guard.ts';
 import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   readonly defaultCountry?: CountryCode;
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
+  /** GET /api/v1/telephony/check: what the PBX and its realtime database answer now. */
+  readonly telephonyCheck?: TelephonyCheckOptions['check'];
   /** Figures for GET /api/v1/metrics (Prometheus). */
   readonly metrics?: () => MetricsSource;
   /**
@@ -135,6 +138,9 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     { prefix: '/api/cti' },
   );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  if (deps.telephonyCheck) {
+    await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
+  }
   await app.register(eventRoutes, { prefix: '/api/v1', events: deps.events });
   if (deps.acd) {
     const acd = deps.acd;

@@ -12,6 +12,7 @@ import {
 } from '../driver.ts';
 import * as bridges from './ari-bridges.ts';
 import * as channels from './ari-channels.ts';
+import { type AriCheck, checkAri } from './ari-check.ts';
 import { AriClient, AriError } from './ari-client.ts';
 import { type AriContext, enc } from './ari-context.ts';
 import { explainConnectError, isChannelGone, toDriverError } from './ari-errors.ts';
@@ -120,7 +121,7 @@ export class AriDriver implements TelephonyDriver {
       assertRunning: () => this.assertRunning(),
       target: (id) => this.target(id),
       call: (method, path, query, what, channel) => this.call(method, path, query, what, channel),
-      nextSnoopId: (id) => this.nextSnoopId(id),
+      nextSnoopId: (id) => `${id}-snoop-${++this.snoopCount}`,
     };
   }
 
@@ -220,6 +221,11 @@ export class AriDriver implements TelephonyDriver {
       requestFailures: stats.failures,
       requestsInFlight: stats.inFlight,
     };
+  }
+
+  /** What ARI answers now: reachable, its version, and whether the application is registered. */
+  check(): Promise<AriCheck> {
+    return checkAri(this.ctx);
   }
 
   /**
@@ -391,10 +397,7 @@ export class AriDriver implements TelephonyDriver {
     this.emit({ type: 'driver.connected' });
   }
 
-  /**
-   * Another client took the application: report it, and take it back once that client has gone
-   * (GET /applications/{app} answers 404 then), never from under it.
-   */
+  /** Another client took the application: report it; take it back once that client has gone. */
   private onReplaced(): void {
     this.replacements++;
     this.setConnection('replaced');
@@ -491,9 +494,5 @@ export class AriDriver implements TelephonyDriver {
       }
       throw toDriverError(error, what);
     }
-  }
-
-  private nextSnoopId(supervisorId: string): string {
-    return `${supervisorId}-snoop-${++this.snoopCount}`;
   }
 }
