@@ -21,6 +21,8 @@ import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
 import { AriDriver } from './telephony/ari/ari-driver.ts';
+import { realtimeAgentPhones } from './telephony/ari/provisioning/agent-phones.ts';
+import { RealtimePhones } from './telephony/ari/provisioning/realtime-phones.ts';
 import type { TelephonyDriver } from './telephony/driver.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
 import { SimulatorDriver } from './telephony/sim/simulator.ts';
@@ -90,6 +92,17 @@ export async function createSwitchboard(
     maxLiveCalls: config.maxLiveCalls,
     log,
   });
+  const realtime =
+    config.realtime &&
+    new RealtimePhones({
+      url: config.realtime.url,
+      schema: config.realtime.schema,
+      defaults: {
+        context: config.realtime.context,
+        codecs: config.realtime.codecs,
+        ...(config.realtime.transport && { transport: config.realtime.transport }),
+      },
+    });
   // What every app is built with; each app's folder says what else it takes.
   const common = {
     engine,
@@ -99,7 +112,12 @@ export async function createSwitchboard(
     ...(log && { log }),
   };
   const defaultCountry = config.defaultCountry as CountryCode;
-  const acdApp = createAcdApp({ ...common, stateLog: store.agentStates, defaultCountry });
+  const acdApp = createAcdApp({
+    ...common,
+    stateLog: store.agentStates,
+    defaultCountry,
+    ...(realtime && { phones: realtimeAgentPhones(realtime) }),
+  });
   const acd = acdApp.service;
   engine.useDirectory(acd);
   const notifications = new MemorySink();
@@ -167,6 +185,11 @@ export async function createSwitchboard(
     events: engine.events,
     sim,
     apps,
+    telephonyCheck: async () => ({
+      driver: telephony.name,
+      ...(ari && { ari: await ari.check() }),
+      ...(realtime && { realtime: await realtime.check() }),
+    }),
     health: () => ({
       driver: telephony.name,
       ...(ari && { ari: ari.status() }),
@@ -225,6 +248,7 @@ export async function createSwitchboard(
         for (const app of apps) await app.afterCallsEnded?.();
         await app.close();
         await store.close();
+        await realtime?.close();
       })();
       return closing;
     },

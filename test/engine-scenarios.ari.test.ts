@@ -1,15 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../src/core/address.ts';
 import { VirtualClock } from '../src/core/clock.ts';
+import type { DomainEvent } from '../src/core/events.ts';
 import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { EndpointMap } from '../src/telephony/ari/endpoint-map.ts';
-import { APP, startPbx } from './support/ari-harness.ts';
-import { engineScenarios } from './support/engine-scenarios.ts';
+import { APP, type PbxRun, startPbx } from './support/ari-harness.ts';
+import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
 
-engineScenarios('ari (fake Asterisk)', async () => {
+/** The engine on the ARI driver against the fake PBX, with the fake and the driver at hand. */
+async function ariHarness(): Promise<
+  EngineHarness & { run: PbxRun; next(type: 'driver.connected' | 'driver.disconnected'): Promise<void> }
+> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-ari-'));
   const clock = new VirtualClock();
   const run = await startPbx({}, clock);
@@ -30,7 +35,18 @@ engineScenarios('ari (fake Asterisk)', async () => {
   clock.onSettle(settle);
   await engine.start();
   const endpoints = new EndpointMap();
+  /** Resolves at the driver's next event of `type`. */
+  const next = (type: 'driver.connected' | 'driver.disconnected') =>
+    new Promise<void>((resolve) => {
+      const off = run.driver.onEvent((e) => {
+        if (e.type !== type) return;
+        off();
+        resolve();
+      });
+    });
   return {
+    run,
+    next,
     engine,
     clock,
     advance: (ms) => clock.advance(ms),
@@ -56,6 +72,35 @@ engineScenarios('ari (fake Asterisk)', async () => {
       run.pbx.partyDtmf(id, digit);
       await clock.advance(0);
     },
+    async partyLost(id) {
+      run.pbx.vanish(id);
+      const lost = next('driver.disconnected');
+      const back = next('driver.connected');
+      run.server.dropWebSockets();
+      await lost;
+      await clock.advance(1_000);
+      await back;
+      await clock.advance(0);
+    },
+    async pbxRestart() {
+      const lost = next('driver.disconnected');
+      const back = next('driver.connected');
+      await run.server.goDown();
+      run.pbx.wipe();
+      await lost;
+      await clock.advance(1_000);
+      await run.server.listen();
+      await clock.advance(2_000);
+      await back;
+      await clock.advance(0);
+    },
+    unknownParty: (address) =>
+      run.pbx.behave(endpoints.dialString(parseAddress(address, 'address')), { kind: 'unknown' }),
+    ringback: (id) => run.server.requestsMatching('POST', /\/ring$/).some((r) => r.path.includes(id)),
+    played: (id) =>
+      run.server
+        .requestsMatching('POST', new RegExp(`^/channels/${id.replace('.', '\\.')}/play$`))
+        .map((r) => r.query.media ?? ''),
     async placeInbound(from, to) {
       const id = run.pbx.inboundCall({ from, to, app: APP });
       await clock.advance(0);
@@ -74,4 +119,42 @@ engineScenarios('ari (fake Asterisk)', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+engineScenarios('ari (fake Asterisk)', ariHarness);
+
+describe('engine on ARI: the Stasis application taken by another client', () => {
+  it('no call starts while the rival holds it; once the rival has gone Switchboard takes it back and calls go through', async () => {
+    const h = await ariHarness();
+    const events: DomainEvent[] = [];
+    h.engine.events.subscribe((e) => events.push(e));
+    try {
+      const lost = h.next('driver.disconnected');
+      h.run.server.replaceApplication(APP);
+      await lost;
+      await h.advance(0);
+      expect(h.engine.driverConnected).toBe(false);
+      await expect(h.engine.originate({ to: '+12125550198' })).rejects.toMatchObject({
+        code: 'DRIVER_UNAVAILABLE',
+      });
+      await h.advance(10_000);
+      expect(h.run.driver.status().state).toBe('replaced');
+      expect(h.run.server.connections.get(APP)).toBe(1);
+
+      const back = h.next('driver.connected');
+      h.run.server.releaseApplication(APP);
+      await h.advance(30_000);
+      await back;
+      await h.advance(0);
+      expect(h.engine.driverConnected).toBe(true);
+      expect(h.run.driver.status()).toMatchObject({ state: 'connected', replacements: 1, reclaims: 1 });
+      expect(events.map((e) => e.type).slice(-2)).toEqual(['driver.disconnected', 'driver.connected']);
+
+      const call = await h.engine.originate({ to: '+12125550198' });
+      await h.partyAnswer(await h.dialled('+12125550198'));
+      expect(await h.engine.get(call.id)).toMatchObject({ status: 'answered' });
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -15,6 +15,18 @@ engineScenarios('simulator', async () => {
     clock,
     profiles: [{ match: '*', profile: { answerAfterMs: null, hangupAfterMs: null } }],
   });
+  const played = new Map<string, string[]>();
+  const play = driver.play.bind(driver);
+  driver.play = (channelId, playbackId, media) => {
+    played.set(channelId, [...(played.get(channelId) ?? []), media]);
+    return play(channelId, playbackId, media);
+  };
+  const rung = new Set<string>();
+  const ring = driver.ring.bind(driver);
+  driver.ring = (channelId) => {
+    rung.add(channelId);
+    return ring(channelId);
+  };
   const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
   const engine = new CallEngine({ driver, clock, store });
   clock.onSettle(async () => {
@@ -54,6 +66,17 @@ engineScenarios('simulator', async () => {
       driver.partySendDtmf(id, digit);
       await settle();
     },
+    partyLost: async (id) => {
+      driver.partyHangup(id, 'network_error');
+      await settle();
+    },
+    async pbxRestart() {
+      for (const channel of driver.channels()) driver.partyHangup(channel.id, 'network_error');
+      await settle();
+    },
+    unknownParty: (address) => driver.setProfile({ match: address, profile: { outcome: 'invalid_number' } }),
+    played: (id) => played.get(id) ?? [],
+    ringback: (id) => rung.has(id),
     async placeInbound(from, to) {
       const id = driver.placeInboundCall({ from, to });
       await settle();

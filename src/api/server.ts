@@ -18,6 +18,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
+import { type TelephonyCheckOptions, telephonyRoutes } from './routes/telephony.ts';
 import { domainEventSchema } from './schemas/event.ts';
 import type { SimControls } from './sim-controls.ts';
 import { registerSiteGuard, sitePolicy } from './site-guard.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   readonly apps?: readonly AppApi[];
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
+  /** GET /api/v1/telephony/check: what the PBX and its realtime database answer now. */
+  readonly telephonyCheck?: TelephonyCheckOptions['check'];
   /** Figures for GET /api/v1/metrics (Prometheus). */
   readonly metrics?: () => MetricsSource;
   /**
@@ -123,6 +126,9 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     { prefix: '/api/cti' },
   );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  if (deps.telephonyCheck) {
+    await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
+  }
   await app.register(eventRoutes, {
     prefix: '/api/v1',
     events: deps.events,

@@ -20,6 +20,8 @@ export interface SwitchboardConfig {
   readonly driver: 'simulator' | 'ari';
   /** Asterisk ARI, when the driver is `ari`. */
   readonly ari: AriConfig | undefined;
+  /** Asterisk's realtime database, where agents' phones are written (`ASTERISK_REALTIME_URL`). */
+  readonly realtime: RealtimeConfig | undefined;
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
   readonly corsOrigins: readonly string[] | '*' | false;
@@ -80,6 +82,17 @@ const ivrVariablesSchema = z
   );
 
 /** Where and as whom to reach Asterisk. `password` is not enumerable, so logging the config omits it. */
+export interface RealtimeConfig {
+  /** PostgreSQL URL of the database Asterisk reads its PJSIP endpoints from. */
+  readonly url: string;
+  /** Schema of the ps_* tables (`ASTERISK_REALTIME_SCHEMA`, default `public`). */
+  readonly schema: string;
+  /** Defaults for phones that do not say (`ASTERISK_REALTIME_CONTEXT`, `_TRANSPORT`, `_CODECS`). */
+  readonly context: string;
+  readonly transport: string | undefined;
+  readonly codecs: readonly string[];
+}
+
 export interface AriConfig {
   readonly url: string;
   readonly username: string;
@@ -123,6 +136,28 @@ const envSchema = z.object({
   ARI_TRUNK: z
     .string()
     .refine((t) => checkTrunkTemplate(t) === undefined, `must be a dial string such as ${DEFAULT_TRUNK}`)
+    .optional(),
+  ASTERISK_REALTIME_URL: z
+    .url({
+      protocol: /^postgres(ql)?$/,
+      error: 'must be a PostgreSQL URL such as postgres://asterisk@db/asterisk',
+    })
+    .optional(),
+  ASTERISK_REALTIME_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'a plain schema name')
+    .optional(),
+  ASTERISK_REALTIME_CONTEXT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.+-]{1,40}$/)
+    .optional(),
+  ASTERISK_REALTIME_TRANSPORT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.+-]{1,40}$/)
+    .optional(),
+  ASTERISK_REALTIME_CODECS: z
+    .string()
+    .regex(/^[a-z0-9_]+(,[a-z0-9_]+)*$/, 'codec names, comma-separated')
     .optional(),
   SWITCHBOARD_PROFILES: z.string().min(1).optional(),
   SWITCHBOARD_FLOWS_DIR: z.string().min(1).optional(),
@@ -194,6 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     clock,
     driver,
     ari: driver === 'ari' ? ariConfig(e) : undefined,
+    realtime: e.ASTERISK_REALTIME_URL
+      ? {
+          url: e.ASTERISK_REALTIME_URL,
+          schema: e.ASTERISK_REALTIME_SCHEMA ?? 'public',
+          context: e.ASTERISK_REALTIME_CONTEXT ?? 'from-internal',
+          transport: e.ASTERISK_REALTIME_TRANSPORT,
+          codecs: splitList(e.ASTERISK_REALTIME_CODECS ?? 'ulaw,alaw'),
+        }
+      : undefined,
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
     corsOrigins:

@@ -20,6 +20,32 @@ export interface AgentProfile {
   readonly skills: Readonly<Record<string, number>>;
   readonly teams: readonly string[];
   readonly roles: readonly AgentRole[];
+  /** A phone Switchboard keeps on the PBX for the agent (Asterisk realtime), when configured. */
+  readonly phone?: AgentPhone;
+}
+
+/** The agent's SIP phone as the PBX holds it; the password is written to the PBX, never shown. */
+export interface AgentPhone {
+  /** The PJSIP endpoint, auth and AOR id, and the SIP user name. */
+  readonly extension: string;
+  readonly password?: string;
+  /** Codecs in order of preference (default: the server's). */
+  readonly codecs?: readonly string[];
+  readonly context?: string;
+  readonly transport?: string;
+}
+
+/** The phone in an agent's view: no password. */
+export type AgentPhoneView = Omit<AgentPhone, 'password'>;
+
+/**
+ * Where agents' phones are written on the PBX (Asterisk realtime); the ACD calls it when an agent is
+ * created, changed or deleted.
+ */
+export interface PhoneProvisioning {
+  /** The agent was created or changed (`previous`: their profile before). */
+  saved(agent: AgentProfile, previous: AgentProfile | undefined): Promise<void>;
+  deleted(agent: AgentProfile): Promise<void>;
 }
 
 /** An agent's live state as clients see it. */
@@ -36,7 +62,10 @@ export interface AgentStatus {
   readonly missedOffers: number;
 }
 
-export type Agent = AgentProfile & { readonly status: AgentStatus };
+export type Agent = Omit<AgentProfile, 'phone'> & {
+  readonly phone?: AgentPhoneView;
+  readonly status: AgentStatus;
+};
 
 /**
  * What can happen to an agent, as data: row = current state, column = what happens, cell = next

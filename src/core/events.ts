@@ -1,4 +1,4 @@
-import type { CallSnapshot, EndReason } from './call.ts';
+import type { CallSnapshot, EndReason, LegRole } from './call.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
@@ -25,6 +25,8 @@ export interface CoreEventDataMap {
     readonly direction: 'in' | 'out';
   };
   'call.leg.ended': CallEventData & { readonly legId: string; readonly endReason: EndReason };
+  /** A dialled party's phone rings (SIP 180): `call.ringing` is the call being placed, this its alerting. */
+  'call.leg.ringing': CallEventData & { readonly legId: string; readonly role: LegRole };
   'call.queued': CallEventData & { readonly queueId: string };
   'call.offered': CallEventData & { readonly legId: string; readonly agentId: string };
   'call.offer.accepted': CallEventData & { readonly legId: string; readonly agentId: string };

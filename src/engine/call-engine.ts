@@ -9,6 +9,7 @@ import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
+import { refusalReason } from './call-refusal.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import type { CommandContext } from './command-context.ts';
 import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
@@ -75,6 +76,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         clock: options.clock,
         publisher: this.publisher,
         log,
+        later: (call, ms, step) => this.later(call, ms, step),
       },
       (call, leg) => this.onRingTimeout(call, leg),
     );
@@ -264,8 +266,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
         // The driver refused the target: the caller must not wait in silence for the ring timeout.
         this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
         transfer.targetLegId = call.legs.at(-1)?.id;
-        this.ops.settleTransfer(call, { completed: false, reason: 'unreachable' });
-        await this.ops.finish(call, 'unreachable');
+        this.ops.settleTransfer(call, { completed: false, reason: refusalReason(error) });
+        await this.ops.finish(call, refusalReason(error));
       }
     });
   }
@@ -433,6 +435,16 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     }
   }
 
+  private later(call: LiveCall, ms: number, step: () => Promise<void>): void {
+    this.options.clock.setTimer(ms, () => {
+      void this.queue
+        .run(call.id, async () => {
+          if (this.ops.calls.get(call.id) === call) await step();
+        })
+        .catch((err) => this.options.log?.error({ err, callId: call.id }, 'delayed call step failed'));
+    });
+  }
+
   private onRingTimeout(call: LiveCall, leg: Leg): void {
     void this.queue
       .run(call.id, async () => {
@@ -492,6 +504,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
           return;
         }
         await this.announce(call, 'call.ringing');
+        // The caller hears ringing (SIP 180) while apps decide, not the silence of 100 Trying.
+        await this.options.driver
+          .ring(channelId)
+          .catch((err) => this.options.log?.warn({ err, callId: call.id }, 'ringback failed'));
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'inbound call handling failed'));
   }

@@ -19,6 +19,8 @@ export interface EngineDeps {
   readonly clock: Clock;
   readonly publisher: EventPublisher;
   readonly log: Log;
+  /** Runs `step` in the call's serial queue after `ms` (unless the call has ended by then). */
+  readonly later: (call: LiveCall, ms: number, step: () => Promise<void>) => void;
 }
 
 /** How long the driver waits beyond the engine's own ring timeout, as a backstop only. */

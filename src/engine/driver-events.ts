@@ -1,6 +1,7 @@
 import type { EndReason } from '../core/call.ts';
 import { canTransition } from '../core/call-state-machine.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
+import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
@@ -31,8 +32,10 @@ export async function applyChannelEvent(
   if (!leg?.live || !ops.calls.has(call.id)) return;
   switch (event.type) {
     case 'channel.ringing':
-      if (leg.status === 'dialing') leg.status = 'ringing';
-      return;
+      // `call.ringing` told that the call is being placed; this is the far end actually alerting.
+      if (leg.status !== 'dialing') return;
+      leg.status = 'ringing';
+      return ops.publish(call, 'call.leg.ringing', { legId: leg.id, role: leg.role });
     case 'channel.answered':
       return onAnswered(ops, call, leg, ringTimeoutMs);
     case 'channel.hangup':
@@ -57,15 +60,12 @@ async function onAnswered(ops: CallRegistry, call: LiveCall, leg: Leg, ringTimeo
   ops.legAnswered(leg);
   if (leg.role === 'caller' && call.direction === 'outbound') {
     // Click-to-dial: the caller's own phone is up, now dial the party they asked for.
-    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
-    return;
+    return dialCallee(ops, call, ringTimeoutMs);
   }
   if (leg.role === 'agent') return onAgentAnswered(ops, call, leg, ringTimeoutMs);
   if (leg.role === 'callee') {
     // The party who asked for this call: the click-to-dial caller, or the agent who took a queued call.
-    const caller = call.legs.find(
-      (l) => (l.role === 'caller' || l.role === 'agent') && l.status === 'answered',
-    );
+    const caller = waitingParty(call);
     if (caller) await ops.bridge(call, caller, leg);
     call.apply('answer');
     call.answeredAt = ops.now();
@@ -106,10 +106,7 @@ async function onAgentAnswered(
   // The agent has the call from now on, even while the number of a queued call is still being dialled.
   await ops.publish(call, 'call.offer.accepted', { legId: leg.id, agentId: leg.agentId ?? '' });
   const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-  if (!caller) {
-    await ops.dial(call, 'callee', call.to, call.ringTimeoutMs ?? ringTimeoutMs);
-    return;
-  }
+  if (!caller) return dialCallee(ops, call, ringTimeoutMs);
   await ops.unholdLeg(caller);
   await ops.bridge(call, caller, leg);
   call.apply('answer');
@@ -120,15 +117,28 @@ async function onAgentAnswered(
 
 /** A party hung up or failed: decide whether the call goes on or ends, and why. */
 async function onLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
+  const refused = refusedWith(call);
+  if (refused) return ops.finish(call, refused);
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.
     return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });
   }
-  const wasUp = call.answeredAt !== undefined;
-  const reason: EndReason =
-    !wasUp && cause === 'normal' && leg.role !== 'callee' && leg.role !== 'transfer_target'
-      ? 'canceled'
-      : cause;
-  await ops.finish(call, wasUp && leg.role !== 'transfer_target' ? 'normal' : reason);
+  const reason = endReasonFor(call, leg, cause);
+  // The called party failed while the one who asked is up: they hear why before being hung up.
+  if (leg.role === 'callee' && call.answeredAt === undefined && reason !== 'canceled') {
+    return endAfterTone(ops, call, reason);
+  }
+  await ops.finish(call, reason);
+}
+
+/**
+ * Why a call ends when one party left: the cause the driver reported, for answered calls too (a call
+ * lost with the phone system ends `network_error`). A caller who leaves before anyone answered
+ * cancelled; "canceled" after an answer (answered elsewhere, a late CANCEL) is a normal end.
+ */
+function endReasonFor(call: LiveCall, leg: Leg, cause: EndReason): EndReason {
+  const calledParty = leg.role === 'callee' || leg.role === 'transfer_target';
+  if (call.answeredAt === undefined) return cause === 'normal' && !calledParty ? 'canceled' : cause;
+  return cause === 'canceled' && leg.role !== 'transfer_target' ? 'normal' : cause;
 }

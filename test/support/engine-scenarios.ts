@@ -21,6 +21,19 @@ export interface EngineHarness {
   partyBusy(channelId: string): Promise<void>;
   partyHangup(channelId: string): Promise<void>;
   partyDtmf(channelId: string, digit: string): Promise<void>;
+  /**
+   * The party's channel ends unseen while the connection to the phone system is down (the simulator:
+   * it ends with `network_error`); resolves once the driver is back and the engine heard of it.
+   */
+  partyLost(channelId: string): Promise<void>;
+  /** The phone system dies with every call and comes back (ARI: Asterisk killed and restarted). */
+  pbxRestart(): Promise<void>;
+  /** The phone system cannot dial `address` (ARI: 500 "Allocation failed"; the simulator: invalid_number). */
+  unknownParty(address: string): void;
+  /** Whether the inbound caller at the channel was sent ringback (SIP 180). */
+  ringback(channelId: string): boolean;
+  /** Media played to the party at the channel, in order. */
+  played(channelId: string): string[];
   /** A caller dials in; resolves with its channel id once the engine has the call. */
   placeInbound(from: string, to: string): Promise<string>;
   /** Digits the party at the channel has been sent. */
@@ -59,10 +72,10 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.close();
     });
 
-    /** The call's events as `type status[ detail]` lines. */
+    /** The call's events as `type status[ detail]` lines (a phone's own ringing left out). */
     const story = (callId: string) =>
       events
-        .filter((e) => e.callId === callId)
+        .filter((e) => e.callId === callId && e.type !== 'call.leg.ringing')
         .map((e) => {
           const data = e.data as {
             call: CallSnapshot;
@@ -137,6 +150,28 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       expect(h.engine.liveCount).toBe(0);
     });
 
+    it('a dialled phone that rings (SIP 180) is call.leg.ringing, after call.ringing placed the call', async () => {
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const rang = () =>
+        events
+          .filter((e) => e.callId === call.id && e.type === 'call.leg.ringing')
+          .map((e) => {
+            const data = e.data as { legId: string; role: string };
+            return `${data.legId} ${data.role}`;
+          });
+      const agent = await h.dialled(AGENT);
+      expect(events.filter((e) => e.callId === call.id).map((e) => e.type)).toEqual([
+        'call.ringing',
+        'call.leg.ringing',
+      ]);
+      expect(rang()).toEqual([`${agent} caller`]);
+      await h.partyAnswer(agent);
+      const customer = await h.dialled(CUSTOMER);
+      expect(rang()).toEqual([`${agent} caller`, `${customer} callee`]);
+      await h.partyAnswer(customer);
+      expect(rang()).toHaveLength(2);
+    });
+
     it('inbound: the caller rings until answered, then hangs up', async () => {
       const { callId, caller } = await inboundAnswered();
       expect(story(callId)).toEqual(['call.ringing ringing', 'call.answered answered']);
@@ -147,6 +182,15 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
         'call.ended ended normal',
       ]);
       expect(await h.engine.get(callId)).toMatchObject({ direction: 'inbound', from: CALLER, to: DID });
+    });
+
+    it('inbound: the caller hears ringback while nobody has answered', async () => {
+      const caller = await h.placeInbound(CALLER, DID);
+      expect(h.ringback(caller)).toBe(true);
+      const callId = events.find((e) => e.type === 'call.ringing')?.callId ?? '';
+      await h.engine.answer(callId);
+      await h.advance(0);
+      expect(story(callId)).toEqual(['call.ringing ringing', 'call.answered answered']);
     });
 
     it('hold and unhold: the customer hears music on hold in between', async () => {
@@ -365,6 +409,70 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.partyBusy(customer);
       expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed busy']);
       expect(await h.engine.get(call.id)).toMatchObject({ status: 'failed', endReason: 'busy' });
+    });
+
+    it('an answered call whose party vanished while the connection was down ends network_error', async () => {
+      const { callId, customer } = await clickToDialAnswered();
+      await h.partyLost(customer);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended network_error',
+      ]);
+      const record = await h.engine.get(callId);
+      expect(record).toMatchObject({ status: 'ended', endReason: 'network_error' });
+      expect(record.legs.find((l) => l.id === customer)).toMatchObject({ endReason: 'network_error' });
+      expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('an answered inbound call ends network_error when the phone system dies mid-call', async () => {
+      const { callId } = await inboundAnswered();
+      await h.pbxRestart();
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.ended ended network_error',
+      ]);
+    });
+
+    it('click-to-dial to a number the phone system cannot dial: the dispatcher hears a tone, then the call fails invalid_number', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      expect(h.played(agent)).toEqual(['tone:congestion']);
+      await h.advance(2_000);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed invalid_number']);
+      const record = await h.engine.get(call.id);
+      expect(record).toMatchObject({ status: 'failed', endReason: 'invalid_number' });
+      expect(record.legs).toMatchObject([
+        { id: agent, role: 'caller', status: 'ended', endReason: 'invalid_number' },
+        { role: 'callee', status: 'ended', endReason: 'invalid_number' },
+      ]);
+      expect(h.engine.liveCount).toBe(0);
+    });
+
+    it('a queued call whose number cannot be dialled: the agent who took it hears a tone, then it fails', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.createQueued({ to: CUSTOMER, queueId: 'q1' });
+      await h.engine.offer(call.id, { agentId: 'a1', endpoint: AGENT, timeoutMs: 20_000 });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      expect(h.played(agent)).toEqual(['tone:congestion']);
+      await h.advance(2_000);
+      expect(story(call.id).at(-1)).toBe('call.failed failed invalid_number');
+      expect(await h.engine.get(call.id)).toMatchObject({ status: 'failed', endReason: 'invalid_number' });
+    });
+
+    it('the dispatcher who hangs up during the tone does not change why the call ended', async () => {
+      h.unknownParty(CUSTOMER);
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      await h.partyHangup(agent);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed invalid_number']);
+      await h.advance(2_000);
+      expect(story(call.id)).toHaveLength(2);
     });
 
     it('a customer who never answers fails the call with no_answer at the ring timeout', async () => {

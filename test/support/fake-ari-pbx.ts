@@ -366,7 +366,7 @@ export class FakePbx implements FakeBackend {
     if (resource === 'playbacks' && id) return this.playbacksApi(method, id);
     if (resource === 'recordings' && id === 'live' && action) return this.recordingsApi(method, action, sub);
     if (resource === 'applications' && method === 'GET' && id) {
-      if (!this.server.appState(id).connected) return notFound('Application not found');
+      if (!this.server.appHeld(id)) return notFound('Application not found');
       return {
         status: 200,
         body: {

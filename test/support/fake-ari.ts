@@ -84,6 +84,8 @@ export class FakeAriServer {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<AppSocket>();
   private readonly rawSockets = new Set<Socket>();
+  /** Applications another client holds (no socket here: its events are lost to us). */
+  private readonly rivals = new Set<string>();
   private faults: Fault[] = [];
   private refusingUpgrades: number | undefined;
   private port = 0;
@@ -199,9 +201,18 @@ export class FakeAriServer {
     this.refusingUpgrades = undefined;
   }
 
-  /** Another client registers the application: the current WebSocket gets ApplicationReplaced. */
+  /** Whether anyone holds the application (GET /applications/{app} answers 200, else 404). */
+  appHeld(app: string): boolean {
+    return this.rivals.has(app) || this.activeSocket(app) !== undefined;
+  }
+
+  /**
+   * Another client registers the application: the current WebSocket gets ApplicationReplaced and
+   * nothing more, and the rival holds the application until {@link releaseApplication}.
+   */
   replaceApplication(app: string): void {
     const current = this.activeSocket(app);
+    this.rivals.add(app);
     if (!current) return;
     current.active = false;
     current.ws.send(
@@ -213,6 +224,14 @@ export class FakeAriServer {
       }),
     );
     this.backendRef?.disconnected?.(app);
+  }
+
+  /**
+   * The rival closes its WebSocket: Asterisk deletes the application although the replaced socket is
+   * still open, and that socket never hears another event (`application-replaced-then-free`).
+   */
+  releaseApplication(app: string): void {
+    this.rivals.delete(app);
   }
 
   /** Answers the next `times` requests matching `method` and `path` with `status` and `body`. */
@@ -324,6 +343,7 @@ export class FakeAriServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const subscribeAll = url.searchParams.get('subscribeAll') === 'true';
       const previous = this.activeSocket(app);
+      this.rivals.delete(app);
       if (previous) {
         previous.active = false;
         previous.ws.send(

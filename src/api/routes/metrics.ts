@@ -12,6 +12,8 @@ export interface MetricsSource {
     readonly state: string;
     readonly reconnects: number;
     readonly resyncs: number;
+    readonly replacements: number;
+    readonly reclaims: number;
     readonly eventsReceived: number;
     readonly requests: number;
     readonly requestFailures: number;
@@ -66,6 +68,8 @@ export const metricsRoutes: FastifyPluginAsync<{ source: () => MetricsSource }> 
   const ariFigures: Array<[keyof NonNullable<MetricsSource['ari']>, string]> = [
     ['reconnects', 'WebSocket reconnections to ARI since start.'],
     ['resyncs', 'Resynchronisations of live channels after a reconnection.'],
+    ['replacements', 'Times another client took the Stasis application (ApplicationReplaced).'],
+    ['reclaims', 'Times the Stasis application was taken back after another client let it go.'],
     ['eventsReceived', 'ARI events received since start.'],
     ['requests', 'ARI REST requests made since start.'],
     ['requestFailures', 'ARI REST requests that failed since start.'],

@@ -20,7 +20,7 @@ export function enumOf<T extends string>(members: Record<T, true>) {
   return z.enum(Object.keys(members) as [T, ...T[]]);
 }
 
-const LEG_ROLES = enumOf<LegRole>({
+export const LEG_ROLES = enumOf<LegRole>({
   caller: true,
   callee: true,
   agent: true,

@@ -3,7 +3,7 @@ import type { AppEventSchemas, EventDataSchemas } from '../../apps/app-contract.
 import { isoTime } from '../../apps/http-kit/schemas.ts';
 import { END_REASONS } from '../../core/call.ts';
 import type { CoreEventType, DomainEvent } from '../../core/events.ts';
-import { CallSnapshotSchema } from './call.ts';
+import { CallSnapshotSchema, LEG_ROLES } from './call.ts';
 
 const call = CallSnapshotSchema;
 const callData = z.object({ call });
@@ -26,6 +26,9 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
     direction: z.enum(['in', 'out']).describe('`in`: the party pressed it; `out`: Switchboard sent it.'),
   }),
   'call.leg.ended': z.object({ call, legId: z.string(), endReason: z.enum(END_REASONS) }),
+  'call.leg.ringing': z
+    .object({ call, legId: z.string(), role: LEG_ROLES.describe('The leg that rings.') })
+    .describe("A dialled party's phone rings (SIP 180), after `call.ringing` announced the call."),
   'call.queued': z.object({ call, queueId: z.string() }),
   'call.offered': z.object({ call, legId: z.string(), agentId: z.string() }),
   'call.offer.accepted': z.object({ call, legId: z.string(), agentId: z.string() }),

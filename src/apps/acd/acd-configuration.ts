@@ -1,4 +1,4 @@
-import type { Agent, AgentProfile } from '../../core/agent.ts';
+import type { Agent, AgentProfile, PhoneProvisioning } from '../../core/agent.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute } from '../../core/routing.ts';
@@ -22,6 +22,8 @@ export class AcdConfiguration {
     private readonly ctx: AcdContext,
     private readonly store: Pick<Store, 'agents' | 'queues' | 'routes'>,
     private readonly run: <T>(work: () => Promise<T>) => Promise<T>,
+    /** Where agents' phones are written on the PBX, when configured. */
+    private readonly phones?: PhoneProvisioning,
   ) {}
 
   /** Installs what the store holds (at start). */
@@ -36,11 +38,13 @@ export class AcdConfiguration {
     this.routes = new RouteTable(routes);
   }
 
-  /** Creates or replaces an agent's profile; their live state is kept. */
-  saveAgent(profile: AgentProfile): Promise<Agent> {
+  /** Creates or replaces an agent's profile (and their phone on the PBX); their live state is kept. */
+  saveAgent(input: AgentProfile): Promise<Agent> {
     return this.run(async () => {
+      const existing = this.ctx.agents.get(input.id);
+      const profile = keepPhonePassword(input, existing?.profile);
       await this.store.agents.save(profile);
-      const existing = this.ctx.agents.get(profile.id);
+      await this.phones?.saved(profile, existing?.profile);
       if (existing) existing.profile = profile;
       else this.ctx.agents.set(profile.id, this.newAgent(profile));
       return agentView(this.ctx.agents.get(profile.id)!);
@@ -59,6 +63,7 @@ export class AcdConfiguration {
       }
       await this.store.agents.delete(id);
       this.ctx.agents.delete(id);
+      await this.phones?.deleted(agent.profile);
     });
   }
 
@@ -165,4 +170,11 @@ export class AcdConfiguration {
     }
     return queue;
   }
+}
+
+/** A phone given without its password (a PATCH, a PUT of the view) keeps the one set before. */
+function keepPhonePassword(profile: AgentProfile, previous: AgentProfile | undefined): AgentProfile {
+  const password = previous?.phone?.extension === profile.phone?.extension && previous?.phone?.password;
+  if (!profile.phone || profile.phone.password || !password) return profile;
+  return { ...profile, phone: { ...profile.phone, password } };
 }

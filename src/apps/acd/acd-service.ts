@@ -1,5 +1,5 @@
 import { isBareName } from '../../core/address.ts';
-import type { Agent, AgentProfile } from '../../core/agent.ts';
+import type { Agent, AgentProfile, PhoneProvisioning } from '../../core/agent.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { NewDomainEvent } from '../../core/events.ts';
@@ -25,6 +25,8 @@ export interface AcdDeps {
   readonly store: Pick<Store, 'agents' | 'queues' | 'routes' | 'agentStates'>;
   readonly clock: Clock;
   readonly log?: Log;
+  /** Where agents' phones are written on the PBX (Asterisk realtime), when configured. */
+  readonly phones?: PhoneProvisioning;
   readonly options?: AcdOptions;
   /** Where inbound calls go when no route matches (default `app`: they ring for the business application). */
   readonly defaultRoute?: RouteDestination;
@@ -69,7 +71,7 @@ export class AcdService {
         void this.lane.run('acd', work).catch((err) => log.error({ err }, 'ACD work failed'));
       },
     };
-    this.config = new AcdConfiguration(this.ctx, deps.store, (work) => this.run(work));
+    this.config = new AcdConfiguration(this.ctx, deps.store, (work) => this.run(work), deps.phones);
     this.reactions = new AcdReactions(this.ctx, this.config, this.handlers, deps.defaultRoute);
   }
 

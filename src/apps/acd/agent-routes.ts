@@ -76,6 +76,7 @@ const PLAIN_COMMANDS: Record<
 };
 
 function profileOf(agent: Agent): AgentProfile {
+  // The phone's password is not in the view: the ACD keeps the one it has.
   const { status: _live, ...profile } = agent;
   return profile;
 }

@@ -1,4 +1,4 @@
-import type { Agent, AgentProfile, AgentState } from '../../core/agent.ts';
+import type { Agent, AgentPhoneView, AgentProfile, AgentState } from '../../core/agent.ts';
 
 /** An agent as the ACD holds them: profile plus live state, mutated only by {@link AgentBook}. */
 export interface LiveAgent {
@@ -19,8 +19,11 @@ export interface LiveAgent {
 
 /** The agent as clients see it. */
 export function agentView(agent: LiveAgent): Agent {
+  const { phone, ...profile } = agent.profile;
+  const { password: _secret, ...shown } = phone ?? {};
   return {
-    ...agent.profile,
+    ...profile,
+    ...(phone && { phone: shown as AgentPhoneView }),
     status: {
       state: agent.state,
       ...(agent.reason !== undefined && { reason: agent.reason }),

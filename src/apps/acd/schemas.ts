@@ -44,6 +44,23 @@ import {
 
 // --- requests ---------------------------------------------------------------------------------
 
+const sipToken = z.string().regex(/^[A-Za-z0-9_.+-]{1,40}$/, '1 to 40 letters, digits, _ . + -');
+
+/** An agent's phone on the PBX (Asterisk realtime); a password left out keeps the one set before. */
+const agentPhone = z
+  .strictObject({
+    extension: sipToken.describe('PJSIP id and SIP user name, e.g. 1010.'),
+    password: z.string().min(8).max(80).optional().describe('SIP digest password (8 to 80 characters).'),
+    codecs: z
+      .array(z.string().regex(/^[a-z0-9_]{1,20}$/))
+      .min(1)
+      .max(10)
+      .optional(),
+    context: sipToken.optional().describe('Dialplan context of the calls the phone makes.'),
+    transport: sipToken.optional().describe('PJSIP transport name.'),
+  })
+  .optional();
+
 /**
  * The ACD's input schemas. Numbers written without a country code are read in `defaultCountry`
  * (the server's DEFAULT_COUNTRY); build them once at start-up.
@@ -60,6 +77,7 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
     roles: uniqueList(z.enum(AGENT_ROLES), AGENT_ROLES.length, 'roles').min(1, {
       error: `give at least one role: ${AGENT_ROLES.join(', ')}`,
     }),
+    phone: agentPhone,
   };
 
   const AgentInput = z.strictObject({
@@ -77,6 +95,7 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
     skills: agentFields.skills.optional(),
     teams: agentFields.teams.optional(),
     roles: agentFields.roles.optional(),
+    phone: agentFields.phone.optional(),
   });
 
   const exit = queueExit(defaultCountry);
@@ -273,6 +292,15 @@ const agentShape = z.object({
   skills: z.record(z.string(), z.number().int()),
   teams: z.array(z.string()),
   roles: z.array(z.enum(AGENT_ROLES)),
+  phone: z
+    .object({
+      extension: z.string(),
+      codecs: z.array(z.string()).optional(),
+      context: z.string().optional(),
+      transport: z.string().optional(),
+    })
+    .optional()
+    .describe('The phone Switchboard keeps on the PBX for the agent (its password is never shown).'),
   status: statusShape,
 });
 true satisfies SameKeys<Agent, z.output<typeof agentShape>>;

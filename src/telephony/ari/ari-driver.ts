@@ -11,79 +11,25 @@ import {
   type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
+import * as bridges from './ari-bridges.ts';
+import * as channels from './ari-channels.ts';
+import { type AriCheck, checkAri } from './ari-check.ts';
 import { AriClient, AriError } from './ari-client.ts';
-import { explainConnectError, toDriverError } from './ari-errors.ts';
+import { type AriContext, enc } from './ari-context.ts';
+import { explainConnectError, isChannelGone, toDriverError } from './ari-errors.ts';
 import type { AriAsteriskInfo, AriEvent } from './ari-events.ts';
 import { parseAriEvent } from './ari-events.ts';
-import { joinAsSupervisor, leaveAsSupervisor } from './bridge-roles.ts';
+import * as mediaCommands from './ari-media.ts';
+import type { AriConnectionState, AriDriverOptions, AriStatus } from './ari-options.ts';
+import { leaveAsSupervisor } from './bridge-roles.ts';
 import { ARI_HANGUP_REASONS } from './causes.ts';
 import { type ChannelRecord, DriverState, type Membership } from './driver-state.ts';
 import { EndpointMap } from './endpoint-map.ts';
 import { OUTBOUND_ARG, routeAriEvent } from './event-router.ts';
-import { type BackoffOptions, EventStream } from './event-stream.ts';
+import { EventStream } from './event-stream.ts';
 import { reconcile } from './resync.ts';
 
-export interface AriDriverOptions {
-  /** ARI base URL, e.g. `http://127.0.0.1:8088/ari`. */
-  readonly url: string;
-  readonly username: string;
-  readonly password: string;
-  /** Stasis application name (default `switchboard`); the dialplan sends calls to it. */
-  readonly app?: string;
-  /** Dial string for phone numbers (default `PJSIP/{number}@trunk`). */
-  readonly trunk?: string;
-  /** Dial string for bare extensions (default `PJSIP/{extension}`). */
-  readonly extension?: string;
-  /**
-   * Receive every channel's events, not just the application's (default false). Off is lighter on a
-   * busy PBX; the driver works the same either way.
-   */
-  readonly subscribeAll?: boolean;
-  /** Runs back-off, request timeouts and the redirect grace; the system clock by default. */
-  readonly clock?: Clock;
-  readonly requestTimeoutMs?: number;
-  readonly maxSockets?: number;
-  readonly backoff?: BackoffOptions;
-  readonly random?: () => number;
-  readonly heartbeatMs?: number;
-  /**
-   * After a redirect, how long the channel may stay before the driver hangs it up itself (default
-   * 10 s): some phones complete a REFER and never hang up the original leg.
-   */
-  readonly redirectGraceMs?: number;
-  /** File format of recordings (default `wav`). */
-  readonly recordingFormat?: string;
-  /** Music-on-hold class for held parties (default: the channel's own). */
-  readonly mohClass?: string;
-  readonly log?: Log;
-}
-
-export type AriConnectionState =
-  | 'stopped'
-  | 'connecting'
-  | 'connected'
-  | 'reconnecting'
-  | 'resyncing'
-  | 'replaced';
-
-/** The connection's state for health and metrics; never contains the password. */
-export interface AriStatus {
-  readonly state: AriConnectionState;
-  readonly url: string;
-  readonly app: string;
-  readonly subscribeAll: boolean;
-  readonly asteriskVersion: string | undefined;
-  /** When the state last changed (ISO). */
-  readonly since: string;
-  readonly reconnects: number;
-  readonly resyncs: number;
-  readonly lastError: string | undefined;
-  readonly eventsReceived: number;
-  readonly liveChannels: number;
-  readonly requests: number;
-  readonly requestFailures: number;
-  readonly requestsInFlight: number;
-}
+export type { AriConnectionState, AriDriverOptions, AriStatus } from './ari-options.ts';
 
 const CAPABILITIES: DriverCapabilities = Object.freeze({
   hold: true,
@@ -93,9 +39,6 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   playback: true,
   recording: true,
 });
-
-const DTMF_DIGITS = /^[0-9*#A-D]+$/;
-const MEDIA_URI = /^[a-z]+:./i;
 
 /**
  * The telephony driver for Asterisk through ARI: a Stasis application over REST and the event
@@ -113,8 +56,9 @@ const MEDIA_URI = /^[a-z]+:./i;
  * - After losing the event WebSocket it reconnects with back-off and jitter, then reads GET /channels
  *   and GET /bridges: channels that vanished meanwhile end with `network_error`, the others go on.
  *   `driver.disconnected` is reported on the loss, `driver.connected` once resynchronised.
- * - `ApplicationReplaced` (another client took the application) stops it without reconnecting, so
- *   the two do not take it from each other in turn; `start()` takes it back.
+ * - `ApplicationReplaced` (another client took the application): the driver waits, asking with
+ *   back-off whether the application is free, and takes it back once the other client has gone, so
+ *   the two do not take it from each other in turn; `start()` takes it back at once.
  */
 export class AriDriver implements TelephonyDriver {
   readonly name = 'ari';
@@ -136,8 +80,11 @@ export class AriDriver implements TelephonyDriver {
   private lastError: string | undefined;
   private eventCount = 0;
   private resyncCount = 0;
+  private replacements = 0;
+  private reclaims = 0;
   private snoopCount = 0;
   private resyncing: Promise<void> | undefined;
+  private readonly ctx: AriContext;
 
   constructor(options: AriDriverOptions) {
     this.options = options;
@@ -162,6 +109,19 @@ export class AriDriver implements TelephonyDriver {
       (event) => this.emit(event),
       (channel, memberships) => this.afterChannelEnded(channel, memberships),
     );
+    this.ctx = {
+      client: this.client,
+      app: this.app,
+      options,
+      state: this.state,
+      endpoints: this.endpoints,
+      clock: this.clock,
+      log: this.log,
+      assertRunning: () => this.assertRunning(),
+      target: (id) => this.target(id),
+      call: (method, path, query, what, channel) => this.call(method, path, query, what, channel),
+      nextSnoopId: (id) => `${id}-snoop-${++this.snoopCount}`,
+    };
   }
 
   // --- Lifecycle ---------------------------------------------------------------------------------
@@ -251,6 +211,8 @@ export class AriDriver implements TelephonyDriver {
       since: new Date(this.since).toISOString(),
       reconnects: this.stream?.reconnects ?? 0,
       resyncs: this.resyncCount,
+      replacements: this.replacements,
+      reclaims: this.reclaims,
       lastError: this.lastError,
       eventsReceived: this.eventCount,
       liveChannels: this.state.liveCallChannels().length,
@@ -258,6 +220,11 @@ export class AriDriver implements TelephonyDriver {
       requestFailures: stats.failures,
       requestsInFlight: stats.inFlight,
     };
+  }
+
+  /** What ARI answers now: reachable, its version, and whether the application is registered. */
+  check(): Promise<AriCheck> {
+    return checkAri(this.ctx);
   }
 
   /**
@@ -340,210 +307,55 @@ export class AriDriver implements TelephonyDriver {
     await this.call('DELETE', `/channels/${enc(channelId)}`, { reason }, `hanging up ${channelId}`, channel);
   }
 
-  async hold(channelId: string): Promise<void> {
-    const channel = this.target(channelId);
-    const what = `holding ${channelId}`;
-    const moh = { mohClass: this.options.mohClass };
-    await this.call('POST', `/channels/${enc(channelId)}/moh`, moh, what, channel);
-    await this.call('POST', `/channels/${enc(channelId)}/hold`, undefined, what, channel);
+  hold(channelId: string): Promise<void> {
+    return channels.hold(this.ctx, channelId);
   }
 
-  async unhold(channelId: string): Promise<void> {
-    const channel = this.target(channelId);
-    const what = `taking ${channelId} off hold`;
-    await this.call('DELETE', `/channels/${enc(channelId)}/hold`, undefined, what, channel);
-    await this.call('DELETE', `/channels/${enc(channelId)}/moh`, undefined, what, channel);
+  unhold(channelId: string): Promise<void> {
+    return channels.unhold(this.ctx, channelId);
   }
 
-  async sendDtmf(channelId: string, digits: string): Promise<void> {
-    if (typeof digits !== 'string' || !DTMF_DIGITS.test(digits)) {
-      throw new DriverError('invalid', `DTMF digits may only be 0-9, *, # and A-D, got "${digits}"`);
-    }
-    const channel = this.target(channelId);
-    const what = `sending DTMF to ${channelId}`;
-    await this.call('POST', `/channels/${enc(channelId)}/dtmf`, { dtmf: digits }, what, channel);
+  sendDtmf(channelId: string, digits: string): Promise<void> {
+    return channels.sendDtmf(this.ctx, channelId, digits);
   }
 
-  /**
-   * Asterisk sends a SIP REFER (answered) or 302 (ringing) and the channel leaves the application when
-   * the phone lets go; one that has not after the grace period is hung up.
-   */
-  async redirect(channelId: string, endpoint: Address): Promise<void> {
-    const channel = this.target(channelId);
-    if (!endpoint?.value) throw new DriverError('invalid', 'redirect needs an endpoint');
-    const dial = this.endpoints.dialString(endpoint);
-    await this.call(
-      'POST',
-      `/channels/${enc(channelId)}/redirect`,
-      { endpoint: dial },
-      `redirecting ${channelId}`,
-      channel,
-    );
-    channel.redirected = true;
-    channel.redirectTimer ??= this.clock.setTimer(this.options.redirectGraceMs ?? 10_000, () => {
-      channel.redirectTimer = undefined;
-      if (this.state.channels.get(channelId) !== channel) return;
-      this.log.info({ channelId }, 'redirected channel did not leave; hanging it up');
-      void this.client
-        .request('DELETE', `/channels/${enc(channelId)}`, { reason: 'normal' })
-        .catch((err) => this.log.warn({ err: err.message, channelId }, 'hang-up after redirect failed'));
-    });
+  redirect(channelId: string, endpoint: Address): Promise<void> {
+    return channels.redirect(this.ctx, channelId, endpoint);
   }
 
-  // --- Bridges -------------------------------------------------------------------------------------
+  // --- Bridges (ari-bridges.ts) and media (ari-media.ts) -------------------------------------------
 
-  async createBridge(bridgeId: string): Promise<void> {
-    this.assertRunning();
-    if (typeof bridgeId !== 'string' || bridgeId === '')
-      throw new DriverError('invalid', 'a bridge needs an id');
-    if (this.state.bridges.has(bridgeId))
-      throw new DriverError('invalid', `bridge "${bridgeId}" exists already`);
-    await this.call(
-      'POST',
-      '/bridges',
-      { type: 'mixing', bridgeId, name: bridgeId },
-      `creating bridge ${bridgeId}`,
-    );
-    this.state.trackBridge(bridgeId);
+  createBridge(bridgeId: string): Promise<void> {
+    return bridges.createBridge(this.ctx, bridgeId);
   }
 
   /** Destroys a bridge; its channels stay up. Supervisors' snoops and side bridges go with it. */
-  async destroyBridge(bridgeId: string): Promise<void> {
-    this.assertRunning();
-    const bridge = this.state.bridges.get(bridgeId);
-    if (bridge) {
-      for (const membership of [...bridge.members.values()]) {
-        if (membership.role !== 'normal') await leaveAsSupervisor(this.client, membership, true);
-      }
-    }
-    await this.call('DELETE', `/bridges/${enc(bridgeId)}`, undefined, `destroying bridge ${bridgeId}`);
-    this.state.dropBridge(bridgeId);
+  destroyBridge(bridgeId: string): Promise<void> {
+    return bridges.destroyBridge(this.ctx, bridgeId);
   }
 
-  async addToBridge(bridgeId: string, channelId: string, role: BridgeRole = 'normal'): Promise<void> {
-    const channel = this.target(channelId);
-    if (!CAPABILITIES.bridgeRoles.includes(role)) {
-      throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
-    }
-    const bridge = this.state.bridges.get(bridgeId);
-    if (role !== 'normal') {
-      if (!bridge) throw new DriverError('not_found', `no bridge "${bridgeId}"`);
-      await joinAsSupervisor(
-        { client: this.client, state: this.state, app: this.app, snoopId: (id) => this.nextSnoopId(id) },
-        bridge,
-        channelId,
-        role,
-      );
-      return;
-    }
-    const previous = bridge?.members.get(channelId);
-    if (previous && previous.role !== 'normal') await leaveAsSupervisor(this.client, previous, true);
-    await this.call(
-      'POST',
-      `/bridges/${enc(bridgeId)}/addChannel`,
-      { channel: channelId },
-      `adding ${channelId} to bridge ${bridgeId}`,
-      channel,
-    );
-    this.state.join(bridge ?? this.state.trackBridge(bridgeId), channelId, 'normal');
+  addToBridge(bridgeId: string, channelId: string, role: BridgeRole = 'normal'): Promise<void> {
+    return bridges.addToBridge(this.ctx, bridgeId, channelId, role);
   }
 
-  async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
-    this.target(channelId);
-    const bridge = this.state.bridges.get(bridgeId);
-    const membership = bridge?.members.get(channelId);
-    if (bridge && membership && membership.role !== 'normal') {
-      bridge.members.delete(channelId);
-      await leaveAsSupervisor(this.client, membership, true);
-      return;
-    }
-    await this.call(
-      'POST',
-      `/bridges/${enc(bridgeId)}/removeChannel`,
-      { channel: channelId },
-      `removing ${channelId} from bridge ${bridgeId}`,
-    );
-    bridge?.members.delete(channelId);
+  removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
+    return bridges.removeFromBridge(this.ctx, bridgeId, channelId);
   }
 
-  // --- Media ---------------------------------------------------------------------------------------
-
-  async play(channelId: string, playbackId: string, media: string): Promise<void> {
-    const channel = this.target(channelId);
-    if (!playbackId) throw new DriverError('invalid', 'a playback needs an id');
-    if (this.state.playbacks.has(playbackId)) {
-      throw new DriverError('invalid', `playback "${playbackId}" is already playing`);
-    }
-    if (typeof media !== 'string' || !MEDIA_URI.test(media)) {
-      throw new DriverError(
-        'not_supported',
-        `Asterisk plays media URIs (sound:, recording:, digits:, number:, tone:), not text: "${media}"`,
-      );
-    }
-    this.state.trackPlayback(playbackId, channel);
-    try {
-      await this.client.request('POST', `/channels/${enc(channelId)}/play`, { media, playbackId });
-    } catch (error) {
-      this.state.playbacks.delete(playbackId);
-      channel.playbacks.delete(playbackId);
-      if (isChannelGone(error)) this.state.endChannel(channel, this.state.causeOf(channel, 'network_error'));
-      throw toDriverError(error, `playing ${media} to ${channelId}`);
-    }
+  play(channelId: string, playbackId: string, media: string): Promise<void> {
+    return mediaCommands.play(this.ctx, channelId, playbackId, media);
   }
 
-  async stopPlayback(playbackId: string): Promise<void> {
-    this.assertRunning();
-    await this.call('DELETE', `/playbacks/${enc(playbackId)}`, undefined, `stopping playback ${playbackId}`);
+  stopPlayback(playbackId: string): Promise<void> {
+    return mediaCommands.stopPlayback(this.ctx, playbackId);
   }
 
-  async startRecording(
-    target: RecordingTarget,
-    recordingId: string,
-    options: { maxDurationMs?: number } = {},
-  ): Promise<void> {
-    if (target?.kind !== 'channel' && target?.kind !== 'bridge') {
-      throw new DriverError('invalid', 'a recording target is { kind: "channel" | "bridge", id }');
-    }
-    const channel = target.kind === 'channel' ? this.target(target.id) : undefined;
-    if (!channel) this.assertRunning();
-    if (!recordingId) throw new DriverError('invalid', 'a recording needs an id');
-    if (this.state.recordings.has(recordingId)) {
-      throw new DriverError('invalid', `recording "${recordingId}" is already running`);
-    }
-    const { maxDurationMs } = options;
-    if (maxDurationMs !== undefined && !(maxDurationMs > 0 && Number.isFinite(maxDurationMs))) {
-      throw new DriverError('invalid', `maxDurationMs must be a positive number, got ${maxDurationMs}`);
-    }
-    const path = `/${target.kind === 'channel' ? 'channels' : 'bridges'}/${enc(target.id)}/record`;
-    // Tracked first: a short recording can finish before the response arrives.
-    this.state.trackRecording(recordingId, target);
-    try {
-      await this.call(
-        'POST',
-        path,
-        {
-          name: recordingId,
-          format: this.options.recordingFormat ?? 'wav',
-          maxDurationSeconds:
-            maxDurationMs === undefined ? undefined : Math.max(1, Math.ceil(maxDurationMs / 1000)),
-        },
-        `recording ${target.kind} ${target.id}`,
-        channel,
-      );
-    } catch (error) {
-      this.state.forgetRecording(recordingId);
-      throw error;
-    }
+  startRecording(target: RecordingTarget, recordingId: string, options: { maxDurationMs?: number } = {}) {
+    return mediaCommands.startRecording(this.ctx, target, recordingId, options);
   }
 
-  async stopRecording(recordingId: string): Promise<void> {
-    this.assertRunning();
-    await this.call(
-      'POST',
-      `/recordings/live/${enc(recordingId)}/stop`,
-      undefined,
-      `stopping recording ${recordingId}`,
-    );
+  stopRecording(recordingId: string): Promise<void> {
+    return mediaCommands.stopRecording(this.ctx, recordingId);
   }
 
   // --- Events and resynchronisation ---------------------------------------------------------------
@@ -571,24 +383,39 @@ export class AriDriver implements TelephonyDriver {
   }
 
   private async onReconnected(): Promise<void> {
+    if (this.connection === 'replaced') this.reclaims++;
     this.setConnection('resyncing');
     try {
       await this.resynchronise();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'ARI resynchronisation failed');
     }
-    if (!this.running || this.connection === 'replaced' || this.connection === 'stopped') return;
+    // Lost, replaced or stopped meanwhile: whatever comes next reports the state.
+    if (!this.running || this.connection !== 'resyncing') return;
     this.setConnection('connected');
     this.emit({ type: 'driver.connected' });
   }
 
+  /** Another client took the application: report it; take it back once that client has gone. */
   private onReplaced(): void {
-    this.stream?.close();
+    this.replacements++;
     this.setConnection('replaced');
-    const reason = `ARI application "${this.app}" was taken over by another connection (ApplicationReplaced); not reconnecting so that the two do not take it from each other in turn`;
+    const reason = `ARI application "${this.app}" was taken over by another connection (ApplicationReplaced); taking it back once that connection has gone`;
     this.lastError = reason;
     this.log.error({ app: this.app }, reason);
     this.emit({ type: 'driver.disconnected', reason });
+    this.stream?.reclaimWhenFree(() => this.applicationFree());
+  }
+
+  /** Whether nobody holds the application: Asterisk deletes it when its last client leaves. */
+  private async applicationFree(): Promise<boolean> {
+    try {
+      await this.client.request('GET', `/applications/${enc(this.app)}`);
+      return false;
+    } catch (error) {
+      if (error instanceof AriError && error.kind === 'http' && error.status === 404) return true;
+      throw error;
+    }
   }
 
   /**
@@ -667,19 +494,4 @@ export class AriDriver implements TelephonyDriver {
       throw toDriverError(error, what);
     }
   }
-
-  private nextSnoopId(supervisorId: string): string {
-    return `${supervisorId}-snoop-${++this.snoopCount}`;
-  }
 }
-
-function isChannelGone(error: unknown): boolean {
-  return (
-    error instanceof AriError &&
-    error.kind === 'http' &&
-    (error.status === 404 || error.status === 400) &&
-    /channel (was )?not found/i.test(error.detail)
-  );
-}
-
-const enc = encodeURIComponent;

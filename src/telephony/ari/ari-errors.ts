@@ -59,3 +59,13 @@ export function explainConnectError(error: unknown, url: string, username: strin
   }
   return `Cannot connect to Asterisk ARI at ${url}: ${(error as Error)?.message ?? String(error)}`;
 }
+
+/** Whether ARI answered that the channel a request was about does not exist (any more). */
+export function isChannelGone(error: unknown): boolean {
+  return (
+    error instanceof AriError &&
+    error.kind === 'http' &&
+    (error.status === 404 || error.status === 400) &&
+    /channel (was )?not found/i.test(error.detail)
+  );
+}

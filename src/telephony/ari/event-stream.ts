@@ -30,11 +30,11 @@ export interface EventStreamOptions {
   readonly onReconnected: () => void;
   /** The connection was lost; reconnection attempts follow. */
   readonly onLost: (reason: string) => void;
-  /** A reconnection attempt failed; the next one is due in `delayMs`. */
+  /** A reconnection attempt failed (or the application is still taken); the next is due in `delayMs`. */
   readonly onRetry?: (error: StreamConnectError, attempt: number, delayMs: number) => void;
 }
 
-export type EventStreamState = 'idle' | 'connecting' | 'open' | 'waiting' | 'closed';
+export type EventStreamState = 'idle' | 'connecting' | 'open' | 'waiting' | 'replaced' | 'closed';
 
 /** The upgrade was refused (`status` and `body` as the server sent them) or the server was not reached. */
 export class StreamConnectError extends Error {
@@ -99,15 +99,73 @@ export class EventStream {
     this.current = 'closed';
     if (this.retryTimer) this.options.clock.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
+    this.dropSocket();
+  }
+
+  /**
+   * Another client took the application (ApplicationReplaced). This socket hears nothing more, and a
+   * new connection now would take the application back from the rival, which may do the same in turn.
+   * So the socket is closed and `isFree` asked with back-off; once the rival has gone (Asterisk then
+   * deletes the application, even for sockets still open: `application-replaced-then-free`), a new
+   * connection registers it again and `onReconnected` follows. {@link close} stops the waiting.
+   */
+  reclaimWhenFree(isFree: () => Promise<boolean>): void {
+    if (this.current === 'closed') return;
+    this.dropSocket();
+    this.current = 'replaced';
+    this.attempt = 0;
+    this.scheduleReclaim(isFree);
+  }
+
+  /**
+   * The wait before the next attempt, reconnecting or asking whether the application is free. Equal
+   * jitter (the default): never sooner than half the base, so a restarted Asterisk is not stampeded.
+   */
+  private nextDelay(): number {
+    const { initialMs = 500, maxMs = 30_000 } = this.options.backoff ?? {};
+    return backoffDelay({ initialMs, maxMs }, this.attempt, this.options.random);
+  }
+
+  private scheduleReclaim(isFree: () => Promise<boolean>): number {
+    const delay = this.nextDelay();
+    this.retryTimer = this.options.clock.setTimer(delay, () => {
+      this.retryTimer = undefined;
+      void this.reclaim(isFree);
+    });
+    return delay;
+  }
+
+  private async reclaim(isFree: () => Promise<boolean>): Promise<void> {
+    if (this.current !== 'replaced') return;
+    let failure: StreamConnectError | undefined;
+    try {
+      if (!(await isFree())) failure = new StreamConnectError('the application is held by another client');
+    } catch (error) {
+      failure = new StreamConnectError(
+        `cannot tell whether the application is free: ${(error as Error).message}`,
+      );
+    }
+    if (this.current !== 'replaced') return;
+    if (failure) {
+      this.lastFailure = failure.message;
+      this.attempt++;
+      this.options.onRetry?.(failure, this.attempt, this.scheduleReclaim(isFree));
+      return;
+    }
+    this.current = 'waiting';
+    await this.retry();
+  }
+
+  /** Lets go of the socket without reporting a loss (its close handler no longer applies). */
+  private dropSocket(): void {
     this.stopHeartbeat();
     const ws = this.ws;
     this.ws = undefined;
-    if (ws) {
-      ws.removeAllListeners();
-      ws.on('error', () => undefined);
-      if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'closing');
-      else ws.terminate();
-    }
+    if (!ws) return;
+    ws.removeAllListeners();
+    ws.on('error', () => undefined);
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'closing');
+    else ws.terminate();
   }
 
   private connect(): Promise<WebSocket> {
@@ -194,9 +252,7 @@ export class EventStream {
   }
 
   private scheduleRetry(): number {
-    const { initialMs = 500, maxMs = 30_000 } = this.options.backoff ?? {};
-    // Equal jitter (the default): never sooner than half the base, so a restarted Asterisk is not stampeded.
-    const delay = backoffDelay({ initialMs, maxMs }, this.attempt, this.options.random);
+    const delay = this.nextDelay();
     this.retryTimer = this.options.clock.setTimer(delay, () => {
       this.retryTimer = undefined;
       void this.retry();
