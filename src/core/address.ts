@@ -62,3 +62,12 @@ export function isBareName(raw: string): boolean {
 
 /** The string form used in snapshots, records and driver commands. */
 export const formatAddress = (address: Address): string => address.value;
+
+/** Inbound identities come from the network and may be anything (anonymous, short codes): keep them as sent. */
+export function inboundAddress(raw: string): Address {
+  try {
+    return parseAddress(raw, 'from');
+  } catch {
+    return { kind: 'endpoint', value: raw };
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
-import { parseAddress } from '../core/address.ts';
+import { inboundAddress, parseAddress } from '../core/address.ts';
 import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
@@ -12,6 +12,7 @@ import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { refusalReason } from './call-refusal.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import type { CommandContext } from './command-context.ts';
+import { ControlCommands } from './control-commands.ts';
 import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
 import { asEngineError } from './driver-errors.ts';
 import { applyChannelEvent } from './driver-events.ts';
@@ -60,6 +61,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   private directory: PartyDirectory | undefined;
   private readonly distribution: DistributionCommands;
   private readonly mediaCommands: MediaCommands;
+  private readonly control: ControlCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -91,6 +93,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     };
     this.distribution = new DistributionCommands(context);
     this.mediaCommands = new MediaCommands(context);
+    this.control = new ControlCommands(context);
   }
 
   /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
@@ -218,27 +221,6 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     });
   }
 
-  hold(callId: string): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      call.check('hold');
-      this.requireCapability('hold', 'hold');
-      await this.options.driver.hold(this.remoteLeg(call).id);
-      call.apply('hold');
-      call.heldAt = this.options.clock.now();
-      await this.ops.publish(call, 'call.held');
-    });
-  }
-
-  unhold(callId: string): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      call.check('unhold');
-      await this.options.driver.unhold(this.remoteLeg(call).id);
-      call.apply('unhold');
-      call.heldAt = undefined;
-      await this.ops.publish(call, 'call.unheld');
-    });
-  }
-
   transfer(callId: string, to: string, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
     const target = this.party(to, 'to');
     return this.command(callId, async (call) => {
@@ -289,21 +271,16 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     };
   }
 
+  hold(callId: string): Promise<CallSnapshot> {
+    return this.control.hold(callId);
+  }
+
+  unhold(callId: string): Promise<CallSnapshot> {
+    return this.control.unhold(callId);
+  }
+
   sendDtmf(callId: string, digits: string): Promise<CallSnapshot> {
-    if (!/^[0-9*#A-D]{1,32}$/.test(digits)) {
-      throw new SwitchboardError('VALIDATION_ERROR', 'digits: use 1 to 32 of 0-9, *, # and A-D.', {
-        field: 'digits',
-      });
-    }
-    return this.command(callId, async (call) => {
-      call.check('send_dtmf');
-      this.requireCapability('dtmf', 'send DTMF');
-      const remote = this.remoteLeg(call);
-      await this.options.driver.sendDtmf(remote.id, digits);
-      for (const digit of digits) {
-        await this.ops.publish(call, 'call.dtmf', { digit, legId: remote.id, direction: 'out' });
-      }
-    });
+    return this.control.sendDtmf(callId, digits);
   }
 
   /** Takes a ringing inbound call (or a queued one, to move it) into a queue (see {@link CallDistribution}). */
@@ -420,14 +397,6 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
     return leg;
   }
 
-  private requireCapability(capability: 'hold' | 'dtmf', what: string): void {
-    if (!this.options.driver.capabilities[capability]) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${this.options.driver.name} driver cannot ${what}.`, {
-        capability,
-      });
-    }
-  }
-
   private assertCanStartCall(pastTheLimit = false): void {
     if (!this.driverUp) throw new SwitchboardError('DRIVER_UNAVAILABLE');
     if (!pastTheLimit && this.ops.calls.size >= this.maxLiveCalls) {
@@ -492,8 +461,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   /** A caller dialled in: a call is created and rings until an app or the API answers it. */
   private onInbound(channelId: string, fromRaw: string, toRaw: string): void {
     const now = this.options.clock.now();
-    const from = tryAddress(fromRaw);
-    const to = tryAddress(toRaw);
+    const from = inboundAddress(fromRaw);
+    const to = inboundAddress(toRaw);
     const call = new LiveCall(randomUUID(), 'inbound', from, to, now, undefined);
     this.ops.register(call);
     this.ops.adopt(call, 'caller', channelId, from);
@@ -510,15 +479,6 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
           .catch((err) => this.options.log?.warn({ err, callId: call.id }, 'ringback failed'));
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'inbound call handling failed'));
-  }
-}
-
-/** Inbound identities come from the network and may be anything (anonymous, short codes): keep them as sent. */
-function tryAddress(raw: string): Address {
-  try {
-    return parseAddress(raw, 'from');
-  } catch {
-    return { kind: 'endpoint', value: raw };
   }
 }
 

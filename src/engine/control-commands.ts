@@ -1,0 +1,60 @@
+import type { CallSnapshot } from '../core/call.ts';
+import { SwitchboardError } from '../core/errors.ts';
+import type { DriverCapabilities } from '../telephony/driver.ts';
+import type { CommandContext } from './command-context.ts';
+
+/** In-call control of the remote party: hold, unhold and DTMF (hang-up and transfer stay with the engine). */
+export class ControlCommands {
+  constructor(private readonly ctx: CommandContext) {}
+
+  hold(callId: string): Promise<CallSnapshot> {
+    const { ops } = this.ctx;
+    return this.ctx.command(callId, async (call) => {
+      call.check('hold');
+      this.require('hold', 'hold');
+      await ops.deps.driver.hold(this.ctx.remoteLeg(call).id);
+      call.apply('hold');
+      call.heldAt = ops.deps.clock.now();
+      await ops.publish(call, 'call.held');
+    });
+  }
+
+  unhold(callId: string): Promise<CallSnapshot> {
+    const { ops } = this.ctx;
+    return this.ctx.command(callId, async (call) => {
+      call.check('unhold');
+      await ops.deps.driver.unhold(this.ctx.remoteLeg(call).id);
+      call.apply('unhold');
+      call.heldAt = undefined;
+      await ops.publish(call, 'call.unheld');
+    });
+  }
+
+  sendDtmf(callId: string, digits: string): Promise<CallSnapshot> {
+    if (!/^[0-9*#A-D]{1,32}$/.test(digits)) {
+      throw new SwitchboardError('VALIDATION_ERROR', 'digits: use 1 to 32 of 0-9, *, # and A-D.', {
+        field: 'digits',
+      });
+    }
+    const { ops } = this.ctx;
+    return this.ctx.command(callId, async (call) => {
+      call.check('send_dtmf');
+      this.require('dtmf', 'send DTMF');
+      const remote = this.ctx.remoteLeg(call);
+      await ops.deps.driver.sendDtmf(remote.id, digits);
+      for (const digit of digits) {
+        await ops.publish(call, 'call.dtmf', { digit, legId: remote.id, direction: 'out' });
+      }
+    });
+  }
+
+  /** Refuses clearly, before anything changes, what this driver cannot do. */
+  private require(capability: keyof DriverCapabilities & ('hold' | 'dtmf'), what: string): void {
+    const { driver } = this.ctx.ops.deps;
+    if (!driver.capabilities[capability]) {
+      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot ${what}.`, {
+        capability,
+      });
+    }
+  }
+}
