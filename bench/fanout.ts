@@ -6,6 +6,11 @@
  * every client.
  *
  *   npm run bench:fanout -- [--clients 1000] [--rates 20,50,100,200] [--duration 5]
+ *                           [--slow 10 --max-pending 500]
+ *
+ * `--slow N` adds N clients that stop reading (long-poll sessions never renewed) beside the timed
+ * ones; compare the timed clients' p99 with and without. `--max-pending` sets the server's
+ * SOCKET_MAX_PENDING_EVENTS, so that the stalled clients are dropped within the run.
  *
  * Per rate: deliveries a second, and delivery latency (event `timestamp`, taken when it is published,
  * to its arrival at a client; whole ms) p50/p99/max. Memory per client is the server's RSS and heap
@@ -27,16 +32,25 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '1000' },
     rates: { type: 'string', default: '20,50,100,200' },
     duration: { type: 'string', default: '5' },
+    slow: { type: 'string', default: '0' },
+    'max-pending': { type: 'string' },
   },
 });
 const clients = Math.round(positive(values.clients, '--clients'));
 const rates = values.rates.split(',').map((r) => positive(r, '--rates'));
 const duration = positive(values.duration, '--duration');
+const slowClients = values.slow === '0' ? 0 : Math.round(positive(values.slow, '--slow'));
+const maxPending =
+  values['max-pending'] && String(Math.round(positive(values['max-pending'], '--max-pending')));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const server = await startChildServer(
-  { SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+  {
+    SWITCHBOARD_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    ...(maxPending && { SOCKET_MAX_PENDING_EVENTS: maxPending }),
+  },
   { onEarlyExit: () => rmSync(dataDir, { recursive: true, force: true }) },
 );
 const worker = fork(join(here, 'support', 'fanout-clients.ts'), [], {
@@ -66,6 +80,7 @@ try {
   // Let the handshakes' garbage go before measuring what the clients hold.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const after = serverMemory(server.pid);
+  const stalled = await Promise.all(Array.from({ length: slowClients }, () => stalledClient(server.base)));
   console.log(
     `Switchboard pid ${server.pid}: ${fmt(clients)} Socket.io clients connected in ${fmt(Math.round(connectMs))} ms; ` +
       `server memory per client: RSS ${perClient(after.rss - before.rss)}; node ${process.version}\n`,
@@ -95,6 +110,15 @@ try {
     );
     console.log(
       `  server CPU ${percent(share.server)}, clients ${percent(clientShare)}; ${placed.failed} calls refused; ${report.disconnected} clients disconnected`,
+    );
+  }
+  if (stalled.length > 0) {
+    // Reading once now shows whether each stalled client was dropped (SLOW_CONSUMER after its events).
+    const dropped = (await Promise.all(stalled.map((poll) => poll()))).filter((text) =>
+      text.includes('"SLOW_CONSUMER"'),
+    ).length;
+    console.log(
+      `${fmt(stalled.length)} clients that stopped reading: ${fmt(dropped)} dropped as SLOW_CONSUMER`,
     );
   }
 } finally {
@@ -140,6 +164,20 @@ async function placeCalls(rate: number, seconds: number): Promise<{ ok: number; 
   }
   await Promise.all(pending);
   return { ok, failed };
+}
+
+/**
+ * A Socket.io client on long-polling that joins live delivery and then reads nothing until the
+ * returned function polls once; the server must hold or drop what it is sent meanwhile.
+ */
+async function stalledClient(base: string): Promise<() => Promise<string>> {
+  const url = `${base}/socket.io/?EIO=4&transport=polling`;
+  const { sid } = JSON.parse((await (await fetch(url)).text()).slice(1)) as { sid: string };
+  const session = `${url}&sid=${sid}`;
+  const poll = async () => (await fetch(session)).text();
+  await (await fetch(session, { method: 'POST', body: '40' })).arrayBuffer();
+  await poll();
+  return poll;
 }
 
 function perClient(bytes: number): string {

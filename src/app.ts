@@ -217,6 +217,7 @@ export async function createSwitchboard(
     },
     timeouts: config.httpTimeouts,
     replay: config.socketReplay,
+    ...(config.socketMaxPendingLive !== undefined && { maxPendingLive: config.socketMaxPendingLive }),
     logger: logger,
     ...(demo && { extraRoutes: [demo.routes] }),
   });

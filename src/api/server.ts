@@ -60,6 +60,8 @@ export interface ApiDeps {
   readonly timeouts?: Partial<HttpTimeouts>;
   /** Bounds on Socket.io resume; DEFAULT_REPLAY_LIMITS for those absent. */
   readonly replay?: Partial<ReplayLimits>;
+  /** Live events one Socket.io client may leave unread before it is dropped; the gateway's default when absent. */
+  readonly maxPendingLive?: number;
   /** A pino logger to log through, `false` for none; a default pino logger when absent. */
   readonly logger?: Logger | false;
   /** Routes the composition root adds beside the API (the demo's fleet directory). */
@@ -145,6 +147,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     cors: deps.cors.origins,
     site,
     ...(deps.replay && { replay: deps.replay }),
+    ...(deps.maxPendingLive !== undefined && { maxPendingLive: deps.maxPendingLive }),
     log: app.log,
   });
   app.addHook('preClose', gateway.close);

@@ -8,6 +8,7 @@ import type { EventFeed } from '../engine/types.ts';
 import { type KeyCheck, keyFromHeaders } from './auth.ts';
 import { type SocketEvent, toSocketEvent } from './cti-shapes.ts';
 import { handshakeRefusal, type SitePolicy } from './site-guard.ts';
+import { createSlowClientWatch, DEFAULT_MAX_PENDING_LIVE, type PendingMeter } from './slow-clients.ts';
 import { createReplayer, type ReplayClient, type ReplayLimits, type ResumedInfo } from './socket-replay.ts';
 
 export type { ResumedInfo } from './socket-replay.ts';
@@ -54,6 +55,8 @@ export interface SocketGatewayOptions {
   /** Which host names and origins may open a connection. */
   readonly site: SitePolicy;
   readonly replay?: Partial<ReplayLimits>;
+  /** Live events one client may leave unread before it is dropped; DEFAULT_MAX_PENDING_LIVE when absent. */
+  readonly maxPendingLive?: number;
   readonly log: FastifyBaseLogger;
 }
 
@@ -89,9 +92,22 @@ export function createSocketGateway(server: HttpServer, options: SocketGatewayOp
   const replayer = createReplayer({ events, log, ...(options.replay && { limits: options.replay }) });
 
   const rooms = io.sockets.adapter.rooms;
+  const slowClients = createSlowClientWatch({
+    maxPending: options.maxPendingLive ?? DEFAULT_MAX_PENDING_LIVE,
+    clients: () => liveMeters(io),
+    drop: (socketId, lastSeq) => {
+      const socket = io.sockets.sockets.get(socketId);
+      if (!socket) return;
+      log.warn({ socketId, lastSeq }, 'dropping a Socket.io client that stopped reading');
+      dropSlow(socket, lastSeq);
+    },
+  });
   const unsubscribe = events.subscribe((event) => {
     // Shaping and encoding an event for an empty room was a tenth of a quiet server's work per call.
-    if (rooms.get(LIVE_ROOM)?.size) emitEvent(io.to(LIVE_ROOM), event);
+    if (rooms.get(LIVE_ROOM)?.size) {
+      emitEvent(io.to(LIVE_ROOM), event);
+      slowClients.broadcast(event.seq);
+    }
     replayer.live(event);
   });
 
@@ -146,6 +162,37 @@ function replayClient(socket: SwitchboardSocket): ReplayClient {
   };
 }
 
+/** engine.io's packet buffer is public in fact (its docs use it for back-pressure) but private in type. */
+function writeBuffered(socket: SwitchboardSocket): number {
+  return (socket.conn as unknown as { writeBuffer: readonly unknown[] }).writeBuffer.length;
+}
+
+/** The live room's sockets, each with how many packets wait for its transport. */
+function* liveMeters(io: SwitchboardIo): Iterable<PendingMeter> {
+  for (const id of io.sockets.adapter.rooms.get(LIVE_ROOM) ?? []) {
+    const socket = io.sockets.sockets.get(id);
+    if (socket) yield { id, pending: () => writeBuffered(socket) };
+  }
+}
+
+/**
+ * Stops live delivery to a client that fell too far behind and tells it where to resume: the notice
+ * and the disconnect queue behind the events already buffered (engine.io closes once they are
+ * written), so a client that catches up reads every event up to `lastSeq`, then why it was dropped.
+ */
+function dropSlow(socket: SwitchboardSocket, lastSeq: number): void {
+  void socket.leave(LIVE_ROOM);
+  socket.emit(
+    'resume_failed',
+    new SwitchboardError(
+      'SLOW_CONSUMER',
+      `More live events waited unread than allowed; reconnect with auth.lastSeq ${lastSeq} to resume.`,
+      { lastSeq },
+    ).toBody(),
+  );
+  socket.disconnect(true);
+}
+
 /**
  * Resolves once the socket's engine.io buffer is empty and its transport has handed the last write
  * to the operating system (a websocket's send callback, or a long-poll response), so a replay reads
@@ -153,9 +200,7 @@ function replayClient(socket: SwitchboardSocket): ReplayClient {
  */
 async function drained(socket: SwitchboardSocket): Promise<void> {
   const conn = socket.conn;
-  // engine.io's packet buffer is public in fact (its docs use it for back-pressure) but private in type.
-  const buffered = () => (conn as unknown as { writeBuffer: readonly unknown[] }).writeBuffer.length;
-  while (conn.readyState === 'open' && (buffered() > 0 || !conn.transport.writable)) {
+  while (conn.readyState === 'open' && (writeBuffered(socket) > 0 || !conn.transport.writable)) {
     const transport = conn.transport;
     await new Promise<void>((resolve) => {
       const done = () => {

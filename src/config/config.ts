@@ -40,6 +40,8 @@ export interface SwitchboardConfig {
     readonly maxResumesPerMinute?: number;
     readonly maxConcurrentReads?: number;
   };
+  /** Live events one Socket.io client may leave unread before it is dropped; the API's default when unset. */
+  readonly socketMaxPendingLive: number | undefined;
   readonly ringTimeoutMs: number;
   readonly defaultCountry: string;
   readonly maxLiveCalls: number | undefined;
@@ -182,6 +184,7 @@ const envSchema = z.object({
   SOCKET_MAX_BUFFERED_EVENTS: z.coerce.number().int().positive().optional(),
   SOCKET_RESUMES_PER_MINUTE: z.coerce.number().int().positive().optional(),
   SOCKET_MAX_CONCURRENT_REPLAYS: z.coerce.number().int().positive().optional(),
+  SOCKET_MAX_PENDING_EVENTS: z.coerce.number().int().positive().optional(),
   RING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).optional(),
   DEFAULT_COUNTRY: z
     .string()
@@ -254,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       maxResumesPerMinute: e.SOCKET_RESUMES_PER_MINUTE,
       maxConcurrentReads: e.SOCKET_MAX_CONCURRENT_REPLAYS,
     }),
+    socketMaxPendingLive: e.SOCKET_MAX_PENDING_EVENTS,
     ringTimeoutMs: e.RING_TIMEOUT_MS ?? 30_000,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'US',
     maxLiveCalls: e.MAX_LIVE_CALLS,

@@ -63,6 +63,11 @@ export const ERROR_CATALOGUE = {
     message:
       'Live events piled up while the replay was read; reconnect and resume from the last seq received.',
   },
+  SLOW_CONSUMER: {
+    status: 503,
+    message:
+      'More live events waited unread than allowed; reconnect with auth.lastSeq from details to resume.',
+  },
   API_UNAVAILABLE: { status: 503, message: 'The server is starting or stopping; retry shortly.' },
   DRIVER_UNAVAILABLE: { status: 503, message: 'The telephony driver is not connected; retry shortly.' },
   INTERNAL_ERROR: {
