@@ -130,3 +130,19 @@ describe('the app shape', () => {
     expect(listed).toEqual(appFolders());
   });
 });
+
+/** Past this a file holds more than one job; split it by concern (as call-engine.ts and the ARI driver are). */
+const MAX_LINES = 500;
+
+describe('file size', () => {
+  it(`keeps every file in src/ under ${MAX_LINES} lines`, () => {
+    const long = sourceFiles(SRC)
+      .map((file) => ({
+        file: relative(SRC, file),
+        lines: readFileSync(file, 'utf8').split('\n').length - 1,
+      }))
+      .filter(({ lines }) => lines >= MAX_LINES)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    expect(long).toEqual([]);
+  });
+});
