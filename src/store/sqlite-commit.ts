@@ -31,7 +31,9 @@ export function sqliteCommit(
   const write = database.transaction((calls: readonly CallSnapshot[], events: readonly DomainEvent[]) => {
     statements ??= { upsertCall: database.prepare(UPSERT_CALL), insertEvent: database.prepare(INSERT_EVENT) };
     const { upsertCall, insertEvent } = statements;
-    for (const call of calls) {
+    // A call with several events in one batch is written once, as it stands after the last of them.
+    const latest = calls.length > 1 ? new Map(calls.map((call) => [call.id, call])).values() : calls;
+    for (const call of latest) {
       const r = toRow(call);
       upsertCall.run(
         r.id,
