@@ -18,16 +18,16 @@ export async function watchEndpoint(ctx: AriContext, address: Address): Promise<
   ctx.assertRunning();
   const name = ctx.endpoints.dialString(address);
   const [tech, resource] = [name.slice(0, name.indexOf('/')), name.slice(name.indexOf('/') + 1)];
+  const registrations = ctx.state.registrations;
+  const before = registrations.version(name);
   try {
     if (!ctx.options.subscribeAll) {
       await ctx.client.request('POST', `/applications/${enc(ctx.app)}/subscription`, {
         eventSource: `endpoint:${name}`,
       });
     }
-    const registrations = ctx.state.registrations;
-    const before = registrations.version(name);
     const endpoint = await ctx.client.request<AriEndpoint>('GET', `/endpoints/${enc(tech)}/${enc(resource)}`);
-    // An event heard meanwhile is newer than this answer.
+    // An event heard meanwhile reported the state already, and every later change brings its own.
     if (registrations.version(name) === before && endpoint?.state) {
       registrations.report(name, endpoint.state === 'online');
     }
