@@ -131,6 +131,9 @@ function fakeSim(overrides: Partial<SimControls> = {}): SimControls & { calls: s
     partyReject: (id, cause) => {
       calls.push(`reject ${id} ${cause}`);
     },
+    setPhoneRegistered: (endpoint, registered) => {
+      calls.push(`phone ${endpoint} ${registered}`);
+    },
     partySendDtmf: (id, digits, interDigitMs) => {
       calls.push(`dtmf ${id} ${digits} ${interDigitMs}`);
     },

@@ -4,7 +4,10 @@ import type { NewDomainEvent } from '../core/events.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { asEngineError } from './driver-errors.ts';
 
-type StatusEvent = Extract<DriverEvent, { type: 'driver.connected' | 'driver.disconnected' | 'endpoint.state' }>;
+type StatusEvent = Extract<
+  DriverEvent,
+  { type: 'driver.connected' | 'driver.disconnected' | 'endpoint.state' }
+>;
 
 /** The domain event for a driver event about the phone system rather than a call. */
 export function driverStatusEvent(driver: string, event: StatusEvent): NewDomainEvent {

@@ -43,5 +43,8 @@ export function agentView(agent: LiveAgent): Agent {
 /** What the agent's view says of their phone's registration: nothing until the driver has told. */
 function registration(agent: LiveAgent): Pick<AgentPhoneView, 'registered' | 'registeredChangedAt'> {
   if (agent.phoneRegistered === undefined || agent.phoneChangedAt === undefined) return {};
-  return { registered: agent.phoneRegistered, registeredChangedAt: new Date(agent.phoneChangedAt).toISOString() };
+  return {
+    registered: agent.phoneRegistered,
+    registeredChangedAt: new Date(agent.phoneChangedAt).toISOString(),
+  };
 }
