@@ -69,18 +69,6 @@ describe("agents' phone registration", () => {
     }
   });
 
-  it('simulator: an agent without a phone shows no registration', async () => {
-    const server = await startServer();
-    try {
-      const { phone: _phone, ...plain } = AGENT;
-      const created = await server.request('POST', '/api/v1/agents', plain);
-      expect(created.status).toBe(201);
-      expect(created.body.data).not.toHaveProperty('phone');
-    } finally {
-      await server.close({ removeData: true });
-    }
-  });
-
   it('ARI (without subscribeAll): the agent’s endpoint is subscribed to; registration and removal show', async () => {
     const ari = new FakeAriServer();
     const pbx = new FakePbx(ari, new SystemClock());
