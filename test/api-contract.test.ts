@@ -940,6 +940,8 @@ describe('OpenAPI document', () => {
         'POST /api/v1/sim/inbound',
         'GET /api/v1/sim/channels',
         ...['answer', 'hangup', 'reject', 'dtmf', 'hold', 'unhold'].map(party),
+        'POST /api/v1/sim/endpoints/{endpoint}/register',
+        'POST /api/v1/sim/endpoints/{endpoint}/unregister',
         'GET /api/v1/sim/clock',
         'POST /api/v1/sim/clock/advance',
         'POST /api/v1/sim/reset',
