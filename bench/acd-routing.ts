@@ -229,6 +229,11 @@ class StubEngine implements CallControl, CallDistribution {
     this.offers.push([callId, legId, offer.agentId]);
     return legId;
   }
+  /** The stub's phones cannot tell whether they are registered. */
+  async watchEndpoint(_endpoint: string): Promise<string | undefined> {
+    return undefined;
+  }
+
   async withdrawOffer(callId: string, legId: string): Promise<void> {
     this.calls.get(callId)?.offers.delete(legId);
   }

@@ -174,6 +174,7 @@ export async function createSwitchboard(
       partyHold: (id) => driver.partyHold(id),
       partyUnhold: (id) => driver.partyUnhold(id),
       channels: () => driver.channels(),
+      setPhoneRegistered: (endpoint, registered) => driver.setPhoneRegistered(endpoint, registered),
       ...(clock instanceof VirtualClock && { clock }),
       reset: async () => {
         await engine.endAll('canceled');

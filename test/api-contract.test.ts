@@ -131,6 +131,9 @@ function fakeSim(overrides: Partial<SimControls> = {}): SimControls & { calls: s
     partyReject: (id, cause) => {
       calls.push(`reject ${id} ${cause}`);
     },
+    setPhoneRegistered: (endpoint, registered) => {
+      calls.push(`phone ${endpoint} ${registered}`);
+    },
     partySendDtmf: (id, digits, interDigitMs) => {
       calls.push(`dtmf ${id} ${digits} ${interDigitMs}`);
     },
@@ -937,6 +940,8 @@ describe('OpenAPI document', () => {
         'POST /api/v1/sim/inbound',
         'GET /api/v1/sim/channels',
         ...['answer', 'hangup', 'reject', 'dtmf', 'hold', 'unhold'].map(party),
+        'POST /api/v1/sim/endpoints/{endpoint}/register',
+        'POST /api/v1/sim/endpoints/{endpoint}/unregister',
         'GET /api/v1/sim/clock',
         'POST /api/v1/sim/clock/advance',
         'POST /api/v1/sim/reset',

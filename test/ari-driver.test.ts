@@ -768,6 +768,35 @@ describe('ARI driver against the recorded transcripts', () => {
     },
   );
 
+  it('endpoint-state: with subscribeAll, each registration and removal is one endpoint.state', async () => {
+    // Asterisk sends PeerStatusChange, DeviceStateChanged and ContactStatusChange per change, in any order.
+    const r = await replay({ scenario: 'endpoint-state', driverMakes: [] });
+    await r.log.waitFor((e) => e.type === 'endpoint.state' && !e.registered && r.log.lines().length === 5);
+    await finished(r);
+    expect(r.log.lines()).toEqual([
+      'connected',
+      'endpoint PJSIP/1003 registered',
+      'endpoint PJSIP/1003 unregistered',
+      'endpoint PJSIP/1003 registered',
+      'endpoint PJSIP/1003 unregistered',
+    ]);
+  });
+
+  it('endpoint-state-nosuball: watching subscribes to the endpoint, reads its state, reports each change once', async () => {
+    const r = await replay({
+      scenario: 'endpoint-state-nosuball',
+      driverMakes: ['POST /applications/cti-app/subscription', 'GET /endpoints/PJSIP/1003'],
+    });
+    expect(await r.driver.watchEndpoint({ kind: 'endpoint', value: '1003' })).toBe('PJSIP/1003');
+    await r.log.waitFor((e) => e.type === 'endpoint.state' && !e.registered);
+    await finished(r);
+    expect(r.log.lines()).toEqual([
+      'connected',
+      'endpoint PJSIP/1003 registered',
+      'endpoint PJSIP/1003 unregistered',
+    ]);
+  });
+
   it("originate-unknown-endpoint: Asterisk's error answers become the contract's errors", async () => {
     const ringing = '1795320804.115';
     const up = '1795320804.118';

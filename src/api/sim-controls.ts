@@ -64,6 +64,8 @@ export interface SimControls {
   partyHold(channelId: string): void | Promise<void>;
   partyUnhold(channelId: string): void | Promise<void>;
   channels(): readonly SimChannelView[];
+  /** A phone registers (`true`) or leaves the phone system (`false`). */
+  setPhoneRegistered(endpoint: string, registered: boolean): void | Promise<void>;
   /** The virtual clock; absent when the simulator runs on the real clock. */
   readonly clock?: { now(): number; advance(ms: number): Promise<void> };
   /** Ends every channel, forgets every profile. */

@@ -35,8 +35,12 @@ export interface AgentPhone {
   readonly transport?: string;
 }
 
-/** The phone in an agent's view: no password. */
-export type AgentPhoneView = Omit<AgentPhone, 'password'>;
+/** The phone in an agent's view: no password; its registration once the driver has reported it. */
+export type AgentPhoneView = Omit<AgentPhone, 'password'> & {
+  /** Whether the phone is registered on the PBX (reachable). */
+  readonly registered?: boolean;
+  readonly registeredChangedAt?: string;
+};
 
 /**
  * Where agents' phones are written on the PBX (Asterisk realtime); the ACD calls it when an agent is

@@ -44,6 +44,8 @@ export interface CoreEventDataMap {
   'call.failed': CallEventData;
   'driver.connected': { readonly driver: string };
   'driver.disconnected': { readonly driver: string; readonly reason: string };
+  /** A watched phone registered (`true`) or left (`false`); `endpoint` as the driver names it. */
+  'endpoint.state': { readonly endpoint: string; readonly registered: boolean };
 }
 
 export type CoreEventType = keyof CoreEventDataMap;

@@ -16,6 +16,7 @@ import { ControlCommands } from './control-commands.ts';
 import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
 import { asEngineError } from './driver-errors.ts';
 import { applyChannelEvent } from './driver-events.ts';
+import { driverStatusEvent, watchEndpoint } from './driver-status.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
@@ -24,6 +25,7 @@ import type {
   CallControl,
   CallDistribution,
   CallMedia,
+  EndpointWatching,
   EventFeed,
   OnlyIfWaiting,
   OriginateCommand,
@@ -48,7 +50,7 @@ export interface EngineOptions {
  * The call engine: owns live calls, runs each call's work strictly in order, and publishes every change.
  * Commands come from apps and the API; driver events come from the phone system.
  */
-export class CallEngine implements CallControl, CallDistribution, CallMedia {
+export class CallEngine implements CallControl, CallDistribution, CallMedia, EndpointWatching {
   readonly events: EventFeed;
   private readonly ops: CallRegistry;
   private readonly queue = new KeyedSerialQueue();
@@ -321,6 +323,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   }
 
   /** Snapshots of every live call, for supervision and invariant checks. */
+  /** Reports a phone's registration as `endpoint.state` events; resolves with the driver's name for it. */
+  watchEndpoint(endpoint: string): Promise<string | undefined> {
+    return watchEndpoint(this.options.driver, endpoint, this.defaultCountry);
+  }
+
   liveCalls(): CallSnapshot[] {
     const now = this.options.clock.now();
     return [...this.ops.calls.values()].map((call) => call.snapshot(now));
@@ -429,15 +436,12 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia {
   private onDriverEvent(event: DriverEvent): void {
     switch (event.type) {
       case 'driver.connected':
-        this.driverUp = true;
-        void this.publisher.publish({ type: 'driver.connected', data: { driver: this.options.driver.name } });
-        return;
       case 'driver.disconnected':
-        this.driverUp = false;
-        void this.publisher.publish({
-          type: 'driver.disconnected',
-          data: { driver: this.options.driver.name, reason: event.reason },
-        });
+        this.driverUp = event.type === 'driver.connected';
+        void this.publisher.publish(driverStatusEvent(this.options.driver.name, event));
+        return;
+      case 'endpoint.state':
+        void this.publisher.publish(driverStatusEvent(this.options.driver.name, event));
         return;
       case 'channel.inbound':
         this.onInbound(event.channelId, event.from, event.to);

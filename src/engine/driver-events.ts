@@ -12,6 +12,7 @@ type ChannelEvent = Exclude<
       | 'channel.inbound'
       | 'driver.connected'
       | 'driver.disconnected'
+      | 'endpoint.state'
       | 'recording.finished'
       | 'playback.finished';
   }

@@ -93,6 +93,15 @@ export interface CallMedia {
   stopRecording(callId: string, recordingId: string): Promise<void>;
 }
 
+/** Phones' registration, for apps that show it (the ACD's agents). */
+export interface EndpointWatching {
+  /**
+   * Asks the driver to report the registration of `endpoint` (an agent's phone) as `endpoint.state`
+   * events; resolves with the name those events give it, or `undefined` when the driver cannot tell.
+   */
+  watchEndpoint(endpoint: string): Promise<string | undefined>;
+}
+
 /**
  * Who a name in `from` or a transfer's `to` is, when it is not an address of its own: the ACD resolves an
  * agent id (`dispatcher-001`) to the agent's phone, so click-to-dial "from an agent" and a transfer "to an

@@ -19,6 +19,9 @@ export type { BridgeRole };
  * - Listeners are called synchronously and must not throw; they queue their own async work.
  * - `channel.held`/`channel.unheld` report a hold the party made itself (a phone's hold key); a hold
  *   the engine commanded is confirmed by the command resolving, not by an event.
+ * - `endpoint.state` reports whether a phone (a SIP registration) is reachable, once per change, for the
+ *   endpoints the driver was asked to watch (a driver may report others too); it names the endpoint as
+ *   {@link TelephonyDriver.watchEndpoint} resolved.
  */
 export interface TelephonyDriver {
   /** Short name shown in health and logs (`simulator`, `ari`). */
@@ -64,6 +67,13 @@ export interface TelephonyDriver {
     options?: { maxDurationMs?: number },
   ): Promise<void>;
   stopRecording(recordingId: string): Promise<void>;
+
+  /**
+   * Reports the registration of a phone from now on: resolves with the driver's name for it (the
+   * `endpoint` of its `endpoint.state` events) once its current state has been asked for, which then
+   * follows as an event. Absent on drivers that cannot tell.
+   */
+  watchEndpoint?(endpoint: Address): Promise<string>;
 }
 
 export interface OriginateRequest {
@@ -116,6 +126,7 @@ export type DriverEvent =
       readonly target: RecordingTarget;
       readonly durationMs: number;
     }
+  | { readonly type: 'endpoint.state'; readonly endpoint: string; readonly registered: boolean }
   | { readonly type: 'driver.connected' }
   | { readonly type: 'driver.disconnected'; readonly reason: string };
 

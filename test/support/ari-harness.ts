@@ -56,6 +56,8 @@ export class EventLog {
           return 'disconnected';
         case 'driver.connected':
           return 'connected';
+        case 'endpoint.state':
+          return `endpoint ${e.endpoint} ${e.registered ? 'registered' : 'unregistered'}`;
         default:
           return `${e.type.replace('channel.', '')} ${label(e.channelId)}`;
       }

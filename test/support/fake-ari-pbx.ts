@@ -135,6 +135,10 @@ export class FakePbx implements FakeBackend {
   /** How long a phone that accepted a REFER takes to hang up the original leg. */
   referHangupMs = 1_500;
   private readonly behaviours: [string, PartyBehaviour][] = [];
+  /** Registered phones (`PJSIP/1003`); every other endpoint is offline. */
+  private readonly online = new Set<string>();
+  /** Endpoints each application subscribed to (POST /applications/{app}/subscription). */
+  private readonly subscriptions = new Map<string, Set<string>>();
   private seq = 0;
   private nameSeq = 0;
   private readonly epoch = 1_795_320_000;
@@ -365,6 +369,17 @@ export class FakePbx implements FakeBackend {
     if (resource === 'bridges') return this.bridgesApi(method, id, action, query);
     if (resource === 'playbacks' && id) return this.playbacksApi(method, id);
     if (resource === 'recordings' && id === 'live' && action) return this.recordingsApi(method, action, sub);
+    if (resource === 'endpoints' && method === 'GET' && id && action) {
+      return { status: 200, body: this.endpointJson(`${id}/${action}`) };
+    }
+    if (resource === 'applications' && method === 'POST' && id && action === 'subscription') {
+      const source = query.eventSource ?? '';
+      if (!source.startsWith('endpoint:')) return bad(400, 'Invalid event source');
+      const endpoints = this.subscriptions.get(id) ?? new Set<string>();
+      endpoints.add(source.slice('endpoint:'.length));
+      this.subscriptions.set(id, endpoints);
+      return { status: 200, body: { name: id, endpoint_ids: [...endpoints] } };
+    }
     if (resource === 'applications' && method === 'GET' && id) {
       if (!this.server.appHeld(id)) return notFound('Application not found');
       return {
@@ -935,6 +950,49 @@ export class FakePbx implements FakeBackend {
   private clearTimers(channel: FakeChannel): void {
     for (const timer of channel.timers) this.clock.clearTimer(timer);
     channel.timers = [];
+  }
+
+  /**
+   * A phone registers (`true`) or leaves: as endpoint-state(-nosuball) recorded, with subscribeAll a
+   * PeerStatusChange, DeviceStateChanged and ContactStatusChange (no EndpointStateChange); without it
+   * nothing unless the application subscribed to the endpoint, then EndpointStateChange, PeerStatusChange
+   * and ContactStatusChange.
+   */
+  setRegistered(endpoint: string, registered: boolean, app = this.defaultApp): void {
+    if (registered) this.online.add(endpoint);
+    else this.online.delete(endpoint);
+    const ref = this.endpointJson(endpoint);
+    const peer = { endpoint: ref, peer: { peer_status: registered ? 'Reachable' : 'Unreachable' } };
+    const contact = {
+      endpoint: ref,
+      contact_info: {
+        uri: `sip:${ref.resource}@127.0.0.1:5182`,
+        contact_status: registered ? 'NonQualified' : 'Removed',
+        aor: ref.resource,
+        roundtrip_usec: '0',
+      },
+    };
+    if (this.all(app)) {
+      this.send(app, 'PeerStatusChange', peer);
+      this.send(app, 'DeviceStateChanged', {
+        device_state: { name: endpoint, state: registered ? 'NOT_INUSE' : 'UNAVAILABLE' },
+      });
+      this.send(app, 'ContactStatusChange', contact);
+    } else if (this.subscriptions.get(app)?.has(endpoint)) {
+      this.send(app, 'EndpointStateChange', { endpoint: ref });
+      this.send(app, 'PeerStatusChange', peer);
+      this.send(app, 'ContactStatusChange', contact);
+    }
+  }
+
+  private endpointJson(endpoint: string) {
+    const [technology = '', resource = ''] = endpoint.split('/');
+    return {
+      technology,
+      resource,
+      state: this.online.has(endpoint) ? 'online' : 'offline',
+      channel_ids: [] as string[],
+    };
   }
 
   private all(app: string): boolean {

@@ -105,6 +105,7 @@ const SIGNIFICANT = [
   'timeout',
   'callerId',
   'reason',
+  'eventSource',
 ];
 
 /** The fake ARI server's backend that plays one recorded scenario. */
@@ -291,7 +292,7 @@ export class TranscriptReplay implements FakeBackend {
   private mapPath(pathname: string): string {
     return pathname
       .split('/')
-      .map((part) => this.idFor(decodeURIComponent(part)))
+      .map((part) => this.rewriteString(this.idFor(decodeURIComponent(part))))
       .join('/');
   }
 
@@ -338,7 +339,7 @@ function pickRequests(
   return picked;
 }
 
-/** The ids an event is about: channel, dialled peer, bridge, playback, recording, device. */
+/** The ids an event is about: channel, dialled peer, bridge, playback, recording, device, endpoint. */
 function resourcesOf(event: RecordedEvent): string[] {
   const ids: string[] = [];
   const channel = event.channel as { id?: string } | undefined;
@@ -347,12 +348,14 @@ function resourcesOf(event: RecordedEvent): string[] {
   const playback = event.playback as { id?: string } | undefined;
   const recording = event.recording as { name?: string } | undefined;
   const device = event.device_state as { name?: string } | undefined;
+  const endpoint = event.endpoint as { technology?: string; resource?: string } | undefined;
   if (channel?.id) ids.push(channel.id);
   if (peer?.id) ids.push(peer.id);
   if (bridge?.id) ids.push(bridge.id);
   if (playback?.id) ids.push(playback.id);
   if (recording?.name) ids.push(`rec:${recording.name}`);
   if (device?.name) ids.push(`dev:${device.name}`);
+  if (endpoint?.resource) ids.push(`endpoint:${endpoint.technology}/${endpoint.resource}`);
   return ids;
 }
 
@@ -413,6 +416,10 @@ function findEffect(expected: Expected, events: readonly Pending[], from: number
   }
   if (resource === 'recordings' && id === 'live' && sub === 'stop' && action) {
     return find((e) => e.type === 'RecordingFinished' && mentions(e, `rec:${action}`));
+  }
+  // Without subscribeAll, an endpoint's events start with the application's subscription to it.
+  if (resource === 'applications' && action === 'subscription' && method === 'POST' && q.eventSource) {
+    return find((e) => mentions(e, q.eventSource!));
   }
   if (resource === 'playbacks' && method === 'DELETE' && id) {
     return find((e) => e.type === 'PlaybackFinished' && mentions(e, id));

@@ -15,6 +15,9 @@ import {
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000;
 
 const ChannelParams = z.strictObject({ channelId: idInput('A simulator channel id.') });
+const EndpointParams = z.strictObject({
+  endpoint: z.string().min(1).max(128).describe("A phone: an agent's phone extension (`1003`)."),
+});
 // Nullish: Fastify reads a request without a body as null.
 const HangupBody = z
   .strictObject({ cause: HangupCauseSchema.optional().describe('`normal` unless set.') })
@@ -197,6 +200,31 @@ export const simRoutes: FastifyPluginAsyncZod<{ sim: SimControls }> = async (app
       return ok({ channelId: request.params.channelId });
     },
   );
+
+  for (const [action, registered] of [
+    ['register', true],
+    ['unregister', false],
+  ] as const) {
+    app.post(
+      `/endpoints/:endpoint/${action}`,
+      {
+        schema: {
+          summary: registered ? 'A phone registers' : 'A phone leaves (un-registers)',
+          tags: ['simulator'],
+          operationId: registered ? 'registerSimPhone' : 'unregisterSimPhone',
+          params: EndpointParams,
+          response: {
+            200: envelope(z.object({ endpoint: z.string(), registered: z.boolean() })),
+            ...v1Errors,
+          },
+        },
+      },
+      async (request) => {
+        await sim.setPhoneRegistered(request.params.endpoint, registered);
+        return ok({ endpoint: request.params.endpoint, registered });
+      },
+    );
+  }
 
   app.get(
     '/clock',

@@ -50,6 +50,10 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
   'call.failed': callData,
   'driver.connected': z.object({ driver: z.string() }),
   'driver.disconnected': z.object({ driver: z.string(), reason: z.string() }),
+  'endpoint.state': z.object({
+    endpoint: z.string().describe('The phone as the driver names it (`PJSIP/1003`).'),
+    registered: z.boolean().describe('Whether the phone is registered (reachable).'),
+  }),
 };
 
 const eventOfType = (type: string, data: z.ZodType) =>

@@ -7,6 +7,7 @@ import { indexMembers } from './agent-book.ts';
 import type { AcdContext } from './context.ts';
 import { dispatch, newRuntime } from './distributor.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
+import { phoneChanged } from './phone-registration.ts';
 import { RouteTable } from './route-table.ts';
 
 /**
@@ -47,7 +48,9 @@ export class AcdConfiguration {
       await this.phones?.saved(profile, existing?.profile);
       if (existing) existing.profile = profile;
       else this.ctx.agents.set(profile.id, this.newAgent(profile));
-      return agentView(this.ctx.agents.get(profile.id)!);
+      const agent = this.ctx.agents.get(profile.id)!;
+      phoneChanged(this.ctx, agent, existing ? existing.profile.phone?.extension : undefined);
+      return agentView(agent);
     });
   }
 

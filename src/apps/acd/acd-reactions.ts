@@ -7,6 +7,7 @@ import { moveAgent } from './agent-book.ts';
 import type { AcdContext } from './context.ts';
 import { dispatchFor, enqueue, leave, leaveEnded, offerEnded } from './distributor.ts';
 import type { LiveAgent } from './live-agent.ts';
+import { onEndpointState, watchPhone } from './phone-registration.ts';
 
 /** Apps that take calls the routing table sends them (the IVR registers `ivr`). */
 export type RouteHandler = (callId: string, destination: RouteDestination) => Promise<void>;
@@ -59,6 +60,15 @@ export class AcdReactions {
       case 'call.ended':
       case 'call.failed':
         this.ctx.schedule(() => this.onCallEnded(event.data.call));
+        return;
+      case 'endpoint.state': {
+        const { endpoint, registered } = event.data;
+        this.ctx.schedule(() => onEndpointState(this.ctx, endpoint, registered));
+        return;
+      }
+      case 'driver.connected':
+        // Back from a reconnection: Asterisk may have forgotten the application's subscriptions.
+        for (const agent of this.ctx.agents.values()) watchPhone(this.ctx, agent);
         return;
       default:
         return;

@@ -7,7 +7,13 @@ import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { CallPriority, QueueConfig } from '../../core/queue.ts';
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
-import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
+import type {
+  CallControl,
+  CallDistribution,
+  CallMedia,
+  EndpointWatching,
+  EventFeed,
+} from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { AcdConfiguration } from './acd-configuration.ts';
 import { AcdReactions, type RouteHandler } from './acd-reactions.ts';
@@ -17,10 +23,14 @@ import { dispatchFor, enqueue, leave, refreshPositions, runtimeOf } from './dist
 import type { QueueStats } from './events.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import { AcdNotifier } from './notifier.ts';
+import { watchPhone } from './phone-registration.ts';
 import { queueStats, rollInterval } from './queue-stats.ts';
 
 export interface AcdDeps {
-  readonly engine: CallControl & CallDistribution & CallMedia & { readonly events: EventFeed };
+  readonly engine: CallControl &
+    CallDistribution &
+    CallMedia &
+    EndpointWatching & { readonly events: EventFeed };
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
   readonly store: Pick<Store, 'agents' | 'queues' | 'routes' | 'agentStates'>;
   readonly clock: Clock;
@@ -57,6 +67,7 @@ export class AcdService {
       agents: new Map(),
       queues: new Map(),
       waiting: new Map(),
+      endpointStates: new Map(),
       wrapUps: new Map(),
       distribution: { attempts: 0, failures: 0, dropped: 0, backoffs: 0 },
       options: {
@@ -79,6 +90,7 @@ export class AcdService {
   async start(): Promise<void> {
     await this.config.load();
     this.unsubscribe = this.deps.engine.events.subscribe((event) => this.reactions.onEvent(event));
+    for (const agent of this.ctx.agents.values()) watchPhone(this.ctx, agent);
     this.armStatsTimer();
   }
 

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { Log } from '../../core/log.ts';
-import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
+import type { CallControl, CallDistribution, CallMedia, EndpointWatching } from '../../engine/types.ts';
 import type { AgentStateLogRepository } from '../../store/types.ts';
 import type { LiveAgent } from './live-agent.ts';
 import type { AcdNotifier } from './notifier.ts';
@@ -22,7 +22,7 @@ export interface AcdOptions {
 
 /** What the ACD's parts share: the engine, the clock, the live state. Passed, never global. */
 export interface AcdContext {
-  readonly engine: CallControl & CallDistribution & CallMedia;
+  readonly engine: CallControl & CallDistribution & CallMedia & EndpointWatching;
   /** The ACD's only way to publish events. */
   readonly notifier: AcdNotifier;
   readonly stateLog: AgentStateLogRepository;
@@ -32,6 +32,8 @@ export interface AcdContext {
   readonly queues: Map<string, QueueRuntime>;
   /** Callers waiting anywhere, by call id. */
   readonly waiting: Map<string, WaitingCall>;
+  /** Phones' registration as last reported, by the driver's name for them. */
+  readonly endpointStates: Map<string, boolean>;
   /** Wrap-up timers by agent id. */
   readonly wrapUps: Map<string, TimerHandle>;
   readonly options: Required<AcdOptions>;

@@ -53,6 +53,8 @@ export interface AcdEventDataMap {
     readonly waitedMs: number;
   };
   'queue.stats': { readonly stats: QueueStats };
+  /** An agent's phone registered or left; `agent.phone` says which, and since when. */
+  'agent.phone': { readonly agent: Agent };
 }
 
 declare module '../../core/events.ts' {

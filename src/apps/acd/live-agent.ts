@@ -15,6 +15,11 @@ export interface LiveAgent {
   idleSince: number;
   /** Queues this agent is a member of. */
   readonly queues: Set<string>;
+  /** The driver's name for the agent's phone, once the engine watches it. */
+  phoneEndpoint?: string | undefined;
+  /** Whether the phone is registered, once the driver has said. */
+  phoneRegistered?: boolean | undefined;
+  phoneChangedAt?: number | undefined;
 }
 
 /** The agent as clients see it. */
@@ -23,7 +28,7 @@ export function agentView(agent: LiveAgent): Agent {
   const { password: _secret, ...shown } = phone ?? {};
   return {
     ...profile,
-    ...(phone && { phone: shown as AgentPhoneView }),
+    ...(phone && { phone: { ...(shown as AgentPhoneView), ...registration(agent) } }),
     status: {
       state: agent.state,
       ...(agent.reason !== undefined && { reason: agent.reason }),
@@ -32,5 +37,14 @@ export function agentView(agent: LiveAgent): Agent {
       callsAnswered: agent.callsAnswered,
       missedOffers: agent.missedOffers,
     },
+  };
+}
+
+/** What the agent's view says of their phone's registration: nothing until the driver has told. */
+function registration(agent: LiveAgent): Pick<AgentPhoneView, 'registered' | 'registeredChangedAt'> {
+  if (agent.phoneRegistered === undefined || agent.phoneChangedAt === undefined) return {};
+  return {
+    registered: agent.phoneRegistered,
+    registeredChangedAt: new Date(agent.phoneChangedAt).toISOString(),
   };
 }

@@ -16,6 +16,11 @@ export class AcdNotifier {
     });
   }
 
+  /** An agent's phone registered or left the PBX (`agent.phone.registered`). */
+  agentPhone(agent: Agent): Promise<unknown> {
+    return this.publish({ type: 'agent.phone', agentId: agent.id, data: { agent } });
+  }
+
   /** A caller entered a queue at `data.position`. */
   queueEntered(data: AcdEventDataMap['queue.entered']): Promise<unknown> {
     return this.publish({ type: 'queue.entered', callId: data.callId, queueId: data.queueId, data });

@@ -298,6 +298,11 @@ const agentShape = z.object({
       codecs: z.array(z.string()).optional(),
       context: z.string().optional(),
       transport: z.string().optional(),
+      registered: z
+        .boolean()
+        .optional()
+        .describe('Whether the phone is registered on the PBX; absent until the driver has reported it.'),
+      registeredChangedAt: isoTime('When `registered` last changed.').optional(),
     })
     .optional()
     .describe('The phone Switchboard keeps on the PBX for the agent (its password is never shown).'),
@@ -441,6 +446,9 @@ const queueCall = {
 /** The payload schemas of the ACD's events, for the OpenAPI document. */
 export const ACD_EVENTS: EventDataSchemas<keyof AcdEventDataMap> = {
   'agent.state': z.object({ agent: AgentSchema, previous: AgentStateSchema }),
+  'agent.phone': z
+    .object({ agent: AgentSchema })
+    .describe("The agent's phone registered or left the PBX: see `agent.phone.registered`."),
   'queue.entered': z.object({ ...queueCall, priority: z.enum(CALL_PRIORITIES) }),
   'queue.position': z.object(queueCall),
   'queue.left': z.object({

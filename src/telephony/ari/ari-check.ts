@@ -28,3 +28,14 @@ export async function checkAri(ctx: AriContext): Promise<AriCheck> {
     return { reachable: false, error: (error as Error).message };
   }
 }
+
+/** Whether nobody holds the application: Asterisk deletes it when its last client leaves. */
+export async function applicationFree(ctx: AriContext): Promise<boolean> {
+  try {
+    await ctx.client.request('GET', `/applications/${encodeURIComponent(ctx.app)}`);
+    return false;
+  } catch (error) {
+    if (error instanceof AriError && error.kind === 'http' && error.status === 404) return true;
+    throw error;
+  }
+}

@@ -13,18 +13,18 @@ import {
 } from '../driver.ts';
 import * as bridges from './ari-bridges.ts';
 import * as channels from './ari-channels.ts';
-import { type AriCheck, checkAri } from './ari-check.ts';
-import { AriClient, AriError } from './ari-client.ts';
+import { type AriCheck, applicationFree, checkAri } from './ari-check.ts';
+import { AriClient } from './ari-client.ts';
 import { type AriContext, enc } from './ari-context.ts';
 import { explainConnectError, isChannelGone, toDriverError } from './ari-errors.ts';
-import type { AriAsteriskInfo, AriEvent } from './ari-events.ts';
-import { parseAriEvent } from './ari-events.ts';
+import { type AriAsteriskInfo, type AriEvent, parseAriEvent } from './ari-events.ts';
 import * as mediaCommands from './ari-media.ts';
 import type { AriConnectionState, AriDriverOptions, AriStatus } from './ari-options.ts';
 import { leaveAsSupervisor } from './bridge-roles.ts';
 import { ARI_HANGUP_REASONS } from './causes.ts';
 import { type ChannelRecord, DriverState, type Membership } from './driver-state.ts';
 import { EndpointMap } from './endpoint-map.ts';
+import { watchEndpoint } from './endpoint-watch.ts';
 import { OUTBOUND_ARG, routeAriEvent } from './event-router.ts';
 import { EventStream } from './event-stream.ts';
 import { reconcile } from './resync.ts';
@@ -358,6 +358,11 @@ export class AriDriver implements TelephonyDriver {
     return mediaCommands.stopRecording(this.ctx, recordingId);
   }
 
+  /** Subscribes to a phone's endpoint (without subscribeAll) and reports its registration. */
+  watchEndpoint(endpoint: Address): Promise<string> {
+    return watchEndpoint(this.ctx, endpoint);
+  }
+
   // --- Events and resynchronisation ---------------------------------------------------------------
 
   private onMessage(text: string): void {
@@ -404,18 +409,7 @@ export class AriDriver implements TelephonyDriver {
     this.lastError = reason;
     this.log.error({ app: this.app }, reason);
     this.emit({ type: 'driver.disconnected', reason });
-    this.stream?.reclaimWhenFree(() => this.applicationFree());
-  }
-
-  /** Whether nobody holds the application: Asterisk deletes it when its last client leaves. */
-  private async applicationFree(): Promise<boolean> {
-    try {
-      await this.client.request('GET', `/applications/${enc(this.app)}`);
-      return false;
-    } catch (error) {
-      if (error instanceof AriError && error.kind === 'http' && error.status === 404) return true;
-      throw error;
-    }
+    this.stream?.reclaimWhenFree(() => applicationFree(this.ctx));
   }
 
   /**

@@ -149,6 +149,22 @@ export type RecordingFailed = Base<'RecordingFailed'> & { readonly recording: Ar
 export type DeviceStateChanged = Base<'DeviceStateChanged'> & {
   readonly device_state: { readonly name: string; readonly state: string };
 };
+/** An endpoint as events carry it; `state` is `online` while a phone is registered (or for static peers). */
+export interface AriEndpointRef {
+  readonly technology: string;
+  readonly resource: string;
+  readonly state?: string;
+}
+export type PeerStatusChange = Base<'PeerStatusChange'> & {
+  readonly endpoint: AriEndpointRef;
+  readonly peer: { readonly peer_status: string };
+};
+/** Sent only to an application subscribed to the endpoint, never with subscribeAll alone. */
+export type EndpointStateChange = Base<'EndpointStateChange'> & { readonly endpoint: AriEndpointRef };
+export type ContactStatusChange = Base<'ContactStatusChange'> & {
+  readonly endpoint: AriEndpointRef;
+  readonly contact_info: { readonly contact_status: string; readonly aor?: string };
+};
 /** Another WebSocket registered the same application: this one receives nothing more. */
 export type ApplicationReplaced = Base<'ApplicationReplaced'>;
 
@@ -178,6 +194,9 @@ export type AriEvent =
   | RecordingFinished
   | RecordingFailed
   | DeviceStateChanged
+  | PeerStatusChange
+  | EndpointStateChange
+  | ContactStatusChange
   | ApplicationReplaced;
 
 export type AriEventType = AriEvent['type'];

@@ -1,6 +1,7 @@
 import type { Address } from '../../core/call.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { BridgeRole, DriverEvent, HangupCause, RecordingTarget } from '../driver.ts';
+import { Registrations } from './registrations.ts';
 
 /** How a channel came to the driver: dialled by it, arrived from outside, or a snoop it made. */
 export type ChannelKind = 'outbound' | 'inbound' | 'snoop';
@@ -67,6 +68,7 @@ export class DriverState {
   readonly recordings = new Map<string, RecordingRecord>();
   /** Bumped at each resynchronisation. */
   epoch = 0;
+  readonly registrations: Registrations;
   private readonly ended = new Map<string, HangupCause>();
   private joinCount = 0;
 
@@ -75,7 +77,9 @@ export class DriverState {
     private readonly emit: (event: DriverEvent) => void,
     /** Called after a channel's `channel.hangup`, to tidy up what it leaves behind on the PBX. */
     private readonly onChannelEnded: (channel: ChannelRecord, memberships: Membership[]) => void,
-  ) {}
+  ) {
+    this.registrations = new Registrations(emit);
+  }
 
   /** Starts tracking a channel; before the request that creates it, as its events may come first. */
   track(id: string, kind: ChannelKind, address?: Address): ChannelRecord {

@@ -27,7 +27,9 @@ export interface RouterContext {
  *   bridged;
  * - a channel ends at `StasisEnd` or `ChannelDestroyed`, whichever comes first (without subscribeAll,
  *   channels that came from the dialplan get no ChannelDestroyed); the cause is the engine's own, else
- *   the first informative one of ChannelHangupRequest, Dial and ChannelDestroyed.
+ *   the first informative one of ChannelHangupRequest, Dial and ChannelDestroyed;
+ * - a phone registering or leaving is a PeerStatusChange, a ContactStatusChange and (subscribed to the
+ *   endpoint) an EndpointStateChange, in any order, each with the endpoint's new `state`.
  */
 export function routeAriEvent(ctx: RouterContext, event: AriEvent): void {
   const { state } = ctx;
@@ -104,6 +106,14 @@ export function routeAriEvent(ctx: RouterContext, event: AriEvent): void {
     case 'PlaybackFinished':
       state.finishPlayback(event.playback.id);
       return;
+    case 'PeerStatusChange':
+    case 'EndpointStateChange':
+    case 'ContactStatusChange': {
+      // All three carry the endpoint's state after the change; one change comes as two or three.
+      const { technology, resource, state: endpointState } = event.endpoint;
+      if (endpointState) state.registrations.heardOf(`${technology}/${resource}`, endpointState === 'online');
+      return;
+    }
     case 'RecordingFinished':
     case 'RecordingFailed':
       // With subscribeAll Asterisk sends each recording event twice; the second finds nothing.

@@ -35,6 +35,8 @@ export {
   type ProfileRule,
 } from './profiles.ts';
 
+import { SimPhones } from './phones.ts';
+
 const CAPABILITIES: DriverCapabilities = Object.freeze({
   hold: true,
   dtmf: true,
@@ -88,6 +90,7 @@ export class SimulatorDriver implements TelephonyDriver {
   private readonly keypad: SimKeypad;
   private readonly bridges: SimBridges;
   private readonly channelBook = new ChannelBook();
+  private readonly phones = new SimPhones((event) => this.events.emit(event));
   private started = false;
 
   constructor(options: SimulatorOptions) {
@@ -297,7 +300,18 @@ export class SimulatorDriver implements TelephonyDriver {
     this.batch(() => this.media.stopRecording(recordingId));
   }
 
+  /** Reports a phone's registration (simulated phones are registered until unregistered). */
+  async watchEndpoint(endpoint: Address): Promise<string> {
+    this.assertStarted();
+    return this.phones.watch(endpoint.value.trim());
+  }
+
   // --- The remote parties (simulator controls) --------------------------------------------------
+
+  /** A phone registers (`true`) or leaves (`false`): `endpoint.state` when that is a change. */
+  setPhoneRegistered(endpoint: string, registered: boolean): void {
+    this.phones.set(endpoint, registered);
+  }
 
   /**
    * A remote caller dials in: emits `channel.inbound {from, to}`; the caller's profile (matched on
