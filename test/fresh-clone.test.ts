@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * A fresh clone passes its own tests: the repository's files, copied into a folder with nothing beside
- * it (no `../shared`, no `data/`), run the tests that read files from disk (recorded ARI transcripts,
+ * it (no sibling `shared` folder, no `data/`), run the tests that read files from disk (recorded ARI transcripts,
  * IVR flow fixtures, the example flows). A test that reads anything outside the repository fails here,
  * even on a machine that has it.
  */

@@ -1,6 +1,6 @@
 /**
  * The ARI resources and WebSocket events the driver reads, typed after what Asterisk 22 actually sends
- * (see the recorded transcripts in shared/fixtures/ari). Fields the driver does not read are left out
+ * (see the recorded transcripts in test/fixtures/ari). Fields the driver does not read are left out
  * of the types but kept in the objects.
  */
 
