@@ -47,7 +47,7 @@ import type { CallSnapshot } from '../src/core/call.ts';
 import type { Clock, TimerHandle } from '../src/core/clock.ts';
 import type { DomainEvent, DomainEventType } from '../src/core/events.ts';
 import { QUEUE_STRATEGIES, type QueueConfig, type QueueStrategy } from '../src/core/queue.ts';
-import type { CallControl, CallDistribution, EventFeed } from '../src/engine/types.ts';
+import type { AgentWithdrawal, CallControl, CallDistribution, EventFeed } from '../src/engine/types.ts';
 import type { AgentStateLogRepository, ConfigRepository } from '../src/store/types.ts';
 
 const TARGET_P99_US = 1_000;
@@ -236,6 +236,11 @@ class StubEngine implements CallControl, CallDistribution {
 
   async withdrawOffer(callId: string, legId: string): Promise<void> {
     this.calls.get(callId)?.offers.delete(legId);
+  }
+  async withdrawAgent(callId: string, agentId: string): Promise<AgentWithdrawal> {
+    const offers = this.calls.get(callId)?.offers;
+    for (const [legId, id] of offers ?? []) if (id === agentId) offers?.delete(legId);
+    return 'withdrawn';
   }
   async end(callId: string): Promise<CallSnapshot> {
     return this.snapshot(this.call(callId));

@@ -166,4 +166,41 @@ describe('transfer to a dispatcher by agent id', () => {
     });
     expect(await stateOf('dispatcher-002')).toBe('available');
   });
+
+  for (const [action, state] of [
+    ['logout', 'offline'],
+    ['pause', 'away'],
+  ] as const) {
+    it(`withdraws the transfer when the target does ${action} while it rings: failed canceled, the call ends`, async () => {
+      await dispatchers();
+      await ok('PUT', '/api/v1/sim/profiles', {
+        match: 'sim/dispatcher-002-desk',
+        profile: { answerAfterMs: null },
+      });
+      const callId = await callDriver();
+      await ok('POST', `/api/v1/calls/${callId}/transfer`, { to: 'dispatcher-002' });
+      expect(await stateOf('dispatcher-002')).toBe('reserved');
+
+      const res = await server.request('POST', `/api/v1/agents/dispatcher-002/${action}`, {
+        reason: 'break',
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.data.status.state).toBe(state);
+      await server.advance(0);
+      // The desk phone stopped ringing at once: nothing of the call is left on the phone system.
+      const sim = await ok('GET', '/api/v1/sim/channels');
+      expect(sim.data.filter((c: { address: string }) => c.address === 'sim/dispatcher-002-desk')).toEqual(
+        [],
+      );
+      expect((await ok('GET', `/api/v1/calls/${callId}`)).data).toMatchObject({
+        status: 'ended',
+        endReason: 'canceled',
+        transfers: [{ status: 'failed', endReason: 'canceled', agentId: 'dispatcher-002' }],
+      });
+      // Answering now is too late, and the ring timeout finds nothing to do.
+      await server.advance(30_000);
+      expect(await stateOf('dispatcher-002')).toBe(state);
+      expect(agentStates('dispatcher-002')).toEqual(['available', 'reserved', state]);
+    });
+  }
 });

@@ -22,6 +22,7 @@ import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
 import type {
+  AgentWithdrawal,
   CallControl,
   CallDistribution,
   CallMedia,
@@ -300,6 +301,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   withdrawOffer(callId: string, legId: string): Promise<void> {
     return this.distribution.withdrawOffer(callId, legId);
+  }
+
+  withdrawAgent(callId: string, agentId: string): Promise<AgentWithdrawal> {
+    return this.distribution.withdrawAgent(callId, agentId);
   }
 
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot> {

@@ -4,7 +4,7 @@ import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.t
 import { SwitchboardError } from '../core/errors.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
-import type { CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
+import type { AgentWithdrawal, CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
 
 /** The commands of call distribution (ACD, emergency, dialer): waiting in queues and offers to agents. */
 export class DistributionCommands implements CallDistribution {
@@ -103,6 +103,30 @@ export class DistributionCommands implements CallDistribution {
       await ops.hangupLeg(leg, 'canceled');
       await ops.endOffer(call, leg, 'canceled');
     });
+  }
+
+  async withdrawAgent(callId: string, agentId: string): Promise<AgentWithdrawal> {
+    const { ops } = this.ctx;
+    let outcome: AgentWithdrawal = 'nothing';
+    await this.ctx.command(callId, async (call) => {
+      const legs = call.legs.filter((l) => l.agentId === agentId && l.live);
+      if (call.agentId === agentId || legs.some((l) => l.status === 'answered')) {
+        outcome = 'answered';
+        return;
+      }
+      const offer = legs.find((l) => l.role === 'agent');
+      const transfer = legs.find((l) => l.role === 'transfer_target');
+      if (offer) {
+        await ops.hangupLeg(offer, 'canceled');
+        await ops.endOffer(call, offer, 'canceled');
+      } else if (transfer) {
+        // As when the target does not answer: the transfer fails and the call ends.
+        await ops.hangupLeg(transfer, 'canceled');
+        await ops.finish(call, 'canceled');
+      } else return;
+      outcome = 'withdrawn';
+    });
+    return outcome;
   }
 
   end(callId: string, reason: EndReason, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {

@@ -66,9 +66,17 @@ export interface CallDistribution {
   offer(callId: string, offer: { agentId: string; endpoint: string; timeoutMs: number }): Promise<string>;
   /** Stops an offer that is still ringing (the agent logged out, or another agent is preferred). */
   withdrawOffer(callId: string, legId: string): Promise<void>;
+  /**
+   * Stops whatever still rings the agent for the call — a queue offer, or a transfer to them (which
+   * then fails `canceled` and ends the call, as an unanswered one does); `answered` when they already have it.
+   */
+  withdrawAgent(callId: string, agentId: string): Promise<AgentWithdrawal>;
   /** Ends a call for a reason of the app's (queue closed, overflow to hang-up). */
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot>;
 }
+
+/** What {@link CallDistribution.withdrawAgent} did: `nothing` when nothing rang them any more. */
+export type AgentWithdrawal = 'withdrawn' | 'answered' | 'nothing';
 
 export interface QueuedCallCommand {
   readonly queueId: string;

@@ -298,16 +298,30 @@ export class AcdService {
     return false;
   }
 
-  /** Logging out or pausing while an offer rings withdraws it; the caller goes back to its place. */
+  /**
+   * Logging out or pausing while an offer or a transfer rings the agent withdraws it first (a queue's
+   * caller goes back to its place, a transfer fails as if unanswered); an agent who has already answered
+   * keeps the call and the request is refused, so the ACD never shows away someone who is talking.
+   */
   private async withdrawAndMove(
     agent: LiveAgent,
     transition: 'logout' | 'pause',
     reason?: string,
   ): Promise<void> {
     const callId = agent.state === 'reserved' ? agent.callId : undefined;
-    const legId = agent.offerLegId;
+    if (callId) {
+      const outcome = await this.ctx.engine
+        .withdrawAgent(callId, agent.profile.id)
+        .catch(() => 'nothing' as const);
+      if (outcome === 'answered') {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          `Agent ${agent.profile.id} has just answered call ${callId}; they can ${transition} once it is over.`,
+          { agentId: agent.profile.id, state: 'on_call', action: transition, callId },
+        );
+      }
+    }
     await moveAgent(this.ctx, agent, transition, reason === undefined ? {} : { reason });
-    if (callId && legId) await this.ctx.engine.withdrawOffer(callId, legId).catch(() => undefined);
   }
 
   /** Queues that send callers on when nobody is logged in do so as the last member leaves. */

@@ -204,3 +204,19 @@ describe('ACD distribution figures', () => {
     }
   });
 });
+
+describe('ACD: an agent who pauses in the same instant they answer an offer', () => {
+  it('the answer wins when it reaches the engine first: the pause is refused and the agent is on the call', async () => {
+    await setUp(['a1']);
+    caller();
+    await h.settle();
+    h.sb.driver.partyAnswer(ringingAgentChannel());
+    const pause = h.sb.acd.pause('a1', 'break');
+    await h.settle();
+    await expect(pause).rejects.toMatchObject({ code: 'INVALID_STATE', details: { state: 'on_call' } });
+    const [call] = h.sb.engine.liveCalls();
+    expect(call).toMatchObject({ status: 'answered', agentId: 'a1' });
+    expect(h.sb.acd.getAgent('a1').status).toMatchObject({ state: 'on_call', callId: call!.id });
+    expect(fuse.blown).toBe(false);
+  });
+});
