@@ -369,6 +369,20 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       expect(story(callId)).toHaveLength(4);
     });
 
+    it('withdrawAgent: a ringing offer is withdrawn; once the agent has answered it is theirs', async () => {
+      const { callId } = await inboundQueued();
+      await offerTo(callId);
+      const first = await h.dialled(AGENT);
+      expect(await h.engine.withdrawAgent(callId, AGENT_ID)).toBe('withdrawn');
+      await h.advance(0);
+      expect(h.live(first)).toBe(false);
+      expect(await h.engine.withdrawAgent(callId, AGENT_ID)).toBe('nothing');
+      await offerTo(callId);
+      await h.partyAnswer(await h.dialled(AGENT));
+      expect(await h.engine.withdrawAgent(callId, AGENT_ID)).toBe('answered');
+      expect(await h.engine.get(callId)).toMatchObject({ status: 'answered', agentId: AGENT_ID });
+    });
+
     it('play: a prompt plays to the caller and its end comes back with the playback id', async () => {
       const { callId } = await inboundAnswered();
       const playbackId = await h.engine.play(callId, 'sound:hello-world');
