@@ -22,7 +22,6 @@ import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
 import type {
-  AgentWithdrawal,
   CallControl,
   CallDistribution,
   CallMedia,
@@ -303,9 +302,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     return this.distribution.withdrawOffer(callId, legId);
   }
 
-  withdrawAgent(callId: string, agentId: string): Promise<AgentWithdrawal> {
-    return this.distribution.withdrawAgent(callId, agentId);
-  }
+  readonly withdrawAgent: CallDistribution['withdrawAgent'] = (callId, agentId) =>
+    this.distribution.withdrawAgent(callId, agentId);
 
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot> {
     return this.distribution.end(callId, reason, options);
