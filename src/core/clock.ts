@@ -1,3 +1,10 @@
+/** A clock time (epoch ms) as clients and records see it: ISO-8601; absent stays absent. */
+export function iso(ms: number): string;
+export function iso(ms: number | undefined): string | undefined;
+export function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
 /**
  * Time for everything that waits: ring timeouts, auto-answer, wrap-up, retries, schedules.
  * Production runs on {@link SystemClock}; the simulator and tests run on {@link VirtualClock}, which only

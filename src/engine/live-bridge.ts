@@ -1,5 +1,5 @@
 import type { BridgeKind, BridgeSnapshot } from '../core/call.ts';
-import { iso } from './iso.ts';
+import { iso } from '../core/clock.ts';
 
 /** A bridge of a call, as the engine holds it. Who is in it lives on each leg (`Leg.bridge`). */
 export class LiveBridge {

@@ -13,7 +13,7 @@ import type {
 } from '../core/call.ts';
 import { type CallTransition, nextStatus } from '../core/call-state-machine.ts';
 import type { TimerHandle } from '../core/clock.ts';
-import { iso } from './iso.ts';
+import { iso } from '../core/clock.ts';
 import { LiveBridge } from './live-bridge.ts';
 import { LiveTransfer } from './live-transfer.ts';
 

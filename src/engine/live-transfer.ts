@@ -1,5 +1,5 @@
 import type { EndReason, TransferKind, TransferSnapshot, TransferStatus } from '../core/call.ts';
-import { iso } from './iso.ts';
+import { iso } from '../core/clock.ts';
 
 /**
  * One transfer of a call with its own state: it rings its target until it is `completed` or `failed`,

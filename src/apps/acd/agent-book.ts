@@ -1,6 +1,6 @@
 import { type AgentState, type AgentTransition, nextAgentState } from '../../core/agent.ts';
+import { iso } from '../../core/clock.ts';
 import type { AcdContext } from './context.ts';
-import { iso } from './context.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import type { QueueRuntime } from './queue-runtime.ts';
 

@@ -55,7 +55,4 @@ export interface DistributionCounters {
   backoffs: number;
 }
 
-/** Helpers that several parts need. */
-export const iso = (ms: number): string => new Date(ms).toISOString();
-
 export type { QueueRuntime } from './queue-runtime.ts';

@@ -1,6 +1,6 @@
 import type { CallSnapshot } from '../../core/call.ts';
 import { isFinal } from '../../core/call.ts';
-import type { Clock } from '../../core/clock.ts';
+import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
 import { type Log, SILENT_LOG } from '../../core/log.ts';
@@ -450,5 +450,3 @@ export class IvrService {
     void this.lane.run(callId, work).catch((err) => this.log.error({ err, callId }, 'IVR work failed'));
   }
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
