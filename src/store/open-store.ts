@@ -17,8 +17,9 @@ import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
-import { sqliteCommit } from './sqlite-commit.ts';
+import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commit.ts';
 import { withStatementCache } from './sqlite-statements.ts';
+import { type SqliteWriter, startSqliteWriter } from './sqlite-writer.ts';
 import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
@@ -68,12 +69,25 @@ function openSqlite(file: string): {
     database.close();
     throw error;
   }
-  const checkpointer = inMemory ? undefined : startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  if (inMemory) return { db, commit: inProcessCommit(db, database) };
+  const checkpointer = startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
+  // Started lazily: its statements need the tables, which exist only once the store is migrated.
+  let writer: SqliteWriter | undefined;
+  let commit: Store['commit'] | undefined;
   return {
     db,
-    commit: sqliteCommit(db, database),
-    ...(checkpointer && { beforeClose: () => checkpointer.stop() }),
+    commit: (batch) => {
+      if (!commit) {
+        writer = startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
+        commit = sqliteCommit(writer);
+      }
+      return commit(batch);
+    },
+    beforeClose: async () => {
+      await writer?.stop();
+      await checkpointer.stop();
+    },
   };
 }
 

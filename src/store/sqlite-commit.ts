@@ -5,37 +5,66 @@ import type { DomainEvent } from '../core/events.ts';
 import { toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
+import type { Row, SqliteWriter, WriterStatements } from './sqlite-writer.ts';
 
-const UPSERT_CALL = `insert into calls (id, direction, status, from_address, to_address, started_at_ms,
+/** The two statements of every commit, for the writer thread and for the in-process path alike. */
+export const COMMIT_STATEMENTS: WriterStatements = {
+  upsertCallSql: `insert into calls (id, direction, status, from_address, to_address, started_at_ms,
   answered_at_ms, ended_at_ms, end_reason, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (id) do update set direction = excluded.direction, status = excluded.status,
   from_address = excluded.from_address, to_address = excluded.to_address,
   started_at_ms = excluded.started_at_ms, answered_at_ms = excluded.answered_at_ms,
-  ended_at_ms = excluded.ended_at_ms, end_reason = excluded.end_reason, snapshot = excluded.snapshot`;
+  ended_at_ms = excluded.ended_at_ms, end_reason = excluded.end_reason, snapshot = excluded.snapshot`,
+  insertEventSql: 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)',
+};
 
-const INSERT_EVENT = 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)';
+type Commit = (batch: { calls: readonly CallSnapshot[]; events: readonly DomainEvent[] }) => Promise<void>;
 
 /**
  * The store's combined commit of call records and events on SQLite, as two prepared statements run row
- * by row in one synchronous transaction. Building, compiling and awaiting Kysely's multi-row statements
- * cost about as much as SQLite's own work on the busiest path of all (every event of every call); this
- * does the same writes, with the same all-or-nothing outcome. It holds Kysely's connection meanwhile, so
- * it never lands inside a transaction of Kysely's.
+ * by row in one transaction. Building, compiling and awaiting Kysely's multi-row statements cost about
+ * as much as SQLite's own work on the busiest path of all (every event of every call); this does the
+ * same writes, with the same all-or-nothing outcome. The rows are made here (serialising throws here,
+ * for the publisher to tell which event is at fault); a file database writes them on its writer thread.
  */
-export function sqliteCommit(
-  db: Kysely<Database>,
-  database: BetterSqliteDatabase,
-): (batch: { calls: readonly CallSnapshot[]; events: readonly DomainEvent[] }) => Promise<void> {
+export function sqliteCommit(writer: SqliteWriter): Commit {
+  return ({ calls, events }) => {
+    const rows = commitRows(calls, events);
+    return writer.write(rows.calls, rows.events);
+  };
+}
+
+/**
+ * The same commit in this thread, for an in-memory database (a thread cannot open another's). It holds
+ * Kysely's connection meanwhile, so it never lands inside a transaction of Kysely's.
+ */
+export function inProcessCommit(db: Kysely<Database>, database: BetterSqliteDatabase): Commit {
   // Prepared on first use: the store is opened before its tables are migrated.
   let statements: { upsertCall: Statement; insertEvent: Statement } | undefined;
-  const write = database.transaction((calls: readonly CallSnapshot[], events: readonly DomainEvent[]) => {
-    statements ??= { upsertCall: database.prepare(UPSERT_CALL), insertEvent: database.prepare(INSERT_EVENT) };
-    const { upsertCall, insertEvent } = statements;
-    // A call with several events in one batch is written once, as it stands after the last of them.
-    const latest = calls.length > 1 ? new Map(calls.map((call) => [call.id, call])).values() : calls;
-    for (const call of latest) {
+  const write = database.transaction((calls: readonly Row[], events: readonly Row[]) => {
+    statements ??= {
+      upsertCall: database.prepare(COMMIT_STATEMENTS.upsertCallSql),
+      insertEvent: database.prepare(COMMIT_STATEMENTS.insertEventSql),
+    };
+    for (const row of calls) statements.upsertCall.run(row);
+    for (const row of events) statements.insertEvent.run(row);
+  });
+  return ({ calls, events }) => {
+    const rows = commitRows(calls, events);
+    return db.connection().execute(async () => write(rows.calls, rows.events));
+  };
+}
+
+/** A batch as rows; a call with several events in one batch is written once, as it stands after the last. */
+function commitRows(
+  calls: readonly CallSnapshot[],
+  events: readonly DomainEvent[],
+): { calls: Row[]; events: Row[] } {
+  const latest = calls.length > 1 ? [...new Map(calls.map((call) => [call.id, call])).values()] : calls;
+  return {
+    calls: latest.map((call) => {
       const r = toRow(call);
-      upsertCall.run(
+      return [
         r.id,
         r.direction,
         r.status,
@@ -46,12 +75,11 @@ export function sqliteCommit(
         r.ended_at_ms ?? null,
         r.end_reason ?? null,
         r.snapshot,
-      );
-    }
-    for (const event of events) {
+      ];
+    }),
+    events: events.map((event) => {
       const r = eventRow(event);
-      insertEvent.run(r.seq, r.id, r.type, r.timestamp, r.call_id, r.body);
-    }
-  });
-  return ({ calls, events }) => db.connection().execute(async () => write(calls, events));
+      return [r.seq, r.id, r.type, r.timestamp, r.call_id, r.body];
+    }),
+  };
 }

@@ -1,0 +1,33 @@
+// The embedded store's writer: commits call records and events on a thread of its own. A write to the
+// log is a system call that the file system may hold for tens of milliseconds (ext4 waits for a journal
+// commit, e.g. while a checkpoint syncs); on the event loop that stalls every request in flight, here
+// it delays only the commits that need it. Plain JavaScript: a worker cannot load TypeScript without a
+// loader, and this file has no logic worth types (the statements arrive in workerData).
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const db = new Database(workerData.file);
+db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
+// Same durability as the main connection: survives a crash of the process, syncs at checkpoints.
+db.pragma('synchronous = NORMAL');
+const upsertCall = db.prepare(workerData.upsertCallSql);
+const insertEvent = db.prepare(workerData.insertEventSql);
+const write = db.transaction((calls, events) => {
+  for (const row of calls) upsertCall.run(row);
+  for (const row of events) insertEvent.run(row);
+});
+
+parentPort.on('message', (message) => {
+  if (message === 'stop') {
+    db.close();
+    parentPort.postMessage({ stopped: true });
+    return;
+  }
+  const { id, calls, events } = message;
+  try {
+    write(calls, events);
+    parentPort.postMessage({ id });
+  } catch (error) {
+    parentPort.postMessage({ id, error: { message: String(error?.message ?? error), code: error?.code } });
+  }
+});

@@ -1,0 +1,90 @@
+import { Worker } from 'node:worker_threads';
+
+/** Rows ready to bind, in the order of the writer's statements. */
+export type Row = readonly (string | number | null)[];
+
+/** The statements the writer prepares: an upsert of a call record and an insert of an event. */
+export interface WriterStatements {
+  readonly upsertCallSql: string;
+  readonly insertEventSql: string;
+}
+
+/** A running writer thread. */
+export interface SqliteWriter {
+  /** Writes the rows in one transaction; resolves once SQLite has them, rejects with SQLite's error. */
+  write(calls: readonly Row[], events: readonly Row[]): Promise<void>;
+  /** Waits for the writes in flight, then closes the thread's connection. */
+  stop(): Promise<void>;
+}
+
+interface Pending {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** How long `stop` waits for the thread to close its connection before ending it. */
+const STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * Starts the thread that commits call records and events to `file` (see sqlite-writer-worker.mjs for
+ * why a thread). Writes are answered in the order they were sent: the thread handles one at a time.
+ */
+export function startSqliteWriter(
+  file: string,
+  busyTimeoutMs: number,
+  statements: WriterStatements,
+): SqliteWriter {
+  const worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
+    workerData: { file, busyTimeoutMs, ...statements },
+  });
+  // Held only while a write waits for its answer: an idle writer must not keep a stopping process up.
+  worker.unref();
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  const failAll = (error: Error) => {
+    failure = error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  worker.on('message', (message: { id?: number; error?: { message: string; code?: string } }) => {
+    if (message.id === undefined) return;
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (pending.size === 0) worker.unref();
+    if (message.error)
+      waiter.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+    else waiter.resolve();
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => failAll(new Error(`The store's writer thread exited (code ${code}).`)));
+
+  let stopping: Promise<void> | undefined;
+  return {
+    write(calls, events) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        if (pending.size === 0) worker.ref();
+        pending.set(id, { resolve, reject });
+        worker.postMessage({ id, calls, events });
+      });
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        const timeout = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_TIMEOUT_MS);
+        worker.once('exit', () => {
+          clearTimeout(timeout);
+          resolve();
+        });
+        worker.on('message', (message: { stopped?: boolean }) => {
+          if (message.stopped) void worker.terminate();
+        });
+        // Messages are handled in order, so every write sent before this one is answered first.
+        worker.postMessage('stop');
+      });
+      return stopping;
+    },
+  };
+}
