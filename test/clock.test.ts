@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type TimerHandle, VirtualClock } from '../src/core/clock.ts';
+import { iso, type TimerHandle, VirtualClock } from '../src/core/clock.ts';
 
 const T0 = Date.UTC(2030, 5, 1);
 
@@ -245,5 +245,16 @@ describe('VirtualClock with many cancelled timers', () => {
     const expected = handles.map((_, i) => 5000 - i).filter((_, i) => i % 5 === 0 && i !== 0);
     expect(fired).toEqual([1, ...expected.sort((a, b) => a - b)]);
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('iso', () => {
+  it('formats every instant exactly, whether or not a recent one shared its cache slot', () => {
+    const base = Date.UTC(2026, 0, 5, 9, 0, 0);
+    // 4096 ms apart: the same slot of the cache, so each call must replace, never reuse, the other.
+    const instants = [base, base + 4096, base, base + 1, base + 4096 * 1000 + 0.5, base + 1];
+    for (const ms of instants) expect(iso(ms)).toBe(new Date(ms).toISOString());
+    expect(iso(undefined)).toBeUndefined();
+    expect(() => iso(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -1,8 +1,23 @@
+/**
+ * Recently formatted instants, direct-mapped by their low bits. Every snapshot of a call formats the
+ * same few instants again (start, answer, each leg's), thousands of times a second under load; a hit
+ * costs a compare instead of a Date and a string.
+ */
+const ISO_SLOTS = 4096;
+const isoKeys = new Float64Array(ISO_SLOTS).fill(Number.NaN);
+const isoValues: string[] = new Array(ISO_SLOTS).fill('');
+
 /** A clock time (epoch ms) as clients and records see it: ISO-8601; absent stays absent. */
 export function iso(ms: number): string;
 export function iso(ms: number | undefined): string | undefined;
 export function iso(ms: number | undefined): string | undefined {
-  return ms === undefined ? undefined : new Date(ms).toISOString();
+  if (ms === undefined) return undefined;
+  const slot = ms & (ISO_SLOTS - 1);
+  if (isoKeys[slot] === ms) return isoValues[slot];
+  const text = new Date(ms).toISOString();
+  isoKeys[slot] = ms;
+  isoValues[slot] = text;
+  return text;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { CallSnapshot } from '../core/call.ts';
 import { checkLimit, instant } from './checks.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { callJson } from './row-json.ts';
 import { type CallsTable, type Database, toNumber, type UseDb } from './schema.ts';
 import type { CallRecordRepository } from './types.ts';
 
@@ -106,6 +107,6 @@ export function toRow(call: CallSnapshot): Insertable<CallsTable> {
     answered_at_ms: call.answeredAt === undefined ? null : instant(call.answeredAt, 'answeredAt'),
     ended_at_ms: call.endedAt === undefined ? null : instant(call.endedAt, 'endedAt'),
     end_reason: call.endReason ?? null,
-    snapshot: JSON.stringify(call),
+    snapshot: callJson(call),
   };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DomainEvent } from '../core/events.ts';
+import { eventJson } from './row-json.ts';
 import { type Database, toNumber, type UseDb } from './schema.ts';
 import type { EventLogRepository } from './types.ts';
 
@@ -25,7 +26,7 @@ export function eventRow(event: DomainEvent) {
     type: event.type,
     timestamp: event.timestamp,
     call_id: event.callId ?? null,
-    body: JSON.stringify(event),
+    body: eventJson(event),
   };
 }
 
