@@ -13,14 +13,27 @@
  *
  * The dispatcher's phone answers at once; the numbers answer after 3 s and hang up after 30 s (the
  * simulator's defaults), so tens of thousands of calls are live during the saturation run, as on a busy
- * day. Prints figures only; nothing is asserted.
+ * day. Each run is repeated, right after, against a minimal in-memory mock of the same route
+ * (bench/support/minimal-mock-cti.ts) in a process of its own: the floor that this machine and load
+ * generator set, side by side. Prints figures only; nothing is asserted.
  */
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type Request } from 'autocannon';
-import { measure, positive, printRun, type RunFigures, startChildServer } from './support/child-server.ts';
+import {
+  cpuMeter,
+  measure,
+  positive,
+  printRun,
+  type RunFigures,
+  startChildServer,
+} from './support/child-server.ts';
 
 const TARGET_P99_MS = 5;
 
@@ -41,6 +54,7 @@ const server = await startChildServer(
   { cpuProfDir: values['cpu-prof'], onEarlyExit: () => rmSync(dataDir, { recursive: true, force: true }) },
 );
 
+const mock = await startMinimalMock();
 try {
   await server.api('POST', '/api/v1/agents', {
     id: 'dispatcher-001',
@@ -50,30 +64,66 @@ try {
   });
   console.log(
     `Switchboard pid ${server.pid} on ${server.base} (clock: real, store: sqlite, LOG_LEVEL=${values['log-level']}); ` +
-      `node ${process.version}\n`,
+      `minimal mock pid ${mock.pid} on ${mock.base}; node ${process.version}\n`,
   );
-  await run({ connections: 10, seconds: 2 });
+  await run(server.base, { connections: 10, seconds: 2 });
+  await run(mock.base, { connections: 10, seconds: 2 });
 
-  const steadyCpu = server.cpuMeter();
-  const steady = await run({ connections: 20, seconds: duration, rate });
   console.log(`Steady: ${rate} POST /api/cti/call a second over 20 connections for ${duration} s`);
+  const steadyCpu = server.cpuMeter();
+  const steady = await run(server.base, { connections: 20, seconds: duration, rate });
+  console.log('Switchboard');
   printRun(steady, steady.ok, steadyCpu());
+  const mockSteadyCpu = cpuMeter(mock.pid);
+  const mockSteady = await run(mock.base, { connections: 20, seconds: duration, rate });
+  console.log('minimal in-memory mock');
+  printRun(mockSteady, mockSteady.ok, mockSteadyCpu());
   console.log(
-    `  target:       p99 < ${TARGET_P99_MS} ms -> ${steady.p99 < TARGET_P99_MS ? 'met' : 'MISSED'}\n`,
+    `  target:       Switchboard p99 < ${TARGET_P99_MS} ms -> ${steady.p99 < TARGET_P99_MS ? 'met' : 'MISSED'}` +
+      ` (p99 ${(steady.p99 / mockSteady.p99).toFixed(2)}× the mock's)\n`,
   );
 
-  const saturationCpu = server.cpuMeter();
-  const saturation = await run({ connections: 50, seconds: duration });
   console.log(`Saturation: 50 connections, closed loop, for ${duration} s`);
+  const saturationCpu = server.cpuMeter();
+  const saturation = await run(server.base, { connections: 50, seconds: duration });
+  console.log('Switchboard');
   printRun(saturation, saturation.ok, saturationCpu());
   const health = (await server.api('GET', '/health')) as { liveCalls: number };
   console.log(`  live calls at the end: ${health.liveCalls.toLocaleString('en-US')}`);
+  const mockSaturationCpu = cpuMeter(mock.pid);
+  const mockSaturation = await run(mock.base, { connections: 50, seconds: duration });
+  console.log('minimal in-memory mock');
+  printRun(mockSaturation, mockSaturation.ok, mockSaturationCpu());
+  console.log(
+    `  ratio:        Switchboard ${(saturation.perSecond / mockSaturation.perSecond).toFixed(2)}× the mock's throughput`,
+  );
 } finally {
+  mock.stop();
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-function run(options: { connections: number; seconds: number; rate?: number }): Promise<RunFigures> {
+/** Starts the minimal mock in a process of its own, on a free port. */
+async function startMinimalMock(): Promise<{ base: string; pid: number | undefined; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./support/minimal-mock-cti.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const port = await new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve(line.replace('listening ', '')));
+    child.once('exit', (code) => reject(new Error(`the minimal mock exited early (code ${code})`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
+function run(
+  base: string,
+  options: { connections: number; seconds: number; rate?: number },
+): Promise<RunFigures> {
   let n = 0;
   const request: Request = {
     method: 'POST',
@@ -94,7 +144,7 @@ function run(options: { connections: number; seconds: number; rate?: number }): 
   };
   return measure(
     autocannon({
-      url: server.base,
+      url: base,
       connections: options.connections,
       duration: options.seconds,
       requests: [request],

@@ -101,7 +101,8 @@ async function waitForHealth(base: string): Promise<void> {
   }
 }
 
-function cpuMeter(pid: number | undefined): () => CpuShares {
+/** CPU used by process `pid` (and by this one) from now until the returned function is called. */
+export function cpuMeter(pid: number | undefined): () => CpuShares {
   const start = processCpuSeconds(pid);
   const startClient = process.cpuUsage();
   const startWall = performance.now();
