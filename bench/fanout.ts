@@ -2,7 +2,7 @@
  * Event fan-out: `--clients` Socket.io clients (websocket, in a child process so the server's core is
  * the one measured) connected to a Switchboard in its own process (real clock, simulator, LOG_LEVEL
  * warn so that the figures are the fan-out's), while one-leg calls are placed at a steady rate. Each
- * call publishes 3 events (ringing, answered after 100 ms, ended after 500 ms), each delivered to
+ * call publishes 4 events (ringing, its leg ringing, answered after 100 ms, ended after 500 ms), each delivered to
  * every client.
  *
  *   npm run bench:fanout -- [--clients 1000] [--rates 20,50,100,200] [--duration 5]
@@ -26,6 +26,8 @@ import { percent, positive, processCpuSeconds, quantile, startChildServer } from
 import { fmt } from './support/format.ts';
 
 const TARGET_P99_MS = 50;
+/** What a one-leg call publishes: call.ringing, call.leg.ringing, call.answered, call.ended. */
+const EVENTS_PER_CALL = 4;
 
 const { values } = parseArgs({
   options: {
@@ -98,10 +100,10 @@ try {
       ((processCpuSeconds(worker.pid) ?? 0) - clientCpuStart) / ((performance.now() - windowStart) / 1000);
     const report = await ask<Report>({ report: true }, 'delivered');
     const perSecond = report.spanMs > 0 ? (report.delivered * 1000) / report.spanMs : 0;
-    const expected = placed.ok * 3 * clients;
+    const expected = placed.ok * EVENTS_PER_CALL * clients;
     const p99 = quantile(report.latencies, 0.99);
     console.log(
-      `${rate} calls/s (${fmt(rate * 3 * clients)} deliveries/s offered): ${fmt(Math.round(perSecond))} deliveries/s, ` +
+      `${rate} calls/s (${fmt(rate * EVENTS_PER_CALL * clients)} deliveries/s offered): ${fmt(Math.round(perSecond))} deliveries/s, ` +
         `${fmt(report.delivered)} of ${fmt(expected)} delivered; latency p50 ${quantile(report.latencies, 0.5)} ms, ` +
         `p99 ${p99} ms, max ${report.latencies.at(-1) ?? 0} ms` +
         (rate === 20
