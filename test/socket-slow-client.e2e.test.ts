@@ -54,6 +54,8 @@ describe('Socket.io slow clients', () => {
       });
       expect(placed.status).toBeLessThan(300);
     }
+    // Commits finish on the store's writer thread: the last seq is the one once nothing is in flight.
+    await server.sb.engine.idle();
     const last = server.sb.engine.events.lastSeq;
 
     // The fast client is not held back: every event, in order.

@@ -55,6 +55,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly ops: CallRegistry;
   private readonly queue = new KeyedSerialQueue();
   private readonly publisher: EventPublisher;
+  private readonly logLost = (err: unknown) => this.options.log?.warn({ err }, 'event not stored');
   private readonly ringTimeoutMs: number;
   private readonly defaultCountry: CountryCode;
   private readonly maxLiveCalls: number;
@@ -128,7 +129,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   /** Resolves once no call has work queued and every event is published. */
   async idle(): Promise<void> {
-    while (this.queue.size > 0) await this.queue.idle();
+    while (this.busy) await Promise.all([this.queue.idle(), this.publisher.idle()]);
   }
 
   /** Lets an app (the ACD) say who a name in `from` or a transfer's `to` is. */
@@ -143,7 +144,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   /** Whether any call has work queued or running. */
   get busy(): boolean {
-    return this.queue.size > 0;
+    return this.queue.size > 0 || this.publisher.busy;
   }
 
   /** Publishes an app's own event (agent, queue, emergency) into the same ordered, logged stream. */
@@ -440,11 +441,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     switch (event.type) {
       case 'driver.connected':
       case 'driver.disconnected':
-        this.driverUp = event.type === 'driver.connected';
-        void this.publisher.publish(driverStatusEvent(this.options.driver.name, event));
-        return;
       case 'endpoint.state':
-        void this.publisher.publish(driverStatusEvent(this.options.driver.name, event));
+        if (event.type !== 'endpoint.state') this.driverUp = event.type === 'driver.connected';
+        // Refused only when it cannot be stored at all (the store is closing): nobody to tell.
+        this.publisher.publish(driverStatusEvent(this.options.driver.name, event)).catch(this.logLost);
         return;
       case 'channel.inbound':
         this.onInbound(event.channelId, event.from, event.to);

@@ -37,6 +37,9 @@ export class EventPublisher implements EventFeed {
   private flushing = false;
   private scheduled = false;
   private readonly listeners = new Set<(event: DomainEvent) => void>();
+  private idleWaiters: Array<() => void> = [];
+  /** Waiting on the clock to try a failed commit again: for time to pass, which is not work. */
+  private backingOff = false;
 
   constructor(
     private readonly store: Pick<Store, 'events' | 'commit'>,
@@ -63,6 +66,17 @@ export class EventPublisher implements EventFeed {
       this.queue.push({ id: randomUUID(), timestamp, event, record, resolve, reject });
       this.scheduleFlush();
     });
+  }
+
+  /** Whether any event waits to be committed or delivered (the commit may be on another thread). */
+  get busy(): boolean {
+    return (this.queue.length > 0 || this.flushing || this.scheduled) && !this.backingOff;
+  }
+
+  /** Resolves once every event published so far is committed and delivered (or refused). */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   subscribe(listener: (event: DomainEvent) => void): () => void {
@@ -98,7 +112,15 @@ export class EventPublisher implements EventFeed {
       }
     } finally {
       this.flushing = false;
+      this.wakeIdle();
     }
+  }
+
+  private wakeIdle(): void {
+    if (this.busy) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -129,7 +151,10 @@ export class EventPublisher implements EventFeed {
           for (const waiter of pending) waiter.reject(error);
           return;
         }
+        this.backingOff = true;
+        this.wakeIdle();
         await wait(this.clock, backoffDelay(COMMIT_BACKOFF, attempt++));
+        this.backingOff = false;
         continue;
       }
       this.seq += events.length;
