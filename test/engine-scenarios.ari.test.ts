@@ -9,6 +9,7 @@ import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { EndpointMap } from '../src/telephony/ari/endpoint-map.ts';
 import { APP, type PbxRun, startPbx } from './support/ari-harness.ts';
+import { attendedTransferScenarios } from './support/attended-transfer-scenarios.ts';
 import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
 
 /** The engine on the ARI driver against the fake PBX, with the fake and the driver at hand. */
@@ -112,6 +113,7 @@ async function ariHarness(): Promise<
       return Boolean(channel?.onHold && channel.moh);
     },
     live: (id) => run.pbx.channel(id) !== undefined,
+    bridgeOf: (id) => run.pbx.channel(id)?.bridge?.id,
     async close() {
       await engine.stop();
       await run.server.close();
@@ -122,6 +124,7 @@ async function ariHarness(): Promise<
 }
 
 engineScenarios('ari (fake Asterisk)', ariHarness);
+attendedTransferScenarios('ari (fake Asterisk)', ariHarness);
 
 describe('engine on ARI: the Stasis application taken by another client', () => {
   it('no call starts while the rival holds it; once the rival has gone Switchboard takes it back and calls go through', async () => {
