@@ -161,3 +161,94 @@ describe('engine on ARI: the Stasis application taken by another client', () => 
     }
   });
 });
+
+describe('engine on ARI: attended transfer as the recorded transcripts do it', () => {
+  /** The requests from `from` on, as `METHOD path [channel]` with the engine's ids made readable. */
+  const requests = (h: Awaited<ReturnType<typeof ariHarness>>, from: number, names: Record<string, string>) =>
+    h.run.server.requests.slice(from).map((r) => {
+      let line = `${r.method} ${r.path}${r.query.channel ? ` ${r.query.channel}` : ''} ${r.status}`;
+      for (const [id, name] of Object.entries(names)) line = line.replaceAll(id, name);
+      return line;
+    });
+
+  it('consult (attended-transfer-consult): agent moved into a new bridge, caller on channel MOH; complete: target moved into the main bridge, agent hung up', async () => {
+    const h = await ariHarness();
+    try {
+      const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
+      const agent = await h.dialled('1001');
+      await h.partyAnswer(agent);
+      const caller = await h.dialled('+12125550198');
+      await h.partyAnswer(caller);
+      const start = h.run.server.requests.length;
+      await h.engine.transfer(call.id, '1002', { mode: 'attended' });
+      const target = await h.dialled('1002');
+      await h.partyAnswer(target);
+      const names = {
+        [`${call.id}-consultation-2`]: 'B',
+        [`${call.id}-bridge`]: 'A',
+        [agent]: 'agent',
+        [caller]: 'caller',
+        [target]: 'target',
+      };
+      expect(requests(h, start, names)).toEqual([
+        'POST /bridges 200',
+        // Adding a channel that sits in another bridge moves it: no removeChannel first.
+        'POST /bridges/B/addChannel agent 204',
+        // Channel MOH and hold, as `hold-moh` and `attended-transfer-cancel` record them.
+        'POST /channels/caller/moh 204',
+        'POST /channels/caller/hold 204',
+        'POST /channels 200',
+        'POST /bridges/B/addChannel target 204',
+      ]);
+      const completing = h.run.server.requests.length;
+      await h.engine.completeTransfer(call.id);
+      await h.advance(0);
+      expect(requests(h, completing, names)).toEqual([
+        'DELETE /channels/caller/hold 204',
+        'DELETE /channels/caller/moh 204',
+        'POST /bridges/A/addChannel target 204',
+        'DELETE /channels/agent 204',
+        'DELETE /bridges/B 204',
+      ]);
+      expect(h.run.pbx.channel(caller)?.bridge?.id).toBe(`${call.id}-bridge`);
+      expect(h.run.pbx.channel(target)?.bridge?.id).toBe(`${call.id}-bridge`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('cancel (attended-transfer-cancel): target hung up, agent moved back into the main bridge, caller off MOH', async () => {
+    const h = await ariHarness();
+    try {
+      const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
+      const agent = await h.dialled('1001');
+      await h.partyAnswer(agent);
+      const caller = await h.dialled('+12125550198');
+      await h.partyAnswer(caller);
+      await h.engine.transfer(call.id, '1002', { mode: 'attended' });
+      const target = await h.dialled('1002');
+      await h.partyAnswer(target);
+      const names = {
+        [`${call.id}-consultation-2`]: 'B',
+        [`${call.id}-bridge`]: 'A',
+        [agent]: 'agent',
+        [caller]: 'caller',
+        [target]: 'target',
+      };
+      const canceling = h.run.server.requests.length;
+      await h.engine.cancelTransfer(call.id);
+      await h.advance(0);
+      expect(requests(h, canceling, names)).toEqual([
+        'DELETE /channels/target 204',
+        'POST /bridges/A/addChannel agent 204',
+        'DELETE /channels/caller/hold 204',
+        'DELETE /channels/caller/moh 204',
+        'DELETE /bridges/B 204',
+      ]);
+      expect(h.run.pbx.channel(agent)?.bridge?.id).toBe(`${call.id}-bridge`);
+      expect(h.run.pbx.channel(caller)?.bridge?.id).toBe(`${call.id}-bridge`);
+    } finally {
+      await h.close();
+    }
+  });
+});

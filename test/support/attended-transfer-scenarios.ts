@@ -253,6 +253,21 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
       expect(h.engine.liveCount).toBe(0);
     });
 
+    for (const mode of ['blind', 'attended'] as const) {
+      it(`John hanging up while a ${mode} transfer's target rings ends the call; the target stops ringing`, async () => {
+        const { callId, john } = await aliceWithJohn();
+        await h.engine.transfer(callId, TARGET, { mode });
+        const ringing = await h.dialled(TARGET);
+        await h.partyHangup(john);
+        expect(h.live(ringing)).toBe(false);
+        expect(await h.engine.get(callId)).toMatchObject({
+          status: 'ended',
+          endReason: 'normal',
+          transfers: [{ kind: mode, status: 'failed', endReason: 'canceled' }],
+        });
+      });
+    }
+
     it('Alice hanging up during the consultation completes the transfer', async () => {
       const { callId, alice, john } = await aliceWithJohn();
       const target = await consult(callId, TARGET, TARGET);
