@@ -171,25 +171,31 @@ describe('engine on ARI: attended transfer as the recorded transcripts do it', (
       return line;
     });
 
+  /** The agent (1001) talks to the caller, then consults 1002, who answers; `start`: the first request of the transfer. */
+  async function consultOnAri(h: Awaited<ReturnType<typeof ariHarness>>) {
+    const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
+    const agent = await h.dialled('1001');
+    await h.partyAnswer(agent);
+    const caller = await h.dialled('+12125550198');
+    await h.partyAnswer(caller);
+    const start = h.run.server.requests.length;
+    await h.engine.transfer(call.id, '1002', { mode: 'attended' });
+    const target = await h.dialled('1002');
+    await h.partyAnswer(target);
+    const names = {
+      [`${call.id}-consultation-2`]: 'B',
+      [`${call.id}-bridge`]: 'A',
+      [agent]: 'agent',
+      [caller]: 'caller',
+      [target]: 'target',
+    };
+    return { call, agent, caller, target, names, start };
+  }
+
   it('consult (attended-transfer-consult): agent moved into a new bridge, caller on channel MOH; complete: target moved into the main bridge, agent hung up', async () => {
     const h = await ariHarness();
     try {
-      const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
-      const agent = await h.dialled('1001');
-      await h.partyAnswer(agent);
-      const caller = await h.dialled('+12125550198');
-      await h.partyAnswer(caller);
-      const start = h.run.server.requests.length;
-      await h.engine.transfer(call.id, '1002', { mode: 'attended' });
-      const target = await h.dialled('1002');
-      await h.partyAnswer(target);
-      const names = {
-        [`${call.id}-consultation-2`]: 'B',
-        [`${call.id}-bridge`]: 'A',
-        [agent]: 'agent',
-        [caller]: 'caller',
-        [target]: 'target',
-      };
+      const { call, agent, caller, target, names, start } = await consultOnAri(h);
       expect(requests(h, start, names)).toEqual([
         'POST /bridges 200',
         // Adding a channel that sits in another bridge moves it: no removeChannel first.
@@ -220,21 +226,7 @@ describe('engine on ARI: attended transfer as the recorded transcripts do it', (
   it('cancel (attended-transfer-cancel): target hung up, agent moved back into the main bridge, caller off MOH', async () => {
     const h = await ariHarness();
     try {
-      const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
-      const agent = await h.dialled('1001');
-      await h.partyAnswer(agent);
-      const caller = await h.dialled('+12125550198');
-      await h.partyAnswer(caller);
-      await h.engine.transfer(call.id, '1002', { mode: 'attended' });
-      const target = await h.dialled('1002');
-      await h.partyAnswer(target);
-      const names = {
-        [`${call.id}-consultation-2`]: 'B',
-        [`${call.id}-bridge`]: 'A',
-        [agent]: 'agent',
-        [caller]: 'caller',
-        [target]: 'target',
-      };
+      const { call, agent, caller, names } = await consultOnAri(h);
       const canceling = h.run.server.requests.length;
       await h.engine.cancelTransfer(call.id);
       await h.advance(0);

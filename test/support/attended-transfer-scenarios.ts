@@ -63,6 +63,19 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
       return h.dialled(address);
     }
 
+    /** Alice consults the target, who has answered; John waits on hold. */
+    async function inConsultation(): Promise<{
+      callId: string;
+      alice: string;
+      john: string;
+      target: string;
+    }> {
+      const parties = await aliceWithJohn();
+      const target = await consult(parties.callId, TARGET, TARGET);
+      await h.partyAnswer(target);
+      return { ...parties, target };
+    }
+
     const main = (callId: string) => `${callId}-bridge`;
     const consultation = async (callId: string) =>
       (await h.engine.get(callId)).bridges?.find((b) => b.kind === 'consultation')?.id;
@@ -201,9 +214,7 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
     });
 
     it('a target who hangs up during the consultation: the transfer fails and Alice is back with John', async () => {
-      const { callId, alice, john } = await aliceWithJohn();
-      const target = await consult(callId, TARGET, TARGET);
-      await h.partyAnswer(target);
+      const { callId, alice, john, target } = await inConsultation();
       await h.partyHangup(target);
       const call = await backTogether(callId, alice, john);
       expect(call.transfers).toMatchObject([
@@ -240,9 +251,7 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
     }
 
     it('John hanging up while on hold ends the call for everyone, the consultation torn down', async () => {
-      const { callId, alice, john } = await aliceWithJohn();
-      const target = await consult(callId, TARGET, TARGET);
-      await h.partyAnswer(target);
+      const { callId, alice, john, target } = await inConsultation();
       await h.partyHangup(john);
       expect(h.live(alice)).toBe(false);
       expect(h.live(target)).toBe(false);
@@ -269,9 +278,7 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
     }
 
     it('Alice hanging up during the consultation completes the transfer', async () => {
-      const { callId, alice, john } = await aliceWithJohn();
-      const target = await consult(callId, TARGET, TARGET);
-      await h.partyAnswer(target);
+      const { callId, alice, john, target } = await inConsultation();
       await h.partyHangup(alice);
       expect(h.onHold(john)).toBe(false);
       expect(h.bridgeOf(target)).toBe(main(callId));
