@@ -195,7 +195,7 @@ describe('engine on ARI: attended transfer as the recorded transcripts do it', (
   it('consult (attended-transfer-consult): agent moved into a new bridge, caller on channel MOH; complete: target moved into the main bridge, agent hung up', async () => {
     const h = await ariHarness();
     try {
-      const { call, agent, caller, target, names, start } = await consultOnAri(h);
+      const { call, caller, target, names, start } = await consultOnAri(h);
       expect(requests(h, start, names)).toEqual([
         'POST /bridges 200',
         // Adding a channel that sits in another bridge moves it: no removeChannel first.
