@@ -195,7 +195,7 @@ export async function revert(
 }
 
 /** The transferring party's leg while it is still up. */
-function transferringLeg(call: LiveCall, transfer: LiveTransfer): Leg | undefined {
+export function transferringLeg(call: LiveCall, transfer: LiveTransfer): Leg | undefined {
   const id = transfer.parties.transferringLegId;
   const leg = id === undefined ? undefined : call.leg(id);
   return leg?.live ? leg : undefined;

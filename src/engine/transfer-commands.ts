@@ -7,6 +7,7 @@ import {
   leaveBeforeAnswer,
   onTargetGone,
   revert,
+  transferringLeg,
   transferringParty,
 } from './attended-transfer.ts';
 import { refusalReason } from './call-refusal.ts';
@@ -69,7 +70,15 @@ export class TransferCommands
 
   cancelTransfer(callId: string): Promise<CallSnapshot> {
     return this.ctx.command(callId, async (call) => {
-      await revert(this.ctx.ops, call, openAttended(call, 'cancel'), { canceled: true });
+      const transfer = openAttended(call, 'cancel');
+      if (!transferringLeg(call, transfer)) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'The transferring party has left; the transfer goes on as a blind one and cannot be taken back.',
+          { callId, status: call.status, action: 'cancel_transfer' },
+        );
+      }
+      await revert(this.ctx.ops, call, transfer, { canceled: true });
     });
   }
 

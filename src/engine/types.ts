@@ -33,7 +33,10 @@ export interface CallControl {
    * INVALID_STATE when no attended transfer is in progress.
    */
   completeTransfer(callId: string): Promise<CallSnapshot>;
-  /** Attended: hangs the target up and puts the transferring party back with the remote party (unhold). */
+  /**
+   * Attended: hangs the target up and puts the transferring party back with the remote party (unhold).
+   * INVALID_STATE when no attended transfer is in progress, or the transferring party has left.
+   */
   cancelTransfer(callId: string): Promise<CallSnapshot>;
   /** Sends DTMF digits to the remote party. */
   sendDtmf(callId: string, digits: string): Promise<CallSnapshot>;

@@ -296,6 +296,8 @@ export function attendedTransferScenarios(name: string, makeHarness: () => Promi
       expect(h.live(alice)).toBe(false);
       expect(h.onHold(john)).toBe(true);
       expect((await h.engine.get(callId)).transfers).toMatchObject([{ status: 'ringing' }]);
+      // Nobody is left to take John back.
+      await expect(h.engine.cancelTransfer(callId)).rejects.toMatchObject({ code: 'INVALID_STATE' });
       await h.partyAnswer(target);
       expect(h.onHold(john)).toBe(false);
       expect(h.bridgeOf(target)).toBe(main(callId));
