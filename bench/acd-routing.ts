@@ -254,6 +254,8 @@ class StubEngine implements CallControl, CallDistribution {
   hold = async () => this.unused();
   unhold = async () => this.unused();
   transfer = async () => this.unused();
+  completeTransfer = async () => this.unused();
+  cancelTransfer = async () => this.unused();
   sendDtmf = async () => this.unused();
   list = async () => this.unused();
   createQueued = async () => this.unused();

@@ -47,6 +47,8 @@ function fakeCalls(overrides: Partial<CallControl> = {}): CallControl {
     hold: unexpected,
     unhold: unexpected,
     transfer: unexpected,
+    completeTransfer: unexpected,
+    cancelTransfer: unexpected,
     sendDtmf: unexpected,
     get: async (id) => {
       throw notFound(id);
@@ -436,8 +438,8 @@ describe('/api/v1 calls and events', () => {
     const seen: string[] = [];
     const record =
       (name: string) =>
-      async (id: string, arg?: string): Promise<CallSnapshot> => {
-        seen.push([name, id, arg].filter(Boolean).join(' '));
+      async (id: string, arg?: string, options?: { mode?: string }): Promise<CallSnapshot> => {
+        seen.push([name, id, arg, options?.mode].filter(Boolean).join(' '));
         return snapshot({ id });
       };
     const app = await build({
@@ -447,21 +449,32 @@ describe('/api/v1 calls and events', () => {
         hold: record('hold'),
         unhold: record('unhold'),
         transfer: record('transfer'),
+        completeTransfer: record('complete'),
+        cancelTransfer: record('cancel'),
         sendDtmf: record('dtmf'),
       }),
     });
-    for (const verb of ['hangup', 'answer', 'hold', 'unhold']) {
+    for (const verb of ['hangup', 'answer', 'hold', 'unhold', 'transfer/complete', 'transfer/cancel']) {
       const res = await app.inject({ method: 'POST', url: `/api/v1/calls/c9/${verb}` });
       expect(res.statusCode).toBe(200);
     }
     await app.inject({ method: 'POST', url: '/api/v1/calls/c9/transfer', payload: { to: '+15551230003' } });
+    const attended = { to: 'dispatcher-002', mode: 'attended' };
+    await app.inject({ method: 'POST', url: '/api/v1/calls/c9/transfer', payload: attended });
+    const bad = { to: 'dispatcher-002', mode: 'warm' };
+    const refused = await app.inject({ method: 'POST', url: '/api/v1/calls/c9/transfer', payload: bad });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'VALIDATION_ERROR' });
     await app.inject({ method: 'POST', url: '/api/v1/calls/c9/dtmf', payload: { digits: '12*#AD' } });
     expect(seen).toEqual([
       'hangup c9',
       'answer c9',
       'hold c9',
       'unhold c9',
-      'transfer c9 +15551230003',
+      'complete c9',
+      'cancel c9',
+      'transfer c9 +15551230003 blind',
+      'transfer c9 dispatcher-002 attended',
       'dtmf c9 12*#AD',
     ]);
   });
@@ -933,6 +946,7 @@ describe('OpenAPI document', () => {
         'GET /api/v1/calls',
         'GET /api/v1/calls/{callId}',
         ...['hangup', 'answer', 'hold', 'unhold', 'transfer', 'dtmf'].map(call),
+        ...['transfer/complete', 'transfer/cancel'].map(call),
         'GET /api/v1/events',
         'GET /api/v1/sim/profiles',
         'PUT /api/v1/sim/profiles',

@@ -17,6 +17,7 @@ const TRANSITIONS: readonly CallTransition[] = [
   'unhold',
   'start_transfer',
   'complete_transfer',
+  'cancel_transfer',
   'send_dtmf',
   'end',
   'fail',
@@ -24,7 +25,8 @@ const TRANSITIONS: readonly CallTransition[] = [
 
 /**
  * The call model of DESIGN.md, written out independently of the table under test: `queued` →
- * `ringing` → `answered` ⇄ `on_hold`, `answered` → `transferring` → `answered` | `ended`, any live
+ * `ringing` → `answered` ⇄ `on_hold`, `answered` → `transferring` → `answered` | `ended` (an attended
+ * transfer completed, canceled or failed all go back to `answered`), any live
  * status → `ended` or `failed`; an inbound call may be answered straight from the queue, ringing may
  * be reported again, and DTMF keeps the status of a connected call. Queues add `enqueue`: a ringing
  * inbound call (or an offer that rang out) goes back to `queued`, a waiting caller may be moved to
@@ -58,7 +60,12 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     end: 'ended',
     fail: 'failed',
   },
-  transferring: { complete_transfer: 'answered', end: 'ended', fail: 'failed' },
+  transferring: {
+    complete_transfer: 'answered',
+    cancel_transfer: 'answered',
+    end: 'ended',
+    fail: 'failed',
+  },
   ended: {},
   failed: {},
 };

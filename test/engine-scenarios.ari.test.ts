@@ -9,6 +9,7 @@ import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { EndpointMap } from '../src/telephony/ari/endpoint-map.ts';
 import { APP, type PbxRun, startPbx } from './support/ari-harness.ts';
+import { attendedTransferScenarios } from './support/attended-transfer-scenarios.ts';
 import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
 
 /** The engine on the ARI driver against the fake PBX, with the fake and the driver at hand. */
@@ -112,6 +113,7 @@ async function ariHarness(): Promise<
       return Boolean(channel?.onHold && channel.moh);
     },
     live: (id) => run.pbx.channel(id) !== undefined,
+    bridgeOf: (id) => run.pbx.channel(id)?.bridge?.id,
     async close() {
       await engine.stop();
       await run.server.close();
@@ -122,6 +124,7 @@ async function ariHarness(): Promise<
 }
 
 engineScenarios('ari (fake Asterisk)', ariHarness);
+attendedTransferScenarios('ari (fake Asterisk)', ariHarness);
 
 describe('engine on ARI: the Stasis application taken by another client', () => {
   it('no call starts while the rival holds it; once the rival has gone Switchboard takes it back and calls go through', async () => {
@@ -153,6 +156,89 @@ describe('engine on ARI: the Stasis application taken by another client', () => 
       const call = await h.engine.originate({ to: '+12125550198' });
       await h.partyAnswer(await h.dialled('+12125550198'));
       expect(await h.engine.get(call.id)).toMatchObject({ status: 'answered' });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('engine on ARI: attended transfer as the recorded transcripts do it', () => {
+  /** The requests from `from` on, as `METHOD path [channel]` with the engine's ids made readable. */
+  const requests = (h: Awaited<ReturnType<typeof ariHarness>>, from: number, names: Record<string, string>) =>
+    h.run.server.requests.slice(from).map((r) => {
+      let line = `${r.method} ${r.path}${r.query.channel ? ` ${r.query.channel}` : ''} ${r.status}`;
+      for (const [id, name] of Object.entries(names)) line = line.replaceAll(id, name);
+      return line;
+    });
+
+  /** The agent (1001) talks to the caller, then consults 1002, who answers; `start`: the first request of the transfer. */
+  async function consultOnAri(h: Awaited<ReturnType<typeof ariHarness>>) {
+    const call = await h.engine.originate({ from: '1001', to: '+12125550198' });
+    const agent = await h.dialled('1001');
+    await h.partyAnswer(agent);
+    const caller = await h.dialled('+12125550198');
+    await h.partyAnswer(caller);
+    const start = h.run.server.requests.length;
+    await h.engine.transfer(call.id, '1002', { mode: 'attended' });
+    const target = await h.dialled('1002');
+    await h.partyAnswer(target);
+    const names = {
+      [`${call.id}-consultation-2`]: 'B',
+      [`${call.id}-bridge`]: 'A',
+      [agent]: 'agent',
+      [caller]: 'caller',
+      [target]: 'target',
+    };
+    return { call, agent, caller, target, names, start };
+  }
+
+  it('consult (attended-transfer-consult): agent moved into a new bridge, caller on channel MOH; complete: target moved into the main bridge, agent hung up', async () => {
+    const h = await ariHarness();
+    try {
+      const { call, caller, target, names, start } = await consultOnAri(h);
+      expect(requests(h, start, names)).toEqual([
+        'POST /bridges 200',
+        // Adding a channel that sits in another bridge moves it: no removeChannel first.
+        'POST /bridges/B/addChannel agent 204',
+        // Channel MOH and hold, as `hold-moh` and `attended-transfer-cancel` record them.
+        'POST /channels/caller/moh 204',
+        'POST /channels/caller/hold 204',
+        'POST /channels 200',
+        'POST /bridges/B/addChannel target 204',
+      ]);
+      const completing = h.run.server.requests.length;
+      await h.engine.completeTransfer(call.id);
+      await h.advance(0);
+      expect(requests(h, completing, names)).toEqual([
+        'DELETE /channels/caller/hold 204',
+        'DELETE /channels/caller/moh 204',
+        'POST /bridges/A/addChannel target 204',
+        'DELETE /channels/agent 204',
+        'DELETE /bridges/B 204',
+      ]);
+      expect(h.run.pbx.channel(caller)?.bridge?.id).toBe(`${call.id}-bridge`);
+      expect(h.run.pbx.channel(target)?.bridge?.id).toBe(`${call.id}-bridge`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('cancel (attended-transfer-cancel): target hung up, agent moved back into the main bridge, caller off MOH', async () => {
+    const h = await ariHarness();
+    try {
+      const { call, agent, caller, names } = await consultOnAri(h);
+      const canceling = h.run.server.requests.length;
+      await h.engine.cancelTransfer(call.id);
+      await h.advance(0);
+      expect(requests(h, canceling, names)).toEqual([
+        'DELETE /channels/target 204',
+        'POST /bridges/A/addChannel agent 204',
+        'DELETE /channels/caller/hold 204',
+        'DELETE /channels/caller/moh 204',
+        'DELETE /bridges/B 204',
+      ]);
+      expect(h.run.pbx.channel(agent)?.bridge?.id).toBe(`${call.id}-bridge`);
+      expect(h.run.pbx.channel(caller)?.bridge?.id).toBe(`${call.id}-bridge`);
     } finally {
       await h.close();
     }

@@ -5,9 +5,11 @@ import { VirtualClock } from '../src/core/clock.ts';
 import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { SimulatorDriver } from '../src/telephony/sim/simulator.ts';
-import { engineScenarios } from './support/engine-scenarios.ts';
+import { attendedTransferScenarios } from './support/attended-transfer-scenarios.ts';
+import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
 
-engineScenarios('simulator', async () => {
+/** The engine on the simulator; parties act only when the scenario says so. */
+async function simHarness(): Promise<EngineHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-sim-'));
   const clock = new VirtualClock();
   // Parties act only when the scenario says so.
@@ -85,10 +87,14 @@ engineScenarios('simulator', async () => {
     dtmfReceived: (id) => driver.channel(id)?.dtmfReceived ?? '',
     onHold: (id) => driver.channel(id)?.held ?? false,
     live: (id) => driver.channel(id)?.state !== 'ended',
+    bridgeOf: (id) => driver.channel(id)?.bridgeId,
     async close() {
       await engine.stop();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+engineScenarios('simulator', simHarness);
+attendedTransferScenarios('simulator', simHarness);

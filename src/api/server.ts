@@ -12,6 +12,7 @@ import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpTimeoutOptions } from './
 import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
+import { callTransferRoutes } from './routes/call-transfers.ts';
 import { callRoutes } from './routes/calls.ts';
 import { ctiRoutes } from './routes/cti.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -128,6 +129,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     { prefix: '/api/cti' },
   );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  await app.register(callTransferRoutes, { prefix: '/api/v1', calls: deps.calls });
   if (deps.telephonyCheck) {
     await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
   }

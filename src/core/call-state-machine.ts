@@ -17,6 +17,7 @@ export type CallTransition =
   | 'unhold'
   | 'start_transfer'
   | 'complete_transfer'
+  | 'cancel_transfer'
   | 'send_dtmf'
   | 'media'
   | 'end'
@@ -47,7 +48,8 @@ export const CALL_TRANSITIONS: StateTable<CallStatus, CallTransition> = {
     ...LIVE_EXITS,
   },
   on_hold: { unhold: 'answered', send_dtmf: 'on_hold', start_transfer: 'transferring', ...LIVE_EXITS },
-  transferring: { complete_transfer: 'answered', ...LIVE_EXITS },
+  // `cancel_transfer`: an attended transfer canceled or failed; the transferring party is back on the call.
+  transferring: { complete_transfer: 'answered', cancel_transfer: 'answered', ...LIVE_EXITS },
   ended: {},
   failed: {},
 };
@@ -61,6 +63,7 @@ const VERB: Record<CallTransition, string> = {
   unhold: 'take off hold',
   start_transfer: 'transfer',
   complete_transfer: 'complete the transfer of',
+  cancel_transfer: 'cancel the transfer of',
   send_dtmf: 'send DTMF on',
   media: 'play or record on',
   end: 'end',

@@ -115,13 +115,25 @@ export interface BridgeSnapshot {
   readonly members: readonly string[];
 }
 
-/** `blind`: the transferring party leaves at once. (`attended`, with a consultation first, comes later.) */
-export const TRANSFER_KINDS = ['blind'] as const;
+/**
+ * `blind`: the transferring party leaves at once. `attended` (warm): the remote party waits on hold
+ * while the transferring party consults the target, then completes (the target takes the call) or
+ * cancels (the transferring party is back with the remote party).
+ */
+export const TRANSFER_KINDS = ['blind', 'attended'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 
-/** A transfer rings its target until it is `completed` (the target answered) or `failed` (it never will). */
-export const TRANSFER_STATUSES = ['ringing', 'completed', 'failed'] as const;
+/**
+ * A transfer rings its target until it is `completed` (the target has the call) or `failed` (it never
+ * will). An attended one is `consulting` once the target answered and talks with the transferring
+ * party, and `canceled` when the transferring party took the call back.
+ */
+export const TRANSFER_STATUSES = ['ringing', 'consulting', 'completed', 'failed', 'canceled'] as const;
 export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+
+/** Whether a transfer in this status may still complete or fail. */
+export const isOpenTransfer = (status: TransferStatus): boolean =>
+  status === 'ringing' || status === 'consulting';
 
 /** One transfer of a call, with its outcome: the call's history of transfers, oldest first. */
 export interface TransferSnapshot {
@@ -132,12 +144,20 @@ export interface TransferSnapshot {
   readonly to: string;
   /** For a transfer to an agent: which agent. */
   readonly agentId?: string;
+  /** Who transferred: their agent id, or their phone's address; absent when nobody was connected. */
+  readonly from?: string;
   /** The leg dialled to the target, once dialled. */
   readonly targetLegId?: string;
   readonly startedAt: string;
-  /** When it completed or failed. */
+  /** Attended: when the target answered and the consultation began. */
+  readonly answeredAt?: string;
+  /** When it completed, failed or was canceled. */
   readonly endedAt?: string;
-  /** Why a failed transfer failed: the target's cause, or `canceled` when the call ended first. */
+  /**
+   * Why a failed transfer failed: the target's cause (`no_answer`, `busy`, `rejected`, ...; `normal`
+   * when an attended target hung up during the consultation), or `canceled` when the call ended first
+   * or the target was withdrawn.
+   */
   readonly endReason?: EndReason;
 }
 

@@ -1,4 +1,4 @@
-import type { CallSnapshot, EndReason, LegRole } from './call.ts';
+import type { CallSnapshot, EndReason, LegRole, TransferKind } from './call.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
@@ -11,6 +11,26 @@ export interface CallEventData {
   readonly call: CallSnapshot;
 }
 
+/**
+ * An offer that is a transfer to the agent: which transfer, who transfers and who is being
+ * transferred, so a console can say "incoming transfer from dispatcher-001: +13125550142" (the call's
+ * `context` says the rest).
+ */
+export interface TransferOffer {
+  readonly transferId: string;
+  readonly kind: TransferKind;
+  /** Who transfers: their agent id, or their phone's address. */
+  readonly from?: string;
+  /** The party being transferred: the remote party's number or endpoint. */
+  readonly caller: string;
+}
+
+/** An attended transfer's step: which transfer, and where it sends the call. */
+interface TransferStep extends CallEventData {
+  readonly transferId: string;
+  readonly transferTo: string;
+}
+
 /** What each call and driver event carries in `data`. */
 export interface CoreEventDataMap {
   'call.ringing': CallEventData;
@@ -19,6 +39,12 @@ export interface CoreEventDataMap {
   'call.unheld': CallEventData;
   'call.transferring': CallEventData & { readonly transferTo: string };
   'call.transferred': CallEventData & { readonly transferTo: string };
+  /** Attended: the target answered; the transferring party talks with them while the remote party waits. */
+  'call.transfer.answered': TransferStep;
+  /** Attended: the target refused, rang out or hung up; the transferring party is back with the remote party. */
+  'call.transfer.failed': TransferStep & { readonly reason: EndReason };
+  /** Attended: the transferring party took the call back; the target, if rung, is hung up. */
+  'call.transfer.canceled': TransferStep;
   'call.dtmf': CallEventData & {
     readonly digit: string;
     readonly legId: string;
@@ -28,7 +54,12 @@ export interface CoreEventDataMap {
   /** A dialled party's phone rings (SIP 180): `call.ringing` is the call being placed, this its alerting. */
   'call.leg.ringing': CallEventData & { readonly legId: string; readonly role: LegRole };
   'call.queued': CallEventData & { readonly queueId: string };
-  'call.offered': CallEventData & { readonly legId: string; readonly agentId: string };
+  'call.offered': CallEventData & {
+    readonly legId: string;
+    readonly agentId: string;
+    /** Present when the offer is an attended transfer to the agent. */
+    readonly transfer?: TransferOffer;
+  };
   'call.offer.accepted': CallEventData & { readonly legId: string; readonly agentId: string };
   'call.offer.ended': CallEventData & {
     readonly legId: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
-import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
+import type { CallSnapshot, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
@@ -9,18 +9,18 @@ import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
-import { refusalReason } from './call-refusal.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
-import type { CommandContext } from './command-context.ts';
+import type { CommandContext, Party } from './command-context.ts';
 import { ControlCommands } from './control-commands.ts';
-import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
+import { DistributionCommands } from './distribution-commands.ts';
 import { asEngineError } from './driver-errors.ts';
-import { applyChannelEvent } from './driver-events.ts';
+import { applyChannelEvent, applyRingTimeout } from './driver-events.ts';
 import { driverStatusEvent, watchEndpoint } from './driver-status.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
+import { TransferCommands } from './transfer-commands.ts';
 import type {
   CallControl,
   CallDistribution,
@@ -31,6 +31,7 @@ import type {
   OriginateCommand,
   PartyDirectory,
   QueuedCallCommand,
+  TransferOptions,
 } from './types.ts';
 
 export interface EngineOptions {
@@ -65,6 +66,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly distribution: DistributionCommands;
   private readonly mediaCommands: MediaCommands;
   private readonly control: ControlCommands;
+  private readonly transfers: TransferCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -93,10 +95,14 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
       announce: (call, type, extra) => this.announce(call, type, extra),
       assertCanStartCall: (pastTheLimit) => this.assertCanStartCall(pastTheLimit),
       remoteLeg: (call) => this.remoteLeg(call),
+      ringTimeoutMs: this.ringTimeoutMs,
+      party: (raw, field) => this.party(raw, field),
+      claim: (agentId, callId) => this.directory?.claim(agentId, callId),
     };
     this.distribution = new DistributionCommands(context);
     this.mediaCommands = new MediaCommands(context);
     this.control = new ControlCommands(context);
+    this.transfers = new TransferCommands(context);
   }
 
   /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
@@ -224,44 +230,19 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     });
   }
 
-  transfer(callId: string, to: string, options: OnlyIfWaiting = {}): Promise<CallSnapshot> {
-    const target = this.party(to, 'to');
-    return this.command(callId, async (call) => {
-      if (options.onlyIfWaiting) assertWaiting(call);
-      call.check('start_transfer');
-      const staying = this.remoteLeg(call);
-      // The last check before anything changes: an agent who cannot take the call is refused here.
-      if (target.agentId !== undefined) this.directory?.claim(target.agentId, call.id);
-      if (call.status === 'on_hold') {
-        await this.options.driver.unhold(staying.id);
-        call.heldAt = undefined;
-      }
-      call.apply('start_transfer');
-      const transfer = call.addTransfer(target.shown.value, target.agentId, this.options.clock.now());
-      // Blind transfer: the transferring party leaves at once; the remote party waits in the bridge.
-      for (const leg of call.liveLegs()) {
-        if (leg !== staying) await this.ops.hangupLeg(leg, 'normal', 'transferred');
-      }
-      await this.ops.publish(call, 'call.transferring', { transferTo: target.shown.value });
-      const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
-      try {
-        const leg = await this.ops.dial(call, 'transfer_target', target.address, ringFor, target.agentId);
-        transfer.targetLegId = leg.id;
-      } catch (error) {
-        // The driver refused the target: the caller must not wait in silence for the ring timeout.
-        this.options.log?.warn({ err: error, callId }, 'transfer target refused by the driver');
-        transfer.targetLegId = call.legs.at(-1)?.id;
-        this.ops.settleTransfer(call, { completed: false, reason: refusalReason(error) });
-        await this.ops.finish(call, refusalReason(error));
-      }
-    });
+  transfer(callId: string, to: string, options?: TransferOptions): Promise<CallSnapshot> {
+    return this.transfers.transfer(callId, to, options);
   }
+
+  readonly completeTransfer: CallControl['completeTransfer'] = (id) => this.transfers.completeTransfer(id);
+
+  readonly cancelTransfer: CallControl['cancelTransfer'] = (id) => this.transfers.cancelTransfer(id);
 
   /**
    * A `from` or transfer `to`: an agent id (the directory knows it) rings the agent's phone and shows the
    * agent's id; anything else is an address, shown as it is dialled.
    */
-  private party(raw: string, field: string): { address: Address; shown: Address; agentId?: string } {
+  private party(raw: string, field: string): Party {
     const agent = this.directory?.resolve(raw.trim());
     if (!agent) {
       const address = parseAddress(raw, field, this.defaultCountry);
@@ -326,12 +307,12 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     return this.mediaCommands.stopRecording(callId, recordingId);
   }
 
-  /** Snapshots of every live call, for supervision and invariant checks. */
   /** Reports a phone's registration as `endpoint.state` events; resolves with the driver's name for it. */
   watchEndpoint(endpoint: string): Promise<string | undefined> {
     return watchEndpoint(this.options.driver, endpoint, this.defaultCountry);
   }
 
+  /** Snapshots of every live call, for supervision and invariant checks. */
   liveCalls(): CallSnapshot[] {
     const now = this.options.clock.now();
     return [...this.ops.calls.values()].map((call) => call.snapshot(now));
@@ -427,13 +408,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   private onRingTimeout(call: LiveCall, leg: Leg): void {
     void this.queue
-      .run(call.id, async () => {
-        if (!leg.live || leg.status === 'answered') return;
-        await this.ops.hangupLeg(leg, 'no_answer');
-        // An agent who lets an offer ring out does not end the call: it waits for the next agent.
-        if (leg.role === 'agent') await this.ops.endOffer(call, leg, 'no_answer');
-        else await this.ops.finish(call, 'no_answer');
-      })
+      .run(call.id, () => applyRingTimeout(this.ops, call, leg))
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'ring timeout handling failed'));
   }
 

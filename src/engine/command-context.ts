@@ -1,10 +1,17 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { CallSnapshot } from '../core/call.ts';
+import type { Address, CallSnapshot } from '../core/call.ts';
 import type { CallEventType, CallRegistry, ExtraData } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 
+/** Who a `from` or a transfer's `to` names: what is dialled, how it is shown, and the agent if any. */
+export interface Party {
+  readonly address: Address;
+  readonly shown: Address;
+  readonly agentId?: string;
+}
+
 /**
- * What the engine's command modules (distribution, media) need from the engine: its building blocks,
+ * What the engine's command modules (distribution, media, transfers) need from the engine: its building blocks,
  * and running work in a call's strict order.
  */
 export interface CommandContext {
@@ -21,4 +28,10 @@ export interface CommandContext {
   assertCanStartCall(pastTheLimit?: boolean): void;
   /** The call's connected remote party; INVALID_STATE when there is none. */
   remoteLeg(call: LiveCall): Leg;
+  /** How long a dialled party rings when the call asked for no ring timeout of its own. */
+  readonly ringTimeoutMs: number;
+  /** Who `raw` names: an agent id (the directory knows it) rings the agent's phone; else an address. */
+  party(raw: string, field: string): Party;
+  /** Holds an agent for a call about to ring them; AGENT_UNAVAILABLE unless they are available. */
+  claim(agentId: string, callId: string): void;
 }

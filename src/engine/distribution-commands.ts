@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseAddress } from '../core/address.ts';
 import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
+import { attendedTransfer, onTargetGone } from './attended-transfer.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import type { AgentWithdrawal, CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
@@ -120,9 +121,14 @@ export class DistributionCommands implements CallDistribution {
         await ops.hangupLeg(offer, 'canceled');
         await ops.endOffer(call, offer, 'canceled');
       } else if (transfer) {
-        // As when the target does not answer: the transfer fails and the call ends.
+        // As when the target does not answer: the transfer fails, and the call ends unless an attended
+        // transfer's transferring party is there to take it back.
         await ops.hangupLeg(transfer, 'canceled');
-        await ops.finish(call, 'canceled');
+        const attended = attendedTransfer(call);
+        const takenBack =
+          attended?.targetLegId === transfer.id &&
+          (await onTargetGone(ops, call, attended, transfer, 'canceled'));
+        if (!takenBack) await ops.finish(call, 'canceled');
       } else return;
       outcome = 'withdrawn';
     });

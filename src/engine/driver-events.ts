@@ -1,6 +1,7 @@
 import type { EndReason } from '../core/call.ts';
 import { canTransition } from '../core/call-state-machine.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
+import { attendedTransfer, onAttendedLegGone, onTargetAnswered, onTargetGone } from './attended-transfer.ts';
 import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
@@ -73,6 +74,8 @@ async function onAnswered(ops: CallRegistry, call: LiveCall, leg: Leg, ringTimeo
     return ops.publish(call, 'call.answered');
   }
   if (leg.role === 'transfer_target') {
+    const attended = attendedTransfer(call);
+    if (attended?.targetLegId === leg.id) return onTargetAnswered(ops, call, attended, leg);
     const staying = call.remoteLeg();
     if (staying && staying !== leg) {
       await ops.unholdLeg(staying);
@@ -116,11 +119,28 @@ async function onAgentAnswered(
   return ops.publish(call, 'call.answered');
 }
 
+/**
+ * A dialled leg rang out. An agent's offer ends and the caller waits for the next agent; an attended
+ * transfer's target fails the transfer; anything else ends the call with `no_answer`.
+ */
+export async function applyRingTimeout(ops: CallRegistry, call: LiveCall, leg: Leg): Promise<void> {
+  if (!leg.live || leg.status === 'answered') return;
+  await ops.hangupLeg(leg, 'no_answer');
+  if (leg.role === 'agent') return ops.endOffer(call, leg, 'no_answer');
+  const attended = attendedTransfer(call);
+  if (attended?.targetLegId === leg.id && (await onTargetGone(ops, call, attended, leg, 'no_answer'))) return;
+  await ops.finish(call, 'no_answer');
+}
+
 /** A party hung up or failed: decide whether the call goes on or ends, and why. */
 async function onLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
   const refused = refusedWith(call);
   if (refused) return ops.finish(call, refused);
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
+  const transfer = call.openTransfer();
+  // The party being transferred left: there is nothing left to transfer, and the call ends for all.
+  if (transfer?.parties.stayingLegId === leg.id) return ops.finish(call, endReasonFor(call, leg, cause));
+  if (transfer?.kind === 'attended' && (await onAttendedLegGone(ops, call, transfer, leg, cause))) return;
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.
     return ops.publish(call, 'call.leg.ended', { legId: leg.id, endReason: cause });

@@ -10,12 +10,13 @@ import type {
   LegRole,
   LegSnapshot,
   LegStatus,
+  TransferKind,
 } from '../core/call.ts';
 import { type CallTransition, nextStatus } from '../core/call-state-machine.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import { iso } from '../core/clock.ts';
 import { LiveBridge } from './live-bridge.ts';
-import { LiveTransfer } from './live-transfer.ts';
+import { LiveTransfer, type TransferParties } from './live-transfer.ts';
 
 const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -72,7 +73,7 @@ export class LiveCall {
   heldAt: number | undefined;
   /** Every bridge the call has held, by id, in creation order (the main one joins the parties). */
   readonly bridges = new Map<string, LiveBridge>();
-  /** Every transfer of the call, oldest first; at most the last is still ringing. */
+  /** Every transfer of the call, oldest first; at most the last is still open. */
   readonly transfers: LiveTransfer[] = [];
   queueId: string | undefined;
   /** The agent who answered. */
@@ -136,19 +137,20 @@ export class LiveCall {
   }
 
   /** Starts a transfer's record; it rings until settled. */
-  addTransfer(to: string, agentId: string | undefined, now: number): LiveTransfer {
-    const transfer = new LiveTransfer(
-      `${this.id}-transfer-${this.transfers.length + 1}`,
-      'blind',
-      to,
-      agentId,
-      now,
-    );
+  addTransfer(
+    kind: TransferKind,
+    to: string,
+    agentId: string | undefined,
+    now: number,
+    parties: TransferParties,
+  ): LiveTransfer {
+    const id = `${this.id}-transfer-${this.transfers.length + 1}`;
+    const transfer = new LiveTransfer(id, kind, to, agentId, now, parties);
     this.transfers.push(transfer);
     return transfer;
   }
 
-  /** The transfer still ringing its target, if any. */
+  /** The transfer not yet settled (ringing its target, or consulting it), if any. */
   openTransfer(): LiveTransfer | undefined {
     const last = this.transfers.at(-1);
     return last?.open ? last : undefined;

@@ -1,4 +1,4 @@
-import type { CallFlags, CallSnapshot, EndReason } from '../core/call.ts';
+import type { CallFlags, CallSnapshot, EndReason, TransferKind } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
 
@@ -19,8 +19,25 @@ export interface CallControl {
   hangup(callId: string): Promise<CallSnapshot>;
   hold(callId: string): Promise<CallSnapshot>;
   unhold(callId: string): Promise<CallSnapshot>;
-  /** Blind transfer: the remote party is connected to `to`, the transferring party leaves. */
-  transfer(callId: string, to: string, options?: OnlyIfWaiting): Promise<CallSnapshot>;
+  /**
+   * Transfers the remote party to `to` (a number, an endpoint or an agent id). `blind` (the default):
+   * the transferring party leaves at once and the target is connected when it answers. `attended`: the
+   * remote party waits with music on hold while the transferring party consults the target (an agent
+   * is offered the call with `call.offered`); then {@link completeTransfer} or {@link cancelTransfer}.
+   * If the target refuses, rings out or hangs up, the transferring party is back with the remote party.
+   */
+  transfer(callId: string, to: string, options?: TransferOptions): Promise<CallSnapshot>;
+  /**
+   * Attended: connects the remote party with the target and ends the transferring party's leg; done
+   * before the target answered, the transferring party leaves and the remote party waits for the target.
+   * INVALID_STATE when no attended transfer is in progress.
+   */
+  completeTransfer(callId: string): Promise<CallSnapshot>;
+  /**
+   * Attended: hangs the target up and puts the transferring party back with the remote party (unhold).
+   * INVALID_STATE when no attended transfer is in progress, or the transferring party has left.
+   */
+  cancelTransfer(callId: string): Promise<CallSnapshot>;
   /** Sends DTMF digits to the remote party. */
   sendDtmf(callId: string, digits: string): Promise<CallSnapshot>;
   /** A live call, or the record of a finished one; CALL_NOT_FOUND otherwise. */
@@ -128,6 +145,11 @@ export interface PartyDirectory {
    * when the agent answers and has it.
    */
   claim(agentId: string, callId: string): void;
+}
+
+/** How a transfer goes: `blind` unless `mode` says `attended`. */
+export interface TransferOptions extends OnlyIfWaiting {
+  readonly mode?: TransferKind;
 }
 
 /**

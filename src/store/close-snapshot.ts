@@ -3,13 +3,14 @@ import {
   type CallSnapshot,
   type EndReason,
   finalStatusFor,
+  isOpenTransfer,
   type LegSnapshot,
   type TransferSnapshot,
 } from '../core/call.ts';
 
 /**
  * The snapshot of a live call forced to end with `reason` at `endedAt`: final status, end time,
- * duration when it was answered, every leg still up ended the same way, a transfer still ringing
+ * duration when it was answered, every leg still up ended the same way, a transfer still open
  * failed with `reason`, and every bridge torn down.
  */
 export function closeSnapshot(call: CallSnapshot, reason: EndReason, endedAt: string): CallSnapshot {
@@ -27,7 +28,7 @@ export function closeSnapshot(call: CallSnapshot, reason: EndReason, endedAt: st
     ...(call.transfers && {
       transfers: call.transfers.map(
         (t): TransferSnapshot =>
-          t.status === 'ringing' ? { ...t, status: 'failed', endedAt, endReason: reason } : t,
+          isOpenTransfer(t.status) ? { ...t, status: 'failed', endedAt, endReason: reason } : t,
       ),
     }),
     ...(call.bridges && {

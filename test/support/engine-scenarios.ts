@@ -42,6 +42,8 @@ export interface EngineHarness {
   onHold(channelId: string): boolean;
   /** Whether the channel is still up at the phone system. */
   live(channelId: string): boolean;
+  /** The bridge the channel sits in at the phone system (who hears whom), if any. */
+  bridgeOf(channelId: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -239,6 +241,7 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
           kind: 'blind',
           status: 'completed',
           to: TRANSFER_TO,
+          from: AGENT,
           targetLegId: target,
           startedAt: call.transferInitiatedAt,
           endedAt: expect.any(String),

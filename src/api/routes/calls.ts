@@ -43,11 +43,12 @@ const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500.'),
 });
 
-const CallParams = z.strictObject({ callId: idInput('The call id.') });
-const TransferBody = z.strictObject({ to: addressInput('Where to send the remote party.') });
+/** The `:callId` of the call routes. */
+export const CallParams = z.strictObject({ callId: idInput('The call id.') });
 const DtmfBody = z.strictObject({ digits: dtmfDigits });
 
-const CallAnswer = envelope(CallSnapshotSchema);
+/** A call command's answer: the call after it. */
+export const CallAnswer = envelope(CallSnapshotSchema);
 
 /** Commands without a body: one route each, alike but for the verb. */
 const PLAIN_COMMANDS: Record<
@@ -124,21 +125,6 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
       async (request) => ok(await command.run(calls, request.params.callId)),
     );
   }
-
-  app.post(
-    '/calls/:callId/transfer',
-    {
-      schema: {
-        summary: 'Blind-transfer the remote party to another number or endpoint',
-        tags: ['calls'],
-        operationId: 'transferCall',
-        params: CallParams,
-        body: TransferBody,
-        response: { 200: CallAnswer, ...v1Errors },
-      },
-    },
-    async (request) => ok(await calls.transfer(request.params.callId, request.body.to)),
-  );
 
   app.post(
     '/calls/:callId/dtmf',

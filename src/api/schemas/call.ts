@@ -72,17 +72,25 @@ const bridgeShape = z
 const transferShape = z
   .object({
     id: z.string(),
-    kind: z.enum(TRANSFER_KINDS).describe('blind: the transferring party leaves at once.'),
+    kind: z
+      .enum(TRANSFER_KINDS)
+      .describe(
+        'blind: the transferring party leaves at once; attended: the remote party waits on hold while the transferring party consults the target.',
+      ),
     status: z
       .enum(TRANSFER_STATUSES)
-      .describe('ringing until the target answers (completed) or never will (failed).'),
+      .describe(
+        'ringing until the target answers; attended: consulting while the transferring party talks with the target. Then completed (the target has the call), failed (it never will) or canceled (attended: taken back by the transferring party).',
+      ),
     to: z.string().describe('Where the call was sent: an agent id or an address.'),
     agentId: z.string().optional().describe('For a transfer to an agent: which agent.'),
+    from: z.string().optional().describe("Who transferred: their agent id, or their phone's address."),
     targetLegId: z.string().optional().describe('The leg dialled to the target.'),
     startedAt: isoTime('When the transfer started.'),
-    endedAt: isoTime('When it completed or failed.').optional(),
+    answeredAt: isoTime('Attended: when the target answered and the consultation began.').optional(),
+    endedAt: isoTime('When it completed, failed or was canceled.').optional(),
     endReason: EndReasonSchema.optional().describe(
-      "Why a failed transfer failed: the target's cause, or canceled when the call ended first.",
+      "Why a failed transfer failed: the target's cause (normal: an attended target hung up during the consultation), or canceled when the call ended first or the target was withdrawn.",
     ),
   })
   .meta({ id: 'CallTransfer' });

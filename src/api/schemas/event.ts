@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import type { AppEventSchemas, EventDataSchemas } from '../../apps/app-contract.ts';
 import { isoTime } from '../../apps/http-kit/schemas.ts';
-import { END_REASONS } from '../../core/call.ts';
+import { END_REASONS, TRANSFER_KINDS } from '../../core/call.ts';
 import type { CoreEventType, DomainEvent } from '../../core/events.ts';
 import { CallSnapshotSchema, LEG_ROLES } from './call.ts';
 
 const call = CallSnapshotSchema;
 const callData = z.object({ call });
+const transferStep = z.object({
+  call,
+  transferId: z.string(),
+  transferTo: z.string().describe('Where the transfer sends the call: an agent id or an address.'),
+});
 
 /**
  * What each core event type carries (the call and driver events); the apps document their own. The
@@ -19,6 +24,21 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
   'call.unheld': callData,
   'call.transferring': z.object({ call, transferTo: z.string() }),
   'call.transferred': z.object({ call, transferTo: z.string() }),
+  'call.transfer.answered': transferStep.describe(
+    'Attended: the target answered; the transferring party talks with them while the remote party waits on hold.',
+  ),
+  'call.transfer.failed': transferStep
+    .extend({
+      reason: z
+        .enum(END_REASONS)
+        .describe('no_answer, busy, rejected, ...; normal: the target hung up during the consultation.'),
+    })
+    .describe(
+      'Attended: the target refused, rang out or hung up; the transferring party is back with the remote party.',
+    ),
+  'call.transfer.canceled': transferStep.describe(
+    'Attended: the transferring party took the call back; the target, if rung, was hung up.',
+  ),
   'call.dtmf': z.object({
     call,
     digit: z.string(),
@@ -30,7 +50,20 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
     .object({ call, legId: z.string(), role: LEG_ROLES.describe('The leg that rings.') })
     .describe("A dialled party's phone rings (SIP 180), after `call.ringing` announced the call."),
   'call.queued': z.object({ call, queueId: z.string() }),
-  'call.offered': z.object({ call, legId: z.string(), agentId: z.string() }),
+  'call.offered': z.object({
+    call,
+    legId: z.string(),
+    agentId: z.string(),
+    transfer: z
+      .object({
+        transferId: z.string(),
+        kind: z.enum(TRANSFER_KINDS),
+        from: z.string().optional().describe('Who transfers: their agent id, or their phone.'),
+        caller: z.string().describe('The party being transferred.'),
+      })
+      .optional()
+      .describe('Present when the offer is an attended transfer to the agent.'),
+  }),
   'call.offer.accepted': z.object({ call, legId: z.string(), agentId: z.string() }),
   'call.offer.ended': z.object({
     call,

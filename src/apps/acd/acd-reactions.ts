@@ -50,13 +50,21 @@ export class AcdReactions {
         this.ctx.schedule(() => this.onAccepted(event.data.call, event.data.agentId));
         return;
       case 'call.transferring':
-        this.ctx.schedule(() => this.onTransferring(event.data.call));
+      case 'call.leg.ended':
+        this.ctx.schedule(() => this.releaseLeft(event.data.call));
         return;
       case 'call.transferred': {
         const { call } = event.data;
-        if (call.agentId !== undefined) this.ctx.schedule(() => this.onAccepted(call, call.agentId!));
+        this.ctx.schedule(async () => {
+          await this.releaseLeft(call);
+          if (call.agentId !== undefined) await this.onAccepted(call, call.agentId);
+        });
         return;
       }
+      case 'call.transfer.failed':
+      case 'call.transfer.canceled':
+        this.ctx.schedule(() => this.onTransferTakenBack(event.data.call));
+        return;
       case 'call.ended':
       case 'call.failed':
         this.ctx.schedule(() => this.onCallEnded(event.data.call));
@@ -116,8 +124,11 @@ export class AcdReactions {
     if (agent?.state === 'available') await moveAgent(this.ctx, agent, 'dial', { callId });
   }
 
-  /** Agents whose legs a transfer ended leave the call at once (wrap-up), not when the call ends. */
-  private async onTransferring(call: CallSnapshot): Promise<void> {
+  /**
+   * Agents whose legs a transfer ended leave the call at once (wrap-up), not when the call ends: the
+   * one who transferred, an attended transfer's target who hung up or was hung up.
+   */
+  private async releaseLeft(call: CallSnapshot): Promise<void> {
     const left = new Set<string>();
     for (const leg of call.legs)
       if (leg.agentId !== undefined && leg.endedAt !== undefined) left.add(leg.agentId);
@@ -127,6 +138,17 @@ export class AcdReactions {
       const agent = this.ctx.agents.get(id);
       if (agent?.callId === call.id) await this.leaveCall(agent, call);
     }
+  }
+
+  /**
+   * An attended transfer was canceled or failed: the target leaves the call, still held for it if its
+   * phone was never rung (the offer's own end frees it otherwise).
+   */
+  private async onTransferTakenBack(call: CallSnapshot): Promise<void> {
+    await this.releaseLeft(call);
+    const target = call.transfers?.at(-1)?.agentId;
+    const agent = target === undefined ? undefined : this.ctx.agents.get(target);
+    if (agent?.state === 'reserved' && agent.callId === call.id) await this.leaveCall(agent, call);
   }
 
   private async onAccepted(call: CallSnapshot, agentId: string): Promise<void> {

@@ -209,7 +209,10 @@ export class EmergencyService {
         );
         return;
       case 'call.offer.accepted':
-        this.schedule(() => this.track(id, 'answered', { agentId: event.data.agentId }));
+        // An attended transfer's target answering is a consultation; the dispatcher still has the call.
+        if (event.data.call.status === 'transferring') {
+          this.schedule(() => this.note(id, 'transfer_answered', { agentId: event.data.agentId }));
+        } else this.schedule(() => this.track(id, 'answered', { agentId: event.data.agentId }));
         return;
       case 'call.answered':
         this.schedule(() => this.note(id, 'driver_connected', {}));

@@ -230,3 +230,22 @@ describe('panic button at the live-call limit', () => {
     }
   });
 });
+
+describe('an emergency transferred attended', () => {
+  it('the target answering the consultation is noted; the dispatcher who answered keeps the emergency', async () => {
+    await dispatchCentre();
+    const { callId, emergencyId } = (await server.request('POST', '/api/cti/emergency', PANIC)).body;
+    await server.advance(0); // Bob answers
+    await server.advance(3_000); // the driver answers
+    const res = await server.request('POST', `/api/v1/calls/${callId}/transfer`, {
+      to: 'carol',
+      mode: 'attended',
+    });
+    expect(res.status).toBe(200);
+    await server.advance(0); // Carol answers the consultation
+    await client.waitFor((e) => e.type === 'call.transfer.answered' && e.callId === callId);
+    const detail = (await ok('GET', `/api/v1/emergencies/${emergencyId}`)).data;
+    expect(detail.emergency).toMatchObject({ status: 'answered', dispatcherId: 'bob' });
+    expect(detail.audit.map((a: { action: string }) => a.action)).toContain('transfer_answered');
+  });
+});
