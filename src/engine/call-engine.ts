@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
-import type { Address, CallSnapshot, EndReason } from '../core/call.ts';
+import type { CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
@@ -12,6 +12,7 @@ import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { refusalReason } from './call-refusal.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import type { CommandContext } from './command-context.ts';
+import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
 import { assertWaiting, DistributionCommands } from './distribution-commands.ts';
 import { asEngineError } from './driver-errors.ts';
@@ -21,10 +22,15 @@ import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
+import { MonitorCommands } from './monitor-commands.ts';
+import { type ResolvedParty, resolveParty } from './parties.ts';
+import { isSideLeg, sideLegGone } from './side-legs.ts';
 import type {
+  CallConference,
   CallControl,
   CallDistribution,
   CallMedia,
+  CallMonitoring,
   EndpointWatching,
   EventFeed,
   OnlyIfWaiting,
@@ -43,6 +49,8 @@ export interface EngineOptions {
   readonly defaultCountry?: CountryCode;
   /** Most calls alive at once; more are refused with CONCURRENT_LIMIT_REACHED (default unlimited). */
   readonly maxLiveCalls?: number;
+  /** How conferences are governed unless a call says otherwise (default: 10 parties, owner may leave). */
+  readonly conference?: ConferenceSettings;
   readonly log?: Log;
 }
 
@@ -64,6 +72,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly distribution: DistributionCommands;
   private readonly mediaCommands: MediaCommands;
   private readonly control: ControlCommands;
+  private readonly conference: ConferenceCommands;
+  private readonly monitoring: MonitorCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -87,15 +97,20 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     const context: CommandContext = {
       ops: this.ops,
       defaultCountry: this.defaultCountry,
+      ringTimeoutMs: this.ringTimeoutMs,
       command: (callId, step) => this.command(callId, step),
       run: (callId, work) => this.queue.run(callId, work),
       announce: (call, type, extra) => this.announce(call, type, extra),
       assertCanStartCall: (pastTheLimit) => this.assertCanStartCall(pastTheLimit),
       remoteLeg: (call) => this.remoteLeg(call),
+      party: (raw, field) => this.party(raw, field),
+      claim: (agentId, callId) => this.directory?.claim(agentId, callId),
     };
     this.distribution = new DistributionCommands(context);
     this.mediaCommands = new MediaCommands(context);
     this.control = new ControlCommands(context);
+    this.conference = new ConferenceCommands(context, options.conference);
+    this.monitoring = new MonitorCommands(context);
   }
 
   /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
@@ -193,26 +208,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   answer(callId: string): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      call.check('answer');
-      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-      if (call.direction !== 'inbound' || !caller) {
-        throw new SwitchboardError(
-          'INVALID_STATE',
-          'Only a ringing inbound call can be answered by the server.',
-          {
-            callId,
-            status: call.status,
-            direction: call.direction,
-          },
-        );
-      }
-      await this.options.driver.answer(caller.id);
-      this.ops.legAnswered(caller);
-      call.apply('answer');
-      call.answeredAt = this.options.clock.now();
-      await this.ops.publish(call, 'call.answered');
-    });
+    return this.control.answer(callId);
   }
 
   hangup(callId: string): Promise<CallSnapshot> {
@@ -256,21 +252,9 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     });
   }
 
-  /**
-   * A `from` or transfer `to`: an agent id (the directory knows it) rings the agent's phone and shows the
-   * agent's id; anything else is an address, shown as it is dialled.
-   */
-  private party(raw: string, field: string): { address: Address; shown: Address; agentId?: string } {
-    const agent = this.directory?.resolve(raw.trim());
-    if (!agent) {
-      const address = parseAddress(raw, field, this.defaultCountry);
-      return { address, shown: address };
-    }
-    return {
-      address: parseAddress(agent.endpoint, field, this.defaultCountry),
-      shown: { kind: 'endpoint', value: agent.agentId },
-      agentId: agent.agentId,
-    };
+  /** Who a `from`, a transfer's `to` or a conference party is (see {@link resolveParty}). */
+  private party(raw: string, field: string): ResolvedParty {
+    return resolveParty(this.directory, raw, field, this.defaultCountry);
   }
 
   hold(callId: string): Promise<CallSnapshot> {
@@ -305,6 +289,16 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   readonly withdrawAgent: CallDistribution['withdrawAgent'] = (callId, agentId) =>
     this.distribution.withdrawAgent(callId, agentId);
 
+  // Conferences and supervisors (conference-commands.ts, monitor-commands.ts).
+  readonly addParticipant: CallConference['addParticipant'] = (callId, command) =>
+    this.conference.addParticipant(callId, command);
+  readonly removeParticipant: CallConference['removeParticipant'] = (callId, participantId) =>
+    this.conference.removeParticipant(callId, participantId);
+  readonly muteParticipant: CallConference['muteParticipant'] = (callId, participantId, muted) =>
+    this.conference.muteParticipant(callId, participantId, muted);
+  readonly monitor: CallMonitoring['monitor'] = (callId, command) => this.monitoring.monitor(callId, command);
+  readonly endMonitor: CallMonitoring['endMonitor'] = (callId) => this.monitoring.endMonitor(callId);
+
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot> {
     return this.distribution.end(callId, reason, options);
   }
@@ -325,12 +319,12 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     return this.mediaCommands.stopRecording(callId, recordingId);
   }
 
-  /** Snapshots of every live call, for supervision and invariant checks. */
   /** Reports a phone's registration as `endpoint.state` events; resolves with the driver's name for it. */
   watchEndpoint(endpoint: string): Promise<string | undefined> {
     return watchEndpoint(this.options.driver, endpoint, this.defaultCountry);
   }
 
+  /** Snapshots of every live call, for supervision and invariant checks. */
   liveCalls(): CallSnapshot[] {
     const now = this.options.clock.now();
     return [...this.ops.calls.values()].map((call) => call.snapshot(now));
@@ -431,6 +425,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
         await this.ops.hangupLeg(leg, 'no_answer');
         // An agent who lets an offer ring out does not end the call: it waits for the next agent.
         if (leg.role === 'agent') await this.ops.endOffer(call, leg, 'no_answer');
+        else if (isSideLeg(leg)) await sideLegGone(this.ops, call, leg, 'no_answer');
         else await this.ops.finish(call, 'no_answer');
       })
       .catch((err) => this.options.log?.error({ err, callId: call.id }, 'ring timeout handling failed'));

@@ -4,6 +4,7 @@ import type { DriverEvent } from '../telephony/driver.ts';
 import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
+import { endsAsSideLeg, isSideLeg, sideLegAnswered, sideLegGone } from './side-legs.ts';
 
 type ChannelEvent = Exclude<
   DriverEvent,
@@ -64,6 +65,7 @@ async function onAnswered(ops: CallRegistry, call: LiveCall, leg: Leg, ringTimeo
     return dialCallee(ops, call, ringTimeoutMs);
   }
   if (leg.role === 'agent') return onAgentAnswered(ops, call, leg, ringTimeoutMs);
+  if (isSideLeg(leg)) return sideLegAnswered(ops, call, leg);
   if (leg.role === 'callee') {
     // The party who asked for this call: the click-to-dial caller, or the agent who took a queued call.
     const caller = waitingParty(call);
@@ -120,6 +122,7 @@ async function onAgentAnswered(
 async function onLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
   const refused = refusedWith(call);
   if (refused) return ops.finish(call, refused);
+  if (endsAsSideLeg(call, leg)) return sideLegGone(ops, call, leg, cause);
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   if (call.status === 'transferring' && leg.role !== 'transfer_target' && leg !== call.remoteLeg()) {
     // A party leaving during a transfer is expected; the call continues.
