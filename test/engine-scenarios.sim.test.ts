@@ -6,8 +6,10 @@ import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { SimulatorDriver } from '../src/telephony/sim/simulator.ts';
 import { engineScenarios } from './support/engine-scenarios.ts';
+import { type PartyHarness, partyScenarios } from './support/party-scenarios.ts';
 
-engineScenarios('simulator', async () => {
+/** The engine on the simulator, whose parties act only when the scenario says so. */
+async function simHarness(): Promise<PartyHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-sim-'));
   const clock = new VirtualClock();
   // Parties act only when the scenario says so.
@@ -84,6 +86,7 @@ engineScenarios('simulator', async () => {
     },
     dtmfReceived: (id) => driver.channel(id)?.dtmfReceived ?? '',
     onHold: (id) => driver.channel(id)?.held ?? false,
+    hears: (id) => driver.channel(id)?.hears ?? [],
     live: (id) => driver.channel(id)?.state !== 'ended',
     async close() {
       await engine.stop();
@@ -91,4 +94,7 @@ engineScenarios('simulator', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+engineScenarios('simulator', simHarness);
+partyScenarios('simulator', simHarness);

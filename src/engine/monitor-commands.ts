@@ -22,7 +22,7 @@ const BRIDGE_ROLE: Readonly<Record<MonitorMode, BridgeRole>> = Object.freeze({
 export class MonitorCommands implements CallMonitoring {
   constructor(private readonly ctx: CommandContext) {}
 
-  monitor(callId: string, { supervisorId, mode }: MonitorCommand): Promise<CallSnapshot> {
+  async monitor(callId: string, { supervisorId, mode }: MonitorCommand): Promise<CallSnapshot> {
     const { ops } = this.ctx;
     const supervisor = this.supervisor(supervisorId);
     if (!supervisor.roles?.includes('supervisor')) {
