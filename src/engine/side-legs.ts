@@ -17,12 +17,12 @@ export function sideLegAnswered(ops: CallRegistry, call: LiveCall, leg: Leg): Pr
   return leg.role === 'supervisor' ? supervisorJoined(ops, call, leg) : participantJoined(ops, call, leg);
 }
 
-/** Whether a leg's end follows the side rules: a supervisor's, or any leg of a conference. */
+/** Whether a leg's end follows the side rules: a supervisor's, or a conference party's (any role). */
 export function endsAsSideLeg(call: LiveCall, leg: Leg): boolean {
-  return leg.role === 'supervisor' || call.type === 'conference';
+  return leg.role === 'supervisor' || call.participants.some((p) => p.leg === leg);
 }
 
-/** A side leg, or any leg of a conference, ended (hung up, refused, or rang out). */
+/** A side leg, or a conference party's, ended (hung up, refused, or rang out). */
 export function sideLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
   return leg.role === 'supervisor'
     ? supervisorGone(ops, call, leg, cause)
