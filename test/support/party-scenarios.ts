@@ -144,6 +144,22 @@ export function partyScenarios(name: string, makeHarness: () => Promise<PartyHar
       ]);
     });
 
+    it('a listener joins muted: hears everyone, heard by nobody, and cannot be unmuted', async () => {
+      const { callId, alice, john } = await aliceWithJohn();
+      const { participant } = await h.engine.addParticipant(callId, { to: 'charlie', role: 'listener' });
+      const charlie = await h.dialled(CHARLIE.endpoint);
+      await h.partyAnswer(charlie);
+      expect(hearing({ alice, john, charlie })).toEqual([
+        'alice: john',
+        'john: alice',
+        'charlie: alice john',
+      ]);
+      expect((await h.engine.get(callId)).participants?.[2]).toMatchObject({ role: 'listener', muted: true });
+      await expect(h.engine.muteParticipant(callId, participant.id, false)).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+      });
+    });
+
     it('a party who never answers leaves with no_answer; the call goes on', async () => {
       const { callId, alice, john } = await aliceWithJohn();
       await h.engine.addParticipant(callId, { to: 'bob' });
