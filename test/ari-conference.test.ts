@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ReplayRun, startReplay } from './support/ari-harness.ts';
-import type { ReplayOptions } from './support/fake-ari-replay.ts';
+import { describe, expect, it } from 'vitest';
+import { expectReplayFinished, type ReplayRun, replayPerTest } from './support/ari-harness.ts';
 
 const CTI = '"CTI" <5000>';
 
@@ -10,26 +9,7 @@ const CTI = '"CTI" <5000>';
  * `snoop-whisper-barge` (a supervisor listens, whispers, then barges into the call's bridge).
  */
 describe('ARI driver: conferences and supervisors as recorded', () => {
-  let run: ReplayRun | undefined;
-  afterEach(async () => {
-    await run?.close();
-    run = undefined;
-  });
-
-  async function replay(options: Omit<ReplayOptions, 'app'>): Promise<ReplayRun> {
-    run = await startReplay(options);
-    return run;
-  }
-
-  /** Every recorded event delivered and every expected request made (in the recorded order, unless `any`). */
-  async function finished(r: ReplayRun, order: 'recorded' | 'any' = 'recorded'): Promise<void> {
-    await r.driver.idle();
-    await r.server.flush();
-    expect(r.replay.mismatches, 'requests not in the transcript').toEqual([]);
-    expect(r.replay.pending(), 'expected requests not made').toEqual([]);
-    expect(r.replay.unsent(), 'recorded events not delivered').toEqual([]);
-    if (order === 'recorded') expect(r.replay.order).toEqual([...r.replay.order].sort((a, b) => a - b));
-  }
+  const replay = replayPerTest();
 
   /** The caller answered in a bridge with the agent (1001), as both transcripts start. */
   async function callerWithAgent(r: ReplayRun): Promise<string> {
@@ -89,7 +69,7 @@ describe('ARI driver: conferences and supervisors as recorded', () => {
     await r.driver.hangup(inbound, 'normal');
     await r.log.next('channel.hangup', inbound);
     await r.driver.destroyBridge('call-1');
-    await finished(r);
+    await expectReplayFinished(r);
     expect(r.log.lines((id) => (id === inbound ? 'in' : id))).toEqual([
       'connected',
       'inbound in sipp→410',
@@ -164,7 +144,7 @@ describe('ARI driver: conferences and supervisors as recorded', () => {
     await r.driver.hangup(inbound, 'normal');
     await r.log.next('channel.hangup', inbound);
     await r.driver.destroyBridge('call-1');
-    await finished(r, 'any');
+    await expectReplayFinished(r, 'any');
     expect(r.replay.unscriptedRequests.map((q) => `${q.method} ${q.path}`)).toEqual([
       'GET /asterisk/info',
       'POST /bridges/sup-1-supervise/removeChannel',

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/core/events.ts';
+import { partyEventLine } from './support/party-scenarios.ts';
 import { connectEvents, type EventClient, startServer, type TestServer } from './support/server.ts';
 
 let server: TestServer | undefined;
@@ -67,15 +68,7 @@ const stateOf = async (agentId: string): Promise<string> =>
 function partyEvents(events: EventClient, callId: string): string[] {
   return events.events
     .filter((e: DomainEvent) => e.callId === callId && /^call\.(participant|monitor)\./.test(e.type))
-    .map((e) => {
-      const data = e.data as {
-        participant?: { to: string };
-        monitor?: { supervisorId: string; mode: string };
-        reason?: string;
-      };
-      const who = data.participant?.to ?? `${data.monitor?.supervisorId} ${data.monitor?.mode}`;
-      return `${e.type} ${who}${data.reason ? ` ${data.reason}` : ''}`;
-    });
+    .map(partyEventLine);
 }
 
 function expectError(res: { status: number; body: any }, status: number, code: string): void {

@@ -3,6 +3,17 @@ import type { DomainEvent } from '../../src/core/events.ts';
 import type { PartyDirectory } from '../../src/engine/types.ts';
 import type { EngineHarness } from './engine-scenarios.ts';
 
+/** A conference or monitor event as `type who[ reason]`: `call.participant.left bob no_answer`. */
+export function partyEventLine(e: DomainEvent): string {
+  const data = e.data as {
+    participant?: { to: string };
+    monitor?: { supervisorId: string; mode: string };
+    reason?: string;
+  };
+  const who = data.participant?.to ?? `${data.monitor?.supervisorId} ${data.monitor?.mode}`;
+  return `${e.type} ${who}${data.reason ? ` ${data.reason}` : ''}`;
+}
+
 /** What the conference and supervisor scenarios need beyond {@link EngineHarness}. */
 export interface PartyHarness extends EngineHarness {
   /** The channels whose voice reaches the party at `channelId` now (the driver's own view). */
@@ -65,17 +76,7 @@ export function partyScenarios(name: string, makeHarness: () => Promise<PartyHar
     }
 
     const ofCall = (callId: string, prefix: string) =>
-      events
-        .filter((e) => e.callId === callId && e.type.startsWith(prefix))
-        .map((e) => {
-          const data = e.data as {
-            participant?: { to: string };
-            monitor?: { supervisorId: string; mode: string };
-            reason?: string;
-          };
-          const who = data.participant?.to ?? `${data.monitor?.supervisorId} ${data.monitor?.mode}`;
-          return `${e.type} ${who}${data.reason ? ` ${data.reason}` : ''}`;
-        });
+      events.filter((e) => e.callId === callId && e.type.startsWith(prefix)).map(partyEventLine);
 
     it('Alice adds supervisor Charlie: Charlie joins, three parties connected, call type conference', async () => {
       const { callId, alice, john } = await aliceWithJohn();
