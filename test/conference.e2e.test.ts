@@ -171,7 +171,12 @@ describe('conference over HTTP and Socket.io', () => {
   it('refuses a fourth party over a maximum of three with 409 CONFERENCE_FULL, and bad input with 4xx', async () => {
     const { s } = await site({ CONFERENCE_MAX_PARTICIPANTS: '3' });
     const callId = await aliceCallsJohn();
-    await ok('POST', `/api/v1/calls/${callId}/participants`, { to: 'charlie' });
+    const key = { 'idempotency-key': 'add-charlie-1' };
+    const first = await s.request('POST', `/api/v1/calls/${callId}/participants`, { to: 'charlie' }, key);
+    const again = await s.request('POST', `/api/v1/calls/${callId}/participants`, { to: 'charlie' }, key);
+    // A retried request rings no second phone.
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.data.participant.id).toBe(first.body.data.participant.id);
     await s.advance(0);
     const fourth = await s.request('POST', `/api/v1/calls/${callId}/participants`, { to: 'bob' });
     expectError(fourth, 409, 'CONFERENCE_FULL');

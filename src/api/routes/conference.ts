@@ -38,6 +38,8 @@ export const conferenceRoutes: FastifyPluginAsyncZod<{ conference: CallConferenc
   app.post(
     '/calls/:callId/participants',
     {
+      // A retried request must not ring a second phone.
+      config: { idempotent: true },
       schema: {
         summary: 'Add a party to an answered call, making it a conference',
         description:
