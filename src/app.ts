@@ -90,6 +90,7 @@ export async function createSwitchboard(
     ringTimeoutMs: config.ringTimeoutMs,
     defaultCountry: config.defaultCountry as CountryCode,
     maxLiveCalls: config.maxLiveCalls,
+    conference: config.conference,
     log,
   });
   const realtime =
@@ -183,6 +184,7 @@ export async function createSwitchboard(
     });
   const { app } = await buildServer({
     calls: engine,
+    parties: engine,
     events: engine.events,
     sim,
     apps,

@@ -8,11 +8,11 @@ import { createSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { SystemClock, VirtualClock } from '../src/core/clock.ts';
 import { DriverError } from '../src/telephony/driver.ts';
-import { APP, type PbxRun, type ReplayRun, startPbx, startReplay } from './support/ari-harness.ts';
+import { APP, expectReplayFinished, type PbxRun, replayPerTest, startPbx } from './support/ari-harness.ts';
 import { driverConformance } from './support/driver-conformance.ts';
 import { FakeAriServer } from './support/fake-ari.ts';
 import { FakePbx } from './support/fake-ari-pbx.ts';
-import { loadEvents, type RecordedEvent, type ReplayOptions } from './support/fake-ari-replay.ts';
+import { loadEvents, type RecordedEvent } from './support/fake-ari-replay.ts';
 
 const CTI = '"CTI" <5000>';
 
@@ -54,27 +54,10 @@ async function rejects(kind: DriverError['kind'], promise: Promise<unknown>): Pr
 }
 
 describe('ARI driver against the recorded transcripts', () => {
-  let run: ReplayRun | undefined;
-  afterEach(async () => {
-    await run?.close();
-    run = undefined;
-  });
-
-  async function replay(options: Omit<ReplayOptions, 'app'>): Promise<ReplayRun> {
-    run = await startReplay(options);
-    return run;
-  }
+  const replay = replayPerTest();
 
   /** Every recorded event was delivered, every expected request made, in the recorded order. */
-  async function finished(r: ReplayRun, order: 'recorded' | number[] = 'recorded'): Promise<void> {
-    await r.driver.idle();
-    await r.server.flush();
-    expect(r.replay.mismatches, 'requests not in the transcript').toEqual([]);
-    expect(r.replay.pending(), 'expected requests not made').toEqual([]);
-    expect(r.replay.unsent(), 'recorded events not delivered').toEqual([]);
-    if (order === 'recorded') expect(r.replay.order).toEqual([...r.replay.order].sort((a, b) => a - b));
-    else expect(r.replay.order).toEqual(order);
-  }
+  const finished = expectReplayFinished;
 
   it.each([
     ['inbound', '100', '5', 160],

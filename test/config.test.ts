@@ -45,6 +45,15 @@ describe('configuration', () => {
     expect(() => assertSafeExposure(loadConfig({}))).not.toThrow();
   });
 
+  it('reads the conference settings: most parties and whether a call ends with its owner', () => {
+    expect(loadConfig({}).conference).toEqual({ maxParticipants: 10, endWhenOwnerLeaves: false });
+    expect(
+      loadConfig({ CONFERENCE_MAX_PARTICIPANTS: '3', CONFERENCE_END_WITH_OWNER: 'yes' }).conference,
+    ).toEqual({ maxParticipants: 3, endWhenOwnerLeaves: true });
+    expect(() => loadConfig({ CONFERENCE_MAX_PARTICIPANTS: '2' })).toThrow(/CONFERENCE_MAX_PARTICIPANTS/);
+    expect(() => loadConfig({ CONFERENCE_END_WITH_OWNER: 'maybe' })).toThrow(/CONFERENCE_END_WITH_OWNER/);
+  });
+
   it('never allows every origin outside development unless asked', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).corsOrigins).toBe(false);
     expect(loadConfig({ NODE_ENV: 'development' }).corsOrigins).toBe('*');

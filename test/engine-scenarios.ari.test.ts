@@ -10,11 +10,13 @@ import { openStore } from '../src/store/open-store.ts';
 import { EndpointMap } from '../src/telephony/ari/endpoint-map.ts';
 import { APP, type PbxRun, startPbx } from './support/ari-harness.ts';
 import { attendedTransferScenarios } from './support/attended-transfer-scenarios.ts';
-import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
+import { engineScenarios } from './support/engine-scenarios.ts';
+import { hearsOnPbx } from './support/fake-ari-hearing.ts';
+import { type PartyHarness, partyScenarios } from './support/party-scenarios.ts';
 
 /** The engine on the ARI driver against the fake PBX, with the fake and the driver at hand. */
 async function ariHarness(): Promise<
-  EngineHarness & { run: PbxRun; next(type: 'driver.connected' | 'driver.disconnected'): Promise<void> }
+  PartyHarness & { run: PbxRun; next(type: 'driver.connected' | 'driver.disconnected'): Promise<void> }
 > {
   const dir = mkdtempSync(join(tmpdir(), 'engine-ari-'));
   const clock = new VirtualClock();
@@ -114,6 +116,7 @@ async function ariHarness(): Promise<
     },
     live: (id) => run.pbx.channel(id) !== undefined,
     bridgeOf: (id) => run.pbx.channel(id)?.bridge?.id,
+    hears: (id) => hearsOnPbx(run.pbx, id),
     async close() {
       await engine.stop();
       await run.server.close();
@@ -125,6 +128,7 @@ async function ariHarness(): Promise<
 
 engineScenarios('ari (fake Asterisk)', ariHarness);
 attendedTransferScenarios('ari (fake Asterisk)', ariHarness);
+partyScenarios('ari (fake Asterisk)', ariHarness);
 
 describe('engine on ARI: the Stasis application taken by another client', () => {
   it('no call starts while the rival holds it; once the rival has gone Switchboard takes it back and calls go through', async () => {

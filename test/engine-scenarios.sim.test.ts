@@ -6,10 +6,11 @@ import { CallEngine } from '../src/engine/call-engine.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { SimulatorDriver } from '../src/telephony/sim/simulator.ts';
 import { attendedTransferScenarios } from './support/attended-transfer-scenarios.ts';
-import { type EngineHarness, engineScenarios } from './support/engine-scenarios.ts';
+import { engineScenarios } from './support/engine-scenarios.ts';
+import { type PartyHarness, partyScenarios } from './support/party-scenarios.ts';
 
-/** The engine on the simulator; parties act only when the scenario says so. */
-async function simHarness(): Promise<EngineHarness> {
+/** The engine on the simulator, whose parties act only when the scenario says so. */
+async function simHarness(): Promise<PartyHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-sim-'));
   const clock = new VirtualClock();
   // Parties act only when the scenario says so.
@@ -86,6 +87,7 @@ async function simHarness(): Promise<EngineHarness> {
     },
     dtmfReceived: (id) => driver.channel(id)?.dtmfReceived ?? '',
     onHold: (id) => driver.channel(id)?.held ?? false,
+    hears: (id) => driver.channel(id)?.hears ?? [],
     live: (id) => driver.channel(id)?.state !== 'ended',
     bridgeOf: (id) => driver.channel(id)?.bridgeId,
     async close() {
@@ -98,3 +100,4 @@ async function simHarness(): Promise<EngineHarness> {
 
 engineScenarios('simulator', simHarness);
 attendedTransferScenarios('simulator', simHarness);
+partyScenarios('simulator', simHarness);

@@ -601,6 +601,8 @@ describe('engine commands', () => {
       callerId: '+15550001111',
       state: 'ringing',
       held: false,
+      muted: false,
+      hears: [],
       bridgeId: 'b1',
       bridgeRole: 'listen',
       dtmfReceived: '',
@@ -615,6 +617,37 @@ describe('engine commands', () => {
     expect((await rejected(s.driver.addToBridge('b1', 'x', 'shout' as 'normal'))).kind).toBe('invalid');
   });
 
+  it('shows who hears whom: listen is heard by nobody, whisper by the agent alone, normal by all; mute silences', async () => {
+    const s = await sim([{ match: '*', profile: { answerAfterMs: null, hangupAfterMs: null } }]);
+    const customer = await s.dial(NUMBER);
+    const agent = await s.dial(PHONE);
+    const supervisor = await s.dial({ kind: 'endpoint', value: 'PJSIP/1002' });
+    for (const id of [customer, agent, supervisor]) s.driver.partyAnswer(id);
+    await s.driver.createBridge('b');
+    await s.driver.addToBridge('b', customer);
+    await s.driver.addToBridge('b', agent);
+    const hearing = () =>
+      [customer, agent, supervisor].map((id) => s.driver.channel(id)?.hears.map((h) => h.slice(4)));
+    await s.driver.addToBridge('b', supervisor, 'listen');
+    // Dialled to an endpoint, the agent is whom a whisper reaches, although the customer came first.
+    expect(hearing()).toEqual([['2'], ['1'], ['1', '2']]);
+    await s.driver.addToBridge('b', supervisor, 'whisper');
+    expect(hearing()).toEqual([['2'], ['1', '3'], ['1', '2']]);
+    await s.driver.addToBridge('b', supervisor, 'normal');
+    expect(hearing()).toEqual([
+      ['2', '3'],
+      ['1', '3'],
+      ['1', '2'],
+    ]);
+    await s.driver.mute(customer);
+    expect(s.driver.channel(customer)?.muted).toBe(true);
+    expect(hearing()).toEqual([['2', '3'], ['3'], ['2']]);
+    await s.driver.unmute(customer);
+    await s.driver.hold(agent);
+    expect(hearing()).toEqual([['3'], [], ['1']]);
+    expect((await rejected(s.driver.mute('nobody'))).kind).toBe('not_found');
+  });
+
   it('declares every capability and all three bridge roles', () => {
     const driver = new SimulatorDriver({ clock: new VirtualClock() });
     expect(driver.name).toBe('simulator');
@@ -623,6 +656,7 @@ describe('engine commands', () => {
       dtmf: true,
       redirect: true,
       bridgeRoles: ['normal', 'listen', 'whisper'],
+      mute: true,
       playback: true,
       recording: true,
     });

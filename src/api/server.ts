@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../apps/app-contract.ts';
-import type { CallControl, EventFeed } from '../engine/types.ts';
+import type { CallConference, CallControl, CallMonitoring, EventFeed } from '../engine/types.ts';
 import type { IdempotencyRepository } from '../store/types.ts';
 import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
@@ -14,10 +14,12 @@ import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
 import { callTransferRoutes } from './routes/call-transfers.ts';
 import { callRoutes } from './routes/calls.ts';
+import { conferenceRoutes } from './routes/conference.ts';
 import { ctiRoutes } from './routes/cti.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
+import { monitorRoutes } from './routes/monitor.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import { type TelephonyCheckOptions, telephonyRoutes } from './routes/telephony.ts';
 import { domainEventSchema } from './schemas/event.ts';
@@ -32,6 +34,8 @@ export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags'>;
 /** Everything the API needs; it talks to calls and events only through these. */
 export interface ApiDeps {
   readonly calls: CallControl;
+  /** Conferences and supervisors on calls; their routes are served when present. */
+  readonly parties?: CallConference & CallMonitoring;
   readonly events: EventFeed;
   /** Present when the simulator driver runs; /api/v1/sim answers 409 SIMULATOR_ONLY otherwise. */
   readonly sim?: SimControls;
@@ -130,6 +134,10 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   );
   await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
   await app.register(callTransferRoutes, { prefix: '/api/v1', calls: deps.calls });
+  if (deps.parties) {
+    await app.register(conferenceRoutes, { prefix: '/api/v1', conference: deps.parties });
+    await app.register(monitorRoutes, { prefix: '/api/v1', monitoring: deps.parties });
+  }
   if (deps.telephonyCheck) {
     await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
   }

@@ -135,5 +135,13 @@ export const SimChannelSchema = z
     direction: z.enum(['inbound', 'outbound']),
     address: z.string().describe('The dialled address (outbound) or the caller (inbound).'),
     state: z.string(),
+    muted: z.boolean().optional().describe('Muted: nobody hears this party.'),
+    hears: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Ids of the channels whose voice reaches this party now: from its bridge and role (a listening ' +
+          "supervisor is heard by nobody, a whispering one by the bridge's agent alone), muting and hold.",
+      ),
   })
   .meta({ id: 'SimChannel' });

@@ -45,6 +45,11 @@ export interface SwitchboardConfig {
   readonly ringTimeoutMs: number;
   readonly defaultCountry: string;
   readonly maxLiveCalls: number | undefined;
+  /**
+   * Conferences: most parties at once (`CONFERENCE_MAX_PARTICIPANTS`, default 10) and whether a call
+   * ends when its owner leaves (`CONFERENCE_END_WITH_OWNER`, default no; a call may say otherwise).
+   */
+  readonly conference: { readonly maxParticipants: number; readonly endWhenOwnerLeaves: boolean };
   readonly logLevel: string;
   /** Folder of IVR flows loaded at start (`SWITCHBOARD_FLOWS_DIR`; else `./flows` when it exists). */
   readonly flowsDir: string | undefined;
@@ -191,6 +196,8 @@ const envSchema = z.object({
     .refine((c) => isSupportedCountry(c), 'not a country code libphonenumber knows (e.g. US, GB, DE)')
     .optional(),
   MAX_LIVE_CALLS: z.coerce.number().int().positive().optional(),
+  CONFERENCE_MAX_PARTICIPANTS: z.coerce.number().int().min(3).max(100).optional(),
+  CONFERENCE_END_WITH_OWNER: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
@@ -261,6 +268,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     ringTimeoutMs: e.RING_TIMEOUT_MS ?? 30_000,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'US',
     maxLiveCalls: e.MAX_LIVE_CALLS,
+    conference: {
+      maxParticipants: e.CONFERENCE_MAX_PARTICIPANTS ?? 10,
+      endWhenOwnerLeaves: isYes(e.CONFERENCE_END_WITH_OWNER),
+    },
     logLevel: e.LOG_LEVEL ?? 'info',
     flowsDir: e.SWITCHBOARD_FLOWS_DIR,
     ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},

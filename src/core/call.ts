@@ -161,9 +161,78 @@ export interface TransferSnapshot {
   readonly endReason?: EndReason;
 }
 
+/** `call`: two parties (and whoever monitors them); `conference`: parties were added (see participants). */
+export const CALL_TYPES = ['call', 'conference'] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+
+/**
+ * How a party takes part in a conference: the `owner` (the agent's side when the call became one),
+ * a `participant` (hears and is heard), or a `listener` (hears everyone, stays muted).
+ */
+export const PARTICIPANT_ROLES = ['owner', 'participant', 'listener'] as const;
+export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+/** `dialing` until the party answers (`joined`), then `left`; a party that never answered is `left` too. */
+export const PARTICIPANT_STATUSES = ['dialing', 'joined', 'left'] as const;
+export type ParticipantStatus = (typeof PARTICIPANT_STATUSES)[number];
+
+/** One party of a conference, with its own times: the record lists every one, those who left too. */
+export interface ParticipantSnapshot {
+  readonly id: string;
+  /** The party's leg (channel) in {@link CallSnapshot.legs}. */
+  readonly legId: string;
+  readonly role: ParticipantRole;
+  readonly status: ParticipantStatus;
+  /** Who the party is, as asked (an agent id or an address). */
+  readonly to: string;
+  /** For an agent: which agent. */
+  readonly agentId?: string;
+  readonly muted: boolean;
+  /** When the party was connected; absent while dialling and for a party that never answered. */
+  readonly joinedAt?: string;
+  readonly leftAt?: string;
+  readonly leftReason?: EndReason;
+}
+
+/** Per call, once it is a conference: what governs it. */
+export interface ConferenceSettings {
+  /** Most parties at once (dialling or joined). */
+  readonly maxParticipants: number;
+  /** Whether the call ends when its owner leaves, even with two or more parties left. */
+  readonly endWhenOwnerLeaves: boolean;
+}
+
+/**
+ * How a supervisor takes part: `listen` hears the call and is heard by nobody, `whisper` is heard by
+ * the agent alone (coaching), `barge` joins the call, heard by everyone.
+ */
+export const MONITOR_MODES = ['listen', 'whisper', 'barge'] as const;
+export type MonitorMode = (typeof MONITOR_MODES)[number];
+
+/** `ringing` while the supervisor's phone rings, `active` once connected, then `ended`. */
+export const MONITOR_STATUSES = ['ringing', 'active', 'ended'] as const;
+export type MonitorStatus = (typeof MONITOR_STATUSES)[number];
+
+/** A supervisor monitoring the call: the record keeps every one, oldest first. */
+export interface MonitorSnapshot {
+  readonly id: string;
+  readonly supervisorId: string;
+  /** The supervisor's leg in {@link CallSnapshot.legs}. */
+  readonly legId: string;
+  readonly mode: MonitorMode;
+  readonly status: MonitorStatus;
+  readonly startedAt: string;
+  /** When the supervisor was connected. */
+  readonly connectedAt?: string;
+  readonly endedAt?: string;
+  readonly endReason?: EndReason;
+}
+
 /** A call as clients see it, in events, API answers and records. Times are ISO-8601 strings. */
 export interface CallSnapshot {
   readonly id: string;
+  /** `call`, or `conference` once parties were added; absent on records written before it existed. */
+  readonly type?: CallType;
   readonly direction: CallDirection;
   readonly status: CallStatus;
   readonly from: string;
@@ -191,6 +260,12 @@ export interface CallSnapshot {
   readonly agentId?: string;
   /** Policies attached to the call: `recording` asks the recording policy to record it. */
   readonly flags?: CallFlags;
+  /** Every party of a conference, oldest first, those who left too; absent until it is one. */
+  readonly participants?: readonly ParticipantSnapshot[];
+  /** How the conference is governed; absent until the call is one. */
+  readonly conference?: ConferenceSettings;
+  /** Every supervisor who monitored the call, oldest first; absent before the first. */
+  readonly monitors?: readonly MonitorSnapshot[];
 }
 
 export interface CallFlags {

@@ -31,12 +31,20 @@ export const ERROR_CATALOGUE = {
   EMERGENCY_NOT_FOUND: { status: 404, message: 'No emergency has that id.' },
   FLOW_NOT_FOUND: { status: 404, message: 'No IVR flow has that id (or version).' },
   SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
+  PARTICIPANT_NOT_FOUND: {
+    status: 404,
+    message: "No party of that call has that id; the call's participants list them.",
+  },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {
     status: 409,
     message: 'That agent cannot take a call now (offline, away or busy); pick an available agent.',
   },
   DUPLICATE: { status: 409, message: 'That resource exists already.' },
+  CONFERENCE_FULL: {
+    status: 409,
+    message: 'The conference has its maximum of parties; remove one before adding another.',
+  },
   IDEMPOTENCY_KEY_IN_USE: {
     status: 409,
     message: 'A request with that Idempotency-Key is still running; retry shortly to get its answer.',

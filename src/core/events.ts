@@ -1,4 +1,12 @@
-import type { CallSnapshot, EndReason, LegRole, TransferKind } from './call.ts';
+import type {
+  CallSnapshot,
+  EndReason,
+  LegRole,
+  MonitorMode,
+  MonitorSnapshot,
+  ParticipantSnapshot,
+  TransferKind,
+} from './call.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
@@ -29,6 +37,14 @@ export interface TransferOffer {
 interface TransferStep extends CallEventData {
   readonly transferId: string;
   readonly transferTo: string;
+}
+
+export interface ParticipantEventData extends CallEventData {
+  readonly participant: ParticipantSnapshot;
+}
+
+export interface MonitorEventData extends CallEventData {
+  readonly monitor: MonitorSnapshot;
 }
 
 /** What each call and driver event carries in `data`. */
@@ -73,6 +89,18 @@ export interface CoreEventDataMap {
   };
   'call.ended': CallEventData;
   'call.failed': CallEventData;
+  /** A party added to a conference answered and is connected (`participant.joinedAt`). */
+  'call.participant.joined': ParticipantEventData;
+  /** A party left the conference, or never answered; `reason` says why. */
+  'call.participant.left': ParticipantEventData & { readonly reason: EndReason };
+  'call.participant.muted': ParticipantEventData;
+  'call.participant.unmuted': ParticipantEventData;
+  /** A supervisor is connected to the call in `monitor.mode`. */
+  'call.monitor.started': MonitorEventData;
+  /** A supervisor changed mode (listen, whisper, barge); `previousMode` is the one before. */
+  'call.monitor.changed': MonitorEventData & { readonly previousMode: MonitorMode };
+  /** Monitoring ended (ended on request, the supervisor hung up, never answered, or the call ended). */
+  'call.monitor.ended': MonitorEventData & { readonly reason: EndReason };
   'driver.connected': { readonly driver: string };
   'driver.disconnected': { readonly driver: string; readonly reason: string };
   /** A watched phone registered (`true`) or left (`false`); `endpoint` as the driver names it. */

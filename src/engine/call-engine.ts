@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
-import type { CallSnapshot, EndReason } from '../core/call.ts';
+import type { CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
@@ -10,7 +10,8 @@ import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
-import type { CommandContext, Party } from './command-context.ts';
+import type { CommandContext } from './command-context.ts';
+import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
 import { DistributionCommands } from './distribution-commands.ts';
 import { asEngineError } from './driver-errors.ts';
@@ -20,11 +21,15 @@ import { EventPublisher } from './event-publisher.ts';
 import { endLeftoverCalls } from './leftover-calls.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
+import { MonitorCommands } from './monitor-commands.ts';
+import { type ResolvedParty, resolveParty } from './parties.ts';
 import { TransferCommands } from './transfer-commands.ts';
 import type {
+  CallConference,
   CallControl,
   CallDistribution,
   CallMedia,
+  CallMonitoring,
   EndpointWatching,
   EventFeed,
   OnlyIfWaiting,
@@ -44,6 +49,8 @@ export interface EngineOptions {
   readonly defaultCountry?: CountryCode;
   /** Most calls alive at once; more are refused with CONCURRENT_LIMIT_REACHED (default unlimited). */
   readonly maxLiveCalls?: number;
+  /** How conferences are governed unless a call says otherwise (default: 10 parties, owner may leave). */
+  readonly conference?: ConferenceSettings;
   readonly log?: Log;
 }
 
@@ -67,6 +74,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly mediaCommands: MediaCommands;
   private readonly control: ControlCommands;
   private readonly transfers: TransferCommands;
+  private readonly conference: ConferenceCommands;
+  private readonly monitoring: MonitorCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -90,12 +99,12 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     const context: CommandContext = {
       ops: this.ops,
       defaultCountry: this.defaultCountry,
+      ringTimeoutMs: this.ringTimeoutMs,
       command: (callId, step) => this.command(callId, step),
       run: (callId, work) => this.queue.run(callId, work),
       announce: (call, type, extra) => this.announce(call, type, extra),
       assertCanStartCall: (pastTheLimit) => this.assertCanStartCall(pastTheLimit),
       remoteLeg: (call) => this.remoteLeg(call),
-      ringTimeoutMs: this.ringTimeoutMs,
       party: (raw, field) => this.party(raw, field),
       claim: (agentId, callId) => this.directory?.claim(agentId, callId),
     };
@@ -103,6 +112,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     this.mediaCommands = new MediaCommands(context);
     this.control = new ControlCommands(context);
     this.transfers = new TransferCommands(context);
+    this.conference = new ConferenceCommands(context, options.conference);
+    this.monitoring = new MonitorCommands(context);
   }
 
   /** Ends the calls a previous process left live (publishing their end), then connects to the driver. */
@@ -200,26 +211,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   answer(callId: string): Promise<CallSnapshot> {
-    return this.command(callId, async (call) => {
-      call.check('answer');
-      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
-      if (call.direction !== 'inbound' || !caller) {
-        throw new SwitchboardError(
-          'INVALID_STATE',
-          'Only a ringing inbound call can be answered by the server.',
-          {
-            callId,
-            status: call.status,
-            direction: call.direction,
-          },
-        );
-      }
-      await this.options.driver.answer(caller.id);
-      this.ops.legAnswered(caller);
-      call.apply('answer');
-      call.answeredAt = this.options.clock.now();
-      await this.ops.publish(call, 'call.answered');
-    });
+    return this.control.answer(callId);
   }
 
   hangup(callId: string): Promise<CallSnapshot> {
@@ -238,21 +230,9 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   readonly cancelTransfer: CallControl['cancelTransfer'] = (id) => this.transfers.cancelTransfer(id);
 
-  /**
-   * A `from` or transfer `to`: an agent id (the directory knows it) rings the agent's phone and shows the
-   * agent's id; anything else is an address, shown as it is dialled.
-   */
-  private party(raw: string, field: string): Party {
-    const agent = this.directory?.resolve(raw.trim());
-    if (!agent) {
-      const address = parseAddress(raw, field, this.defaultCountry);
-      return { address, shown: address };
-    }
-    return {
-      address: parseAddress(agent.endpoint, field, this.defaultCountry),
-      shown: { kind: 'endpoint', value: agent.agentId },
-      agentId: agent.agentId,
-    };
+  /** Who a `from`, a transfer's `to` or a conference party is (see {@link resolveParty}). */
+  private party(raw: string, field: string): ResolvedParty {
+    return resolveParty(this.directory, raw, field, this.defaultCountry);
   }
 
   hold(callId: string): Promise<CallSnapshot> {
@@ -286,6 +266,16 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
 
   readonly withdrawAgent: CallDistribution['withdrawAgent'] = (callId, agentId) =>
     this.distribution.withdrawAgent(callId, agentId);
+
+  // Conferences and supervisors (conference-commands.ts, monitor-commands.ts).
+  readonly addParticipant: CallConference['addParticipant'] = (callId, command) =>
+    this.conference.addParticipant(callId, command);
+  readonly removeParticipant: CallConference['removeParticipant'] = (callId, participantId) =>
+    this.conference.removeParticipant(callId, participantId);
+  readonly muteParticipant: CallConference['muteParticipant'] = (callId, participantId, muted) =>
+    this.conference.muteParticipant(callId, participantId, muted);
+  readonly monitor: CallMonitoring['monitor'] = (callId, command) => this.monitoring.monitor(callId, command);
+  readonly endMonitor: CallMonitoring['endMonitor'] = (callId) => this.monitoring.endMonitor(callId);
 
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot> {
     return this.distribution.end(callId, reason, options);

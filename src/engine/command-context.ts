@@ -2,13 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Address, CallSnapshot } from '../core/call.ts';
 import type { CallEventType, CallRegistry, ExtraData } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
-
-/** Who a `from` or a transfer's `to` names: what is dialled, how it is shown, and the agent if any. */
-export interface Party {
-  readonly address: Address;
-  readonly shown: Address;
-  readonly agentId?: string;
-}
+import type { ResolvedParty } from './parties.ts';
 
 /**
  * What the engine's command modules (distribution, media, transfers) need from the engine: its building blocks,
@@ -18,6 +12,8 @@ export interface CommandContext {
   readonly ops: CallRegistry;
   /** Country for numbers written without a country code. */
   readonly defaultCountry: CountryCode;
+  /** How long a dialled party may ring, unless the call says otherwise. */
+  readonly ringTimeoutMs: number;
   /** Runs a step in the call's queue and answers with the call's snapshot; refuses unknown or final calls. */
   command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot>;
   /** Runs work in the call's queue. */
@@ -28,10 +24,8 @@ export interface CommandContext {
   assertCanStartCall(pastTheLimit?: boolean): void;
   /** The call's connected remote party; INVALID_STATE when there is none. */
   remoteLeg(call: LiveCall): Leg;
-  /** How long a dialled party rings when the call asked for no ring timeout of its own. */
-  readonly ringTimeoutMs: number;
-  /** Who `raw` names: an agent id (the directory knows it) rings the agent's phone; else an address. */
-  party(raw: string, field: string): Party;
-  /** Holds an agent for a call about to ring them; AGENT_UNAVAILABLE unless they are available. */
+  /** Who a name is: an agent id (the directory's) or an address; `field` names it in errors. */
+  party(raw: string, field: string): ResolvedParty;
+  /** Holds an available agent for a call about to ring them (AGENT_UNAVAILABLE otherwise). */
   claim(agentId: string, callId: string): void;
 }

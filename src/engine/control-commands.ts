@@ -3,9 +3,34 @@ import { SwitchboardError } from '../core/errors.ts';
 import type { DriverCapabilities } from '../telephony/driver.ts';
 import type { CommandContext } from './command-context.ts';
 
-/** In-call control of the remote party: hold, unhold and DTMF (hang-up and transfer stay with the engine). */
+/** Answer, and in-call control of the remote party: hold, unhold and DTMF (hang-up and transfer stay with the engine). */
 export class ControlCommands {
   constructor(private readonly ctx: CommandContext) {}
+
+  /** Answers a ringing inbound call (the server takes it; the caller stops hearing ringback). */
+  answer(callId: string): Promise<CallSnapshot> {
+    const { ops } = this.ctx;
+    return this.ctx.command(callId, async (call) => {
+      call.check('answer');
+      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+      if (call.direction !== 'inbound' || !caller) {
+        throw new SwitchboardError(
+          'INVALID_STATE',
+          'Only a ringing inbound call can be answered by the server.',
+          {
+            callId,
+            status: call.status,
+            direction: call.direction,
+          },
+        );
+      }
+      await ops.deps.driver.answer(caller.id);
+      ops.legAnswered(caller);
+      call.apply('answer');
+      call.answeredAt = ops.now();
+      await ops.publish(call, 'call.answered');
+    });
+  }
 
   hold(callId: string): Promise<CallSnapshot> {
     const { ops } = this.ctx;

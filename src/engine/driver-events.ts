@@ -5,6 +5,7 @@ import { attendedTransfer, onAttendedLegGone, onTargetAnswered, onTargetGone } f
 import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
+import { endsAsSideLeg, isSideLeg, sideLegAnswered, sideLegGone } from './side-legs.ts';
 
 type ChannelEvent = Exclude<
   DriverEvent,
@@ -65,6 +66,7 @@ async function onAnswered(ops: CallRegistry, call: LiveCall, leg: Leg, ringTimeo
     return dialCallee(ops, call, ringTimeoutMs);
   }
   if (leg.role === 'agent') return onAgentAnswered(ops, call, leg, ringTimeoutMs);
+  if (isSideLeg(leg)) return sideLegAnswered(ops, call, leg);
   if (leg.role === 'callee') {
     // The party who asked for this call: the click-to-dial caller, or the agent who took a queued call.
     const caller = waitingParty(call);
@@ -126,7 +128,9 @@ async function onAgentAnswered(
 export async function applyRingTimeout(ops: CallRegistry, call: LiveCall, leg: Leg): Promise<void> {
   if (!leg.live || leg.status === 'answered') return;
   await ops.hangupLeg(leg, 'no_answer');
+  // An agent who lets an offer ring out does not end the call: it waits for the next agent.
   if (leg.role === 'agent') return ops.endOffer(call, leg, 'no_answer');
+  if (isSideLeg(leg)) return sideLegGone(ops, call, leg, 'no_answer');
   const attended = attendedTransfer(call);
   if (attended?.targetLegId === leg.id && (await onTargetGone(ops, call, attended, leg, 'no_answer'))) return;
   await ops.finish(call, 'no_answer');
@@ -136,6 +140,7 @@ export async function applyRingTimeout(ops: CallRegistry, call: LiveCall, leg: L
 async function onLegGone(ops: CallRegistry, call: LiveCall, leg: Leg, cause: EndReason): Promise<void> {
   const refused = refusedWith(call);
   if (refused) return ops.finish(call, refused);
+  if (endsAsSideLeg(call, leg)) return sideLegGone(ops, call, leg, cause);
   if (leg.role === 'agent' && leg.answeredAt === undefined) return ops.endOffer(call, leg, cause);
   const transfer = call.openTransfer();
   // The party being transferred left: there is nothing left to transfer, and the call ends for all.

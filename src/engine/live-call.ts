@@ -6,6 +6,8 @@ import type {
   CallFlags,
   CallSnapshot,
   CallStatus,
+  CallType,
+  ConferenceSettings,
   EndReason,
   LegRole,
   LegSnapshot,
@@ -16,6 +18,7 @@ import { type CallTransition, nextStatus } from '../core/call-state-machine.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import { iso } from '../core/clock.ts';
 import { LiveBridge } from './live-bridge.ts';
+import type { LiveMonitor, LiveParticipant } from './live-party.ts';
 import { LiveTransfer, type TransferParties } from './live-transfer.ts';
 
 const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -81,6 +84,13 @@ export class LiveCall {
   flags: CallFlags | undefined;
   /** Ring timeout asked for at originate, when it differs from the engine's default. */
   ringTimeoutMs: number | undefined;
+  /** `conference` from the first party added (see conference-commands.ts). */
+  type: CallType = 'call';
+  /** A conference's parties, oldest first, those who left too. */
+  readonly participants: LiveParticipant<Leg>[] = [];
+  conference: ConferenceSettings | undefined;
+  /** Supervisors who monitored the call, oldest first; at most the last is still on it. */
+  readonly monitors: LiveMonitor<Leg>[] = [];
   readonly legs: Leg[] = [];
   readonly context: Readonly<Record<string, unknown>>;
   private legCount = 0;
@@ -176,6 +186,7 @@ export class LiveCall {
     const lastTransfer = this.transfers.at(-1);
     return {
       id: this.id,
+      type: this.type,
       direction: this.direction,
       status: this.status,
       from: this.from.value,
@@ -200,6 +211,9 @@ export class LiveCall {
       ...(this.bridges.size > 0 && {
         bridges: [...this.bridges.values()].map((b) => this.bridgeSnapshot(b)),
       }),
+      ...(this.participants.length > 0 && { participants: this.participants.map((p) => p.snapshot()) }),
+      ...(this.conference !== undefined && { conference: this.conference }),
+      ...(this.monitors.length > 0 && { monitors: this.monitors.map((m) => m.snapshot()) }),
     };
   }
 

@@ -11,10 +11,11 @@ import {
   transferringParty,
 } from './attended-transfer.ts';
 import { refusalReason } from './call-refusal.ts';
-import type { CommandContext, Party } from './command-context.ts';
+import type { CommandContext } from './command-context.ts';
 import { assertWaiting } from './distribution-commands.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 import type { LiveTransfer, TransferParties } from './live-transfer.ts';
+import type { ResolvedParty } from './parties.ts';
 import type { CallControl, TransferOptions } from './types.ts';
 
 /** Transfers of the remote party: blind, and attended with its completion and cancellation. */
@@ -86,7 +87,7 @@ export class TransferCommands
    * Attended transfer: the transferring party moves to a consultation, the remote party waits with
    * music on hold, and the target rings (an agent is offered the call with `call.offered`).
    */
-  private attended(callId: string, target: Party): Promise<CallSnapshot> {
+  private attended(callId: string, target: ResolvedParty): Promise<CallSnapshot> {
     const { ops } = this.ctx;
     return this.ctx.command(callId, async (call) => {
       call.check('start_transfer');
@@ -130,7 +131,7 @@ export class TransferCommands
   private record(
     call: LiveCall,
     kind: LiveTransfer['kind'],
-    target: Party,
+    target: ResolvedParty,
     staying: Leg,
     transferring: Leg | undefined,
   ): LiveTransfer {
@@ -148,7 +149,7 @@ export class TransferCommands
    * Dials the target; an agent target of an attended transfer is offered the call with its context
    * (who transfers, who is transferred). A refused dial rejects, with the refused leg recorded.
    */
-  private async dialTarget(call: LiveCall, transfer: LiveTransfer, target: Party): Promise<void> {
+  private async dialTarget(call: LiveCall, transfer: LiveTransfer, target: ResolvedParty): Promise<void> {
     const { ops } = this.ctx;
     const ringFor = call.ringTimeoutMs ?? this.ctx.ringTimeoutMs;
     let leg: Leg;
@@ -164,7 +165,7 @@ export class TransferCommands
   }
 
   /** `call.offered` to the agent an attended transfer rings (blind transfers keep their own events). */
-  private async offered(call: LiveCall, transfer: LiveTransfer, target: Party): Promise<void> {
+  private async offered(call: LiveCall, transfer: LiveTransfer, target: ResolvedParty): Promise<void> {
     const legId = transfer.targetLegId;
     if (transfer.kind !== 'attended' || target.agentId === undefined || legId === undefined) return;
     const caller = call.leg(transfer.parties.stayingLegId)?.address.value ?? '';

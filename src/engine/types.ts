@@ -1,4 +1,12 @@
-import type { CallFlags, CallSnapshot, EndReason, TransferKind } from '../core/call.ts';
+import type {
+  CallFlags,
+  CallSnapshot,
+  EndReason,
+  MonitorMode,
+  ParticipantRole,
+  ParticipantSnapshot,
+  TransferKind,
+} from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
 
@@ -138,7 +146,9 @@ export interface PartyDirectory {
    * (see `isBareName`) that names no agent where bare names are agent ids, so a mistyped agent id is
    * never dialled as a device.
    */
-  resolve(name: string): { readonly endpoint: string; readonly agentId: string } | undefined;
+  resolve(
+    name: string,
+  ): { readonly endpoint: string; readonly agentId: string; readonly roles?: readonly string[] } | undefined;
   /**
    * Holds an agent for a call about to ring them (a transfer to the agent), at once and before anything
    * else changes; throws AGENT_UNAVAILABLE unless they are available. The hold ends with the call, or
@@ -159,4 +169,53 @@ export interface TransferOptions extends OnlyIfWaiting {
  */
 export interface OnlyIfWaiting {
   readonly onlyIfWaiting?: boolean;
+}
+
+/**
+ * Conferences: parties added to a live call. The call's `type` becomes `conference` at the first one;
+ * its parties then are `participants` (the two it had, with the agent's side as `owner`, and each one
+ * added), with their own join and leave times and mute state. The call goes on while two or more
+ * parties are connected (unless it ends with its owner, see {@link ConferenceSettings}).
+ */
+export interface CallConference {
+  /**
+   * Rings `to` (an agent id, an endpoint or a number) and joins it to the call once it answers
+   * (`call.participant.joined`); refused with CONFERENCE_FULL past the maximum of parties.
+   */
+  addParticipant(callId: string, command: AddParticipantCommand): Promise<ParticipantAdded>;
+  /** Hangs a party up (a ringing one stops ringing): `call.participant.left`. */
+  removeParticipant(callId: string, participantId: string): Promise<CallSnapshot>;
+  /** Mutes (`true`) or unmutes a connected party: `call.participant.muted` / `.unmuted`. */
+  muteParticipant(callId: string, participantId: string, muted: boolean): Promise<CallSnapshot>;
+}
+
+/** What adding a party answers: the party (its id removes or mutes it later) and the call. */
+export interface ParticipantAdded {
+  readonly participant: ParticipantSnapshot;
+  readonly call: CallSnapshot;
+}
+
+export interface AddParticipantCommand {
+  readonly to: string;
+  /** `participant` (default) hears and is heard; `listener` hears everyone and stays muted. */
+  readonly role?: Exclude<ParticipantRole, 'owner'>;
+  /** Whether the call ends when its owner leaves (the configured default otherwise). */
+  readonly endWhenOwnerLeaves?: boolean;
+}
+
+/**
+ * Supervisors on a call: their phone rings, and once they answer they listen (the agent and the caller
+ * hear nothing of them), whisper (the agent alone hears them) or barge in (everyone hears them). Only
+ * an agent with the `supervisor` role may (FORBIDDEN otherwise); one supervisor at a time per call.
+ */
+export interface CallMonitoring {
+  /** Starts monitoring, or changes the mode of the supervisor already on the call. */
+  monitor(callId: string, command: MonitorCommand): Promise<CallSnapshot>;
+  /** Ends monitoring: the supervisor's leg is hung up (`call.monitor.ended`). */
+  endMonitor(callId: string): Promise<CallSnapshot>;
+}
+
+export interface MonitorCommand {
+  readonly supervisorId: string;
+  readonly mode: MonitorMode;
 }

@@ -53,9 +53,16 @@ export interface TelephonyDriver {
 
   createBridge(bridgeId: string): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
-  /** Adds a channel to a bridge; `listen` hears only, `whisper` is heard only by the bridge's agent. */
+  /**
+   * Adds a channel to a bridge; `listen` hears only, `whisper` is heard only by the bridge's agent: the
+   * first `normal` party in it that was dialled to an endpoint (a phone, not a number), else the first
+   * `normal` party. Adding a channel again changes its role (a supervisor's listen → whisper → barge).
+   */
   addToBridge(bridgeId: string, channelId: string, role?: BridgeRole): Promise<void>;
   removeFromBridge(bridgeId: string, channelId: string): Promise<void>;
+  /** Mutes what the party says (nobody hears them; they still hear); raises no event. */
+  mute(channelId: string): Promise<void>;
+  unmute(channelId: string): Promise<void>;
 
   /** Plays a prompt (text for drivers that speak, `sound:`/`recording:` media for those that play). */
   play(channelId: string, playbackId: string, media: string): Promise<void>;
@@ -96,6 +103,8 @@ export interface DriverCapabilities {
   readonly dtmf: boolean;
   readonly redirect: boolean;
   readonly bridgeRoles: readonly BridgeRole[];
+  /** Whether a party can be muted (a conference's participants). */
+  readonly mute: boolean;
   readonly playback: boolean;
   readonly recording: boolean;
 }

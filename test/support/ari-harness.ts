@@ -1,3 +1,4 @@
+import { afterEach, expect } from 'vitest';
 import { VirtualClock } from '../../src/core/clock.ts';
 import { AriDriver, type AriDriverOptions } from '../../src/telephony/ari/ari-driver.ts';
 import type { DriverEvent } from '../../src/telephony/driver.ts';
@@ -97,6 +98,36 @@ export interface ReplayRun {
   readonly clock: VirtualClock;
   readonly log: EventLog;
   close(): Promise<void>;
+}
+
+/**
+ * Every recorded event was delivered and every expected request made: in the recorded order, in the
+ * order given (indices into the transcript's requests), or in `any` order.
+ */
+export async function expectReplayFinished(
+  r: ReplayRun,
+  order: 'recorded' | 'any' | number[] = 'recorded',
+): Promise<void> {
+  await r.driver.idle();
+  await r.server.flush();
+  expect(r.replay.mismatches, 'requests not in the transcript').toEqual([]);
+  expect(r.replay.pending(), 'expected requests not made').toEqual([]);
+  expect(r.replay.unsent(), 'recorded events not delivered').toEqual([]);
+  if (order === 'recorded') expect(r.replay.order).toEqual([...r.replay.order].sort((a, b) => a - b));
+  else if (order !== 'any') expect(r.replay.order).toEqual(order);
+}
+
+/** For a test file: starts a replay per test (see {@link startReplay}) and closes it after the test. */
+export function replayPerTest(): (options: Omit<ReplayOptions, 'app'>) => Promise<ReplayRun> {
+  let run: ReplayRun | undefined;
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+  });
+  return async (options) => {
+    run = await startReplay(options);
+    return run;
+  };
 }
 
 /** A driver started against a transcript replay. */

@@ -124,7 +124,7 @@ export function driverConformance(name: string, makeHarness: () => Promise<Drive
     it('declares what it can do', () => {
       const caps = driver.capabilities;
       expect(typeof driver.name).toBe('string');
-      for (const key of ['hold', 'dtmf', 'redirect', 'playback', 'recording'] as const) {
+      for (const key of ['hold', 'dtmf', 'redirect', 'mute', 'playback', 'recording'] as const) {
         expect(typeof caps[key]).toBe('boolean');
       }
       expect(caps.bridgeRoles).toContain('normal');

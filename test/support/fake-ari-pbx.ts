@@ -29,7 +29,7 @@ export type PartyBehaviour =
 
 type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up';
 
-interface FakeChannel {
+export interface FakeChannel {
   readonly id: string;
   readonly name: string;
   state: ChannelState;
@@ -50,6 +50,8 @@ interface FakeChannel {
   dtmfReceived: string;
   onHold: boolean;
   moh: boolean;
+  /** Muted with `direction=in` or `both`: nobody hears the party (`conference-three-party`). */
+  muted: boolean;
   /** For a snoop: the channel it spies on, and how. */
   snoopOf?: string;
   spy?: string;
@@ -58,7 +60,7 @@ interface FakeChannel {
   keepsLegAfterRefer: boolean;
 }
 
-interface FakeBridge {
+export interface FakeBridge {
   readonly id: string;
   readonly name: string;
   readonly app: string;
@@ -446,6 +448,14 @@ export class FakePbx implements FakeBackend {
         if (live.state === 'Down') return bad(412, 'Channel in invalid state');
         live.moh = method === 'POST';
         return NO_CONTENT;
+      case 'POST mute':
+      case 'DELETE mute': {
+        // `conference-three-party`: 204 and no event either way; GET shows nothing of it.
+        const direction = q.direction ?? 'both';
+        if (!['in', 'out', 'both'].includes(direction)) return bad(400, 'Invalid direction specified');
+        if (direction !== 'out') live.muted = method === 'POST';
+        return NO_CONTENT;
+      }
       case 'POST dtmf':
         if (!q.dtmf) return bad(400, 'DTMF is required');
         if (live.state === 'Down') return bad(412, 'Channel in invalid state');
@@ -1061,6 +1071,7 @@ export class FakePbx implements FakeBackend {
       dtmfReceived: '',
       onHold: false,
       moh: false,
+      muted: false,
       keepsLegAfterRefer: false,
     };
   }

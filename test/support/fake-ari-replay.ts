@@ -106,6 +106,7 @@ const SIGNIFICANT = [
   'callerId',
   'reason',
   'eventSource',
+  'direction',
 ];
 
 /** The fake ARI server's backend that plays one recorded scenario. */

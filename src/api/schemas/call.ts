@@ -4,12 +4,19 @@ import {
   BRIDGE_KINDS,
   type BridgeRole,
   CALL_STATUSES,
+  CALL_TYPES,
   type CallDirection,
   type CallSnapshot,
   END_REASONS,
   type LegRole,
   type LegSnapshot,
   type LegStatus,
+  MONITOR_MODES,
+  MONITOR_STATUSES,
+  type MonitorSnapshot,
+  PARTICIPANT_ROLES,
+  PARTICIPANT_STATUSES,
+  type ParticipantSnapshot,
   TRANSFER_KINDS,
   TRANSFER_STATUSES,
 } from '../../core/call.ts';
@@ -95,8 +102,53 @@ const transferShape = z
   })
   .meta({ id: 'CallTransfer' });
 
+/** A party of a conference (see `CallSnapshot.participants`). */
+export const ParticipantSchema = z
+  .object({
+    id: z.string().describe('The party in this call; use it to remove or mute the party.'),
+    legId: z.string().describe("The party's leg in `legs`."),
+    role: z
+      .enum(PARTICIPANT_ROLES)
+      .describe(
+        "owner: the agent's side when the call became a conference; participant: hears and is heard; listener: hears, stays muted.",
+      ),
+    status: z
+      .enum(PARTICIPANT_STATUSES)
+      .describe('dialing until the party answers, joined, then left (also for a party that never answered).'),
+    to: z.string().describe('Who the party is, as asked: an agent id or an address.'),
+    agentId: z.string().optional().describe('For an agent: which agent.'),
+    muted: z.boolean().describe('Whether nobody hears the party.'),
+    joinedAt: isoTime('When the party was connected.').optional(),
+    leftAt: isoTime('When the party left.').optional(),
+    leftReason: EndReasonSchema.optional().describe('Why the party left.'),
+  })
+  .meta({ id: 'CallParticipant' });
+true satisfies SameKeys<ParticipantSnapshot, z.output<typeof ParticipantSchema>>;
+
+/** A supervisor on a call (see `CallSnapshot.monitors`). */
+export const MonitorSchema = z
+  .object({
+    id: z.string(),
+    supervisorId: z.string().describe('The agent (with the supervisor role) who monitors.'),
+    legId: z.string().describe("The supervisor's leg in `legs`."),
+    mode: z
+      .enum(MONITOR_MODES)
+      .describe('listen: heard by nobody; whisper: heard by the agent only; barge: heard by everyone.'),
+    status: z.enum(MONITOR_STATUSES).describe('ringing (their phone), active, then ended.'),
+    startedAt: isoTime('When monitoring was asked for.'),
+    connectedAt: isoTime('When the supervisor was connected.').optional(),
+    endedAt: isoTime('When monitoring ended.').optional(),
+    endReason: EndReasonSchema.optional(),
+  })
+  .meta({ id: 'CallMonitor' });
+true satisfies SameKeys<MonitorSnapshot, z.output<typeof MonitorSchema>>;
+
 const callShape = z.object({
   id: z.string(),
+  type: z
+    .enum(CALL_TYPES)
+    .optional()
+    .describe('call, or conference once parties were added; absent on records written before it existed.'),
   direction: DIRECTIONS,
   status: CallStatusSchema,
   from: z.string(),
@@ -130,6 +182,21 @@ const callShape = z.object({
     .object({ recording: z.boolean().optional(), emergency: z.boolean().optional() })
     .optional()
     .describe('Policies attached to the call (recording requested, emergency).'),
+  participants: z
+    .array(ParticipantSchema)
+    .optional()
+    .describe('Every party of a conference, oldest first, those who left too; absent until it is one.'),
+  conference: z
+    .object({
+      maxParticipants: z.number().int().positive().describe('Most parties at once.'),
+      endWhenOwnerLeaves: z.boolean().describe('Whether the call ends when its owner leaves.'),
+    })
+    .optional()
+    .describe('How the conference is governed; absent until the call is one.'),
+  monitors: z
+    .array(MonitorSchema)
+    .optional()
+    .describe('Every supervisor who monitored the call, oldest first; absent before the first.'),
 });
 true satisfies SameKeys<CallSnapshot, z.output<typeof callShape>>;
 

@@ -3,7 +3,7 @@ import type { AppEventSchemas, EventDataSchemas } from '../../apps/app-contract.
 import { isoTime } from '../../apps/http-kit/schemas.ts';
 import { END_REASONS, TRANSFER_KINDS } from '../../core/call.ts';
 import type { CoreEventType, DomainEvent } from '../../core/events.ts';
-import { CallSnapshotSchema, LEG_ROLES } from './call.ts';
+import { CallSnapshotSchema, LEG_ROLES, MonitorSchema, ParticipantSchema } from './call.ts';
 
 const call = CallSnapshotSchema;
 const callData = z.object({ call });
@@ -12,6 +12,8 @@ const transferStep = z.object({
   transferId: z.string(),
   transferTo: z.string().describe('Where the transfer sends the call: an agent id or an address.'),
 });
+const participantData = z.object({ call, participant: ParticipantSchema });
+const monitorData = z.object({ call, monitor: MonitorSchema });
 
 /**
  * What each core event type carries (the call and driver events); the apps document their own. The
@@ -81,6 +83,19 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
   }),
   'call.ended': callData,
   'call.failed': callData,
+  'call.participant.joined': participantData.describe('A party added to a conference is connected.'),
+  'call.participant.left': participantData
+    .extend({ reason: z.enum(END_REASONS).describe('Why: normal, no_answer, busy, canceled, ...') })
+    .describe('A party left the conference, or never answered.'),
+  'call.participant.muted': participantData,
+  'call.participant.unmuted': participantData,
+  'call.monitor.started': monitorData.describe('A supervisor is connected in `monitor.mode`.'),
+  'call.monitor.changed': monitorData
+    .extend({ previousMode: MonitorSchema.shape.mode })
+    .describe('A supervisor changed mode.'),
+  'call.monitor.ended': monitorData
+    .extend({ reason: z.enum(END_REASONS) })
+    .describe('Monitoring ended: on request, the supervisor hung up or never answered.'),
   'driver.connected': z.object({ driver: z.string() }),
   'driver.disconnected': z.object({ driver: z.string(), reason: z.string() }),
   'endpoint.state': z.object({

@@ -65,6 +65,19 @@ export class AcdReactions {
       case 'call.transfer.canceled':
         this.ctx.schedule(() => this.onTransferTakenBack(event.data.call));
         return;
+      case 'call.participant.joined': {
+        // An agent added to a conference has the call (on_call) like one it was transferred to.
+        const { call, participant } = event.data;
+        if (participant.agentId !== undefined)
+          this.ctx.schedule(() => this.onJoined(call, participant.agentId!));
+        return;
+      }
+      case 'call.participant.left': {
+        const { call, participant } = event.data;
+        if (participant.agentId !== undefined)
+          this.ctx.schedule(() => this.onLeft(call, participant.agentId!));
+        return;
+      }
       case 'call.ended':
       case 'call.failed':
         this.ctx.schedule(() => this.onCallEnded(event.data.call));
@@ -160,6 +173,20 @@ export class AcdReactions {
       agent.missedOffers = 0;
       await moveAgent(this.ctx, agent, 'connect', { callId: call.id });
     }
+  }
+
+  /** An agent rung to join a conference answered: they are on the call. */
+  private async onJoined(call: CallSnapshot, agentId: string): Promise<void> {
+    const agent = this.ctx.agents.get(agentId);
+    if (agent?.state === 'reserved' && agent.callId === call.id) {
+      await moveAgent(this.ctx, agent, 'connect', { callId: call.id });
+    }
+  }
+
+  /** An agent left a conference that goes on (or never answered): released, or to wrap-up. */
+  private async onLeft(call: CallSnapshot, agentId: string): Promise<void> {
+    const agent = this.ctx.agents.get(agentId);
+    if (agent?.callId === call.id) await this.leaveCall(agent, call);
   }
 
   private async onCallEnded(call: CallSnapshot): Promise<void> {

@@ -266,9 +266,10 @@ export class AcdService {
    * site has agents, a bare name is an agent id unless it is an agent's own device: an unknown one is
    * refused rather than dialled as a device nobody has.
    */
-  resolve(name: string): { endpoint: string; agentId: string } | undefined {
+  resolve(name: string): { endpoint: string; agentId: string; roles: readonly string[] } | undefined {
     const agent = this.ctx.agents.get(name);
-    if (agent) return { endpoint: agent.profile.endpoint, agentId: agent.profile.id };
+    if (agent)
+      return { endpoint: agent.profile.endpoint, agentId: agent.profile.id, roles: agent.profile.roles };
     if (!isBareName(name) || this.ctx.agents.size === 0 || this.isAgentDevice(name)) return undefined;
     throw new SwitchboardError(
       'AGENT_NOT_FOUND',
@@ -277,7 +278,10 @@ export class AcdService {
     );
   }
 
-  /** Holds an available agent for a call transferred to them (the engine calls it before changing anything). */
+  /**
+   * Holds an available agent for a call transferred to them or a conference they are added to (the
+   * engine calls it before changing anything).
+   */
   claim(agentId: string, callId: string): void {
     const agent = this.config.agent(agentId);
     if (agent.state !== 'available') {

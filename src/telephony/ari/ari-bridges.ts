@@ -56,7 +56,7 @@ export async function addToBridge(
     return;
   }
   const previous = bridge?.members.get(channelId);
-  if (previous && previous.role !== 'normal') await leaveAsSupervisor(ctx.client, previous, true);
+  const supervising = previous && previous.role !== 'normal' ? { ...previous } : undefined;
   await ctx.call(
     'POST',
     `/bridges/${enc(bridgeId)}/addChannel`,
@@ -64,7 +64,14 @@ export async function addToBridge(
     `adding ${channelId} to bridge ${bridgeId}`,
     channel,
   );
-  ctx.state.join(bridge ?? ctx.state.trackBridge(bridgeId), channelId, 'normal');
+  const membership = ctx.state.join(bridge ?? ctx.state.trackBridge(bridgeId), channelId, 'normal');
+  if (supervising) {
+    // A supervisor barging in: addChannel moved it out of its side bridge (`snoop-whisper-barge`);
+    // its snoop and the side bridge go afterwards.
+    delete membership.snoopId;
+    delete membership.sideBridgeId;
+    await leaveAsSupervisor(ctx.client, supervising, false);
+  }
 }
 
 export async function removeFromBridge(ctx: AriContext, bridgeId: string, channelId: string): Promise<void> {

@@ -2,7 +2,7 @@ import type { Address } from '../../core/call.ts';
 import { DriverError } from '../driver.ts';
 import { type AriContext, enc } from './ari-context.ts';
 
-/** Channel commands of the ARI driver beyond dialling and hanging up: hold, DTMF, redirect. */
+/** Channel commands of the ARI driver beyond dialling and hanging up: hold, mute, DTMF, redirect. */
 
 const DTMF_DIGITS = /^[0-9*#A-D]+$/;
 
@@ -19,6 +19,22 @@ export async function unhold(ctx: AriContext, channelId: string): Promise<void> 
   const what = `taking ${channelId} off hold`;
   await ctx.call('DELETE', `/channels/${enc(channelId)}/hold`, undefined, what, channel);
   await ctx.call('DELETE', `/channels/${enc(channelId)}/moh`, undefined, what, channel);
+}
+
+/**
+ * Mutes (or unmutes) what the party says, `direction=in`: nobody in its bridge hears it, it still
+ * hears them. Asterisk raises no event for either and shows nothing of it (`conference-three-party`).
+ */
+export async function mute(ctx: AriContext, channelId: string, muted: boolean): Promise<void> {
+  const channel = ctx.target(channelId);
+  const what = `${muted ? 'muting' : 'unmuting'} ${channelId}`;
+  await ctx.call(
+    muted ? 'POST' : 'DELETE',
+    `/channels/${enc(channelId)}/mute`,
+    { direction: 'in' },
+    what,
+    channel,
+  );
 }
 
 export async function sendDtmf(ctx: AriContext, channelId: string, digits: string): Promise<void> {

@@ -36,6 +36,7 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   dtmf: true,
   redirect: true,
   bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
+  mute: true,
   playback: true,
   recording: true,
 });
@@ -283,13 +284,8 @@ export class AriDriver implements TelephonyDriver {
 
   async answer(channelId: string): Promise<void> {
     const channel = this.target(channelId);
-    await this.call(
-      'POST',
-      `/channels/${enc(channelId)}/answer`,
-      undefined,
-      `answering ${channelId}`,
-      channel,
-    );
+    const what = `answering ${channelId}`;
+    await this.call('POST', `/channels/${enc(channelId)}/answer`, undefined, what, channel);
     // A channel that entered the application already up gets no state change to confirm it.
     if (channel.up) this.state.reportAnswered(channel);
   }
@@ -313,6 +309,14 @@ export class AriDriver implements TelephonyDriver {
 
   unhold(channelId: string): Promise<void> {
     return channels.unhold(this.ctx, channelId);
+  }
+
+  mute(channelId: string): Promise<void> {
+    return channels.mute(this.ctx, channelId, true);
+  }
+
+  unmute(channelId: string): Promise<void> {
+    return channels.mute(this.ctx, channelId, false);
   }
 
   sendDtmf(channelId: string, digits: string): Promise<void> {

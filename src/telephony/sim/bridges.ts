@@ -1,6 +1,8 @@
 import { type BridgeRole, DriverError } from '../driver.ts';
 import type { SimBridge, SimChannel } from './channel.ts';
 
+const BRIDGE_ROLES: readonly string[] = ['normal', 'listen', 'whisper'];
+
 /** The simulator's bridges and which channel sits in which, with its role. */
 export class SimBridges {
   private readonly bridges = new Map<string, SimBridge>();
@@ -25,6 +27,9 @@ export class SimBridges {
 
   /** Adds a channel (moving it out of another bridge); adding it again changes its role. */
   add(bridge: SimBridge, ch: SimChannel, role: BridgeRole): void {
+    if (!BRIDGE_ROLES.includes(role)) {
+      throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
+    }
     if (ch.bridge !== bridge) leaveBridge(ch);
     bridge.members.add(ch);
     ch.bridge = bridge;

@@ -1,5 +1,6 @@
 import type { TimerHandle } from '../../core/clock.ts';
 import type { BridgeRole, HangupCause } from '../driver.ts';
+import { heardBy } from './hearing.ts';
 import type { ResolvedProfile } from './profiles.ts';
 
 export type SimChannelState = 'ringing' | 'answered' | 'ended';
@@ -19,6 +20,10 @@ export type SimChannelSnapshot = {
   callerId?: string;
   state: SimChannelState;
   held: boolean;
+  /** Muted: nobody hears the party (it still hears). */
+  muted: boolean;
+  /** Ids of the channels whose voice reaches this party now (see `hearing.ts`), in bridge order. */
+  hears: string[];
   bridgeId?: string;
   bridgeRole?: BridgeRole;
   /** Digits the engine sent to this party. */
@@ -58,6 +63,9 @@ export interface SimBridge {
 export class SimChannel {
   state: SimChannelState = 'ringing';
   held = false;
+  muted = false;
+  /** Dialled to an endpoint (a phone) rather than a number: whom a whisper reaches in a bridge. */
+  dialledEndpoint = false;
   bridge: SimBridge | undefined = undefined;
   bridgeRole: BridgeRole | undefined = undefined;
   dtmfReceived = '';
@@ -92,6 +100,8 @@ export class SimChannel {
       address: this.address,
       state: this.state,
       held: this.held,
+      muted: this.muted,
+      hears: heardBy(this),
       dtmfReceived: this.dtmfReceived,
       createdAt: this.createdAt,
     };

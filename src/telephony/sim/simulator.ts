@@ -42,6 +42,7 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
   dtmf: true,
   redirect: true,
   bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
+  mute: true,
   playback: true,
   recording: true,
 });
@@ -181,6 +182,7 @@ export class SimulatorDriver implements TelephonyDriver {
       profile,
       this.clock.now(),
     );
+    ch.dialledEndpoint = kind === 'endpoint';
     this.channelBook.add(ch);
     const partyMoveAfter = profile.outcome === 'answer' ? profile.answerAfterMs : profile.failAfterMs;
     if (partyMoveAfter !== null) ch.partyTimer = this.arm(ch, partyMoveAfter, 'party');
@@ -258,17 +260,20 @@ export class SimulatorDriver implements TelephonyDriver {
 
   /** Adds a channel to a bridge (moving it out of another one); adding it again changes its role. */
   async addToBridge(bridgeId: string, channelId: string, role: BridgeRole = 'normal'): Promise<void> {
-    const bridge = this.bridgeTarget(bridgeId);
-    const ch = this.commandTarget(channelId);
-    if (!CAPABILITIES.bridgeRoles.includes(role)) {
-      throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
-    }
-    this.bridges.add(bridge, ch, role);
+    this.bridges.add(this.bridgeTarget(bridgeId), this.commandTarget(channelId), role);
   }
 
   async removeFromBridge(bridgeId: string, channelId: string): Promise<void> {
-    const bridge = this.bridgeTarget(bridgeId);
-    this.bridges.remove(bridge, this.commandTarget(channelId));
+    this.bridges.remove(this.bridgeTarget(bridgeId), this.commandTarget(channelId));
+  }
+
+  /** Mutes the party: nobody hears it (see `heardBy`); a channel's snapshot says `muted`. */
+  async mute(channelId: string): Promise<void> {
+    this.commandTarget(channelId).muted = true;
+  }
+
+  async unmute(channelId: string): Promise<void> {
+    this.commandTarget(channelId).muted = false;
   }
 
   // --- Media ------------------------------------------------------------------------------------
