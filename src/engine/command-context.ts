@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import type { Address, CallSnapshot } from '../core/call.ts';
+import type { CallSnapshot } from '../core/call.ts';
 import type { CallEventType, CallRegistry, ExtraData } from './call-registry.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 import type { ResolvedParty } from './parties.ts';
