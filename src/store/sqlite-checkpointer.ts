@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { stopWorker } from './worker-stop.ts';
 
 /** How often the checkpoint thread copies the log into the database file. */
 const CHECKPOINT_EVERY_MS = 1_000;
@@ -31,17 +32,7 @@ export function startCheckpointer(
   let stopping: Promise<void> | undefined;
   return {
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        const timeout = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_TIMEOUT_MS);
-        worker.once('exit', () => {
-          clearTimeout(timeout);
-          resolve();
-        });
-        worker.on('message', (message: { stopped?: boolean }) => {
-          if (message.stopped) void worker.terminate();
-        });
-        worker.postMessage('stop');
-      });
+      stopping ??= stopWorker(worker, STOP_TIMEOUT_MS);
       return stopping;
     },
   };

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { stopWorker } from './worker-stop.ts';
 
 /** Rows ready to bind, in the order of the writer's statements. */
 export type Row = readonly (string | number | null)[];
@@ -72,18 +73,8 @@ export function startSqliteWriter(
       });
     },
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        const timeout = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_TIMEOUT_MS);
-        worker.once('exit', () => {
-          clearTimeout(timeout);
-          resolve();
-        });
-        worker.on('message', (message: { stopped?: boolean }) => {
-          if (message.stopped) void worker.terminate();
-        });
-        // Messages are handled in order, so every write sent before this one is answered first.
-        worker.postMessage('stop');
-      });
+      // Every write sent before is answered first.
+      stopping ??= stopWorker(worker, STOP_TIMEOUT_MS);
       return stopping;
     },
   };
