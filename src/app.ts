@@ -9,6 +9,7 @@ import type { SwitchboardApp } from './apps/app-contract.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
+import { createRecordingApp } from './apps/recording/app.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
@@ -146,6 +147,7 @@ export async function createSwitchboard(
       ...(demo && { drivers: demo.fleet }),
     }),
     ivrApp,
+    createRecordingApp({ ...common, acd, options: config.recordings }),
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];

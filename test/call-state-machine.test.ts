@@ -19,6 +19,7 @@ const TRANSITIONS: readonly CallTransition[] = [
   'complete_transfer',
   'cancel_transfer',
   'send_dtmf',
+  'record',
   'end',
   'fail',
 ];
@@ -32,6 +33,8 @@ const TRANSITIONS: readonly CallTransition[] = [
  * inbound call (or an offer that rang out) goes back to `queued`, a waiting caller may be moved to
  * another queue, a waiting caller may be sent on to a number (overflow) by a transfer, and a caller an
  * app answered (the IVR) may be handed to a queue. Prompts and recordings (`media`) keep the status.
+ * A call recording (`record`) starts, pauses or stops while the caller is connected or waiting, and
+ * keeps the status too.
  */
 const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> = {
   queued: {
@@ -40,6 +43,7 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     answer: 'answered',
     start_transfer: 'transferring',
     media: 'queued',
+    record: 'queued',
     end: 'ended',
     fail: 'failed',
   },
@@ -49,6 +53,7 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     start_transfer: 'transferring',
     send_dtmf: 'answered',
     media: 'answered',
+    record: 'answered',
     enqueue: 'queued',
     end: 'ended',
     fail: 'failed',
@@ -57,12 +62,14 @@ const EXPECTED: Record<CallStatus, Partial<Record<CallTransition, CallStatus>>> 
     unhold: 'answered',
     start_transfer: 'transferring',
     send_dtmf: 'on_hold',
+    record: 'on_hold',
     end: 'ended',
     fail: 'failed',
   },
   transferring: {
     complete_transfer: 'answered',
     cancel_transfer: 'answered',
+    record: 'transferring',
     end: 'ended',
     fail: 'failed',
   },

@@ -62,6 +62,11 @@ export interface SwitchboardConfig {
   readonly outboundHttpAllow: readonly string[];
   /** Demo mode (`SWITCHBOARD_DEMO=1`, `--demo`): dispatchers, queue, routes and a fleet directory, seeded. */
   readonly demo: boolean;
+  /**
+   * Call recordings: their files go to `dir` (`recordings` in the data folder); with `retentionDays`
+   * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
+   */
+  readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -201,6 +206,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -277,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
+    recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
   };
 }
 

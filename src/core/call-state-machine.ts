@@ -6,8 +6,9 @@ import { nextState, type StateTable } from './state-table.ts';
  * is what happens; the cell is the status it moves to. A missing cell is an illegal move, answered with
  * INVALID_STATE naming the current status, never a silent no-op.
  *
- * `send_dtmf` and `media` stay in place: it is listed so the engine checks commands that keep the status against
- * the same table as those that change it.
+ * `send_dtmf`, `media` and `record` (start, pause, resume or stop a call recording) stay in place:
+ * they are listed so the engine checks commands that keep the status against the same table as those
+ * that change it.
  */
 export type CallTransition =
   | 'ring'
@@ -20,6 +21,7 @@ export type CallTransition =
   | 'cancel_transfer'
   | 'send_dtmf'
   | 'media'
+  | 'record'
   | 'end'
   | 'fail';
 
@@ -33,6 +35,7 @@ export const CALL_TRANSITIONS: StateTable<CallStatus, CallTransition> = {
     start_transfer: 'transferring',
     // Announcements to a waiting caller (position, estimated wait).
     media: 'queued',
+    record: 'queued',
     ...LIVE_EXITS,
   },
   // `enqueue` from ringing: an inbound call taken into a queue, an agent's offer that rang out, or a
@@ -44,12 +47,24 @@ export const CALL_TRANSITIONS: StateTable<CallStatus, CallTransition> = {
     start_transfer: 'transferring',
     send_dtmf: 'answered',
     media: 'answered',
+    record: 'answered',
     enqueue: 'queued',
     ...LIVE_EXITS,
   },
-  on_hold: { unhold: 'answered', send_dtmf: 'on_hold', start_transfer: 'transferring', ...LIVE_EXITS },
+  on_hold: {
+    unhold: 'answered',
+    send_dtmf: 'on_hold',
+    start_transfer: 'transferring',
+    record: 'on_hold',
+    ...LIVE_EXITS,
+  },
   // `cancel_transfer`: an attended transfer canceled or failed; the transferring party is back on the call.
-  transferring: { complete_transfer: 'answered', cancel_transfer: 'answered', ...LIVE_EXITS },
+  transferring: {
+    complete_transfer: 'answered',
+    cancel_transfer: 'answered',
+    record: 'transferring',
+    ...LIVE_EXITS,
+  },
   ended: {},
   failed: {},
 };
@@ -66,6 +81,7 @@ const VERB: Record<CallTransition, string> = {
   cancel_transfer: 'cancel the transfer of',
   send_dtmf: 'send DTMF on',
   media: 'play or record on',
+  record: 'record (or pause, resume or stop recording)',
   end: 'end',
   fail: 'fail',
 };

@@ -1,3 +1,5 @@
+import type { RecordingSnapshot } from './recording.ts';
+
 /** The call model: one conversation (a call) with the channels of its parties (legs). */
 
 export const CALL_STATUSES = [
@@ -253,6 +255,8 @@ export interface CallSnapshot {
   readonly transfers?: readonly TransferSnapshot[];
   /** Every bridge the call has held, oldest first; absent before the first. */
   readonly bridges?: readonly BridgeSnapshot[];
+  /** Every recording of the call, oldest first, with its duration; absent before the first. */
+  readonly recordings?: readonly RecordingSnapshot[];
   readonly heldAt?: string;
   /** The queue the call waits in or came through. */
   readonly queueId?: string;

@@ -35,6 +35,18 @@ export const ERROR_CATALOGUE = {
     status: 404,
     message: "No party of that call has that id; the call's participants list them.",
   },
+  RECORDING_NOT_FOUND: {
+    status: 404,
+    message: 'No recording has that id; GET /api/v1/recordings?callId= lists those of a call.',
+  },
+  RECORDING_DELETED: {
+    status: 410,
+    message: 'The retention policy deleted that recording; details.deletedAt says when.',
+  },
+  RECORDING_NOT_READY: {
+    status: 409,
+    message: 'That recording has no file yet: stop it first, or retry shortly once it is stored.',
+  },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {
     status: 409,

@@ -7,6 +7,7 @@ import type {
   ParticipantSnapshot,
   TransferKind,
 } from './call.ts';
+import type { RecordingReason } from './recording.ts';
 
 /**
  * The domain event catalogue. Every change Switchboard makes is one of these; `type` is the
@@ -87,6 +88,15 @@ export interface CoreEventDataMap {
     readonly recordingId: string;
     readonly durationMs: number;
   };
+  /** A call recording (the whole conversation) started; `call.recordings` lists it. */
+  'call.recording.started': CallEventData & {
+    readonly recordingId: string;
+    readonly reason: RecordingReason;
+  };
+  'call.recording.paused': CallEventData & { readonly recordingId: string };
+  'call.recording.resumed': CallEventData & { readonly recordingId: string };
+  /** It stopped (on demand, or as the call ended); `durationMs` leaves paused time out. */
+  'call.recording.stopped': CallEventData & { readonly recordingId: string; readonly durationMs: number };
   'call.ended': CallEventData;
   'call.failed': CallEventData;
   /** A party added to a conference answered and is connected (`participant.joinedAt`). */

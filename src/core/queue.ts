@@ -1,3 +1,5 @@
+import type { RecordingPolicy } from './recording.ts';
+
 /** Queues hold callers until an agent is free; their configuration is data, validated at the edge. */
 
 export const QUEUE_STRATEGIES = [
@@ -53,4 +55,6 @@ export interface QueueConfig {
   readonly serviceLevelMs: number;
   /** A caller's priority rises by one level per this much waiting, so nobody starves. */
   readonly agingMs: number;
+  /** Whether (and what share of) the calls answered from this queue are recorded. */
+  readonly recording?: RecordingPolicy;
 }

@@ -1,4 +1,5 @@
 import type { CallPriority, Weekday } from './queue.ts';
+import type { RecordingPolicy } from './recording.ts';
 
 /**
  * Where an inbound call goes. `app`: nobody in Switchboard takes it; it rings until the business
@@ -30,4 +31,6 @@ export interface InboundRoute {
   };
   readonly order: number;
   readonly destination: RouteDestination;
+  /** Whether (and what share of) the calls this row routes are recorded once answered. */
+  readonly recording?: RecordingPolicy;
 }

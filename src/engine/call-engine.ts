@@ -23,6 +23,7 @@ import { type Leg, LiveCall } from './live-call.ts';
 import { MediaCommands } from './media-commands.ts';
 import { MonitorCommands } from './monitor-commands.ts';
 import { type ResolvedParty, resolveParty } from './parties.ts';
+import { RecordingCommands } from './recording-commands.ts';
 import { TransferCommands } from './transfer-commands.ts';
 import type {
   CallConference,
@@ -76,6 +77,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly transfers: TransferCommands;
   private readonly conference: ConferenceCommands;
   private readonly monitoring: MonitorCommands;
+  /** Recording whole calls (see {@link CallRecording}). */
+  readonly recordings: RecordingCommands;
 
   constructor(private readonly options: EngineOptions) {
     const log = options.log ?? SILENT_LOG;
@@ -109,7 +112,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
       claim: (agentId, callId) => this.directory?.claim(agentId, callId),
     };
     this.distribution = new DistributionCommands(context);
-    this.mediaCommands = new MediaCommands(context);
+    this.recordings = new RecordingCommands(context);
+    this.mediaCommands = new MediaCommands(context, this.recordings);
     this.control = new ControlCommands(context);
     this.transfers = new TransferCommands(context);
     this.conference = new ConferenceCommands(context, options.conference);

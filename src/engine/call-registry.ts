@@ -6,6 +6,7 @@ import type { Log } from '../core/log.ts';
 import type { HangupCause, TelephonyDriver } from '../telephony/driver.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { Leg, LiveCall } from './live-call.ts';
+import type { LiveRecording } from './live-recording.ts';
 
 export type CallEventType = {
   [T in keyof DomainEventDataMap]: DomainEventDataMap[T] extends { call: unknown } ? T : never;
@@ -205,6 +206,8 @@ export class CallRegistry {
    */
   async finish(call: LiveCall, reason: EndReason, cause: HangupCause = 'normal'): Promise<void> {
     if (isFinal(call.status)) return;
+    const recording = call.liveRecording();
+    if (recording) await this.stopRecording(call, recording, 'call_ended');
     const final = finalStatusFor(reason, call.answeredAt !== undefined);
     call.apply(final === 'failed' ? 'fail' : 'end');
     call.endedAt = this.now();
@@ -221,6 +224,34 @@ export class CallRegistry {
     this.calls.delete(call.id);
     for (const leg of call.legs) this.channels.delete(leg.id);
     await this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended');
+  }
+
+  /**
+   * Stops a call recording: the driver stops it, its duration is fixed, and `call.recording.stopped`
+   * says so. A recording the driver ended already is not an error; one the driver reports finished
+   * (`driver_finished`) is only marked; as the call ends (`call_ended`) a refusal is logged, not
+   * thrown, since tearing the call down ends the recording anyway.
+   */
+  async stopRecording(
+    call: LiveCall,
+    recording: LiveRecording,
+    how: 'asked' | 'call_ended' | 'driver_finished' = 'asked',
+  ): Promise<void> {
+    if (!recording.live) return;
+    if (how !== 'driver_finished') {
+      try {
+        await this.deps.driver.stopRecording(recording.id);
+      } catch (error) {
+        const gone = (error as { kind?: string }).kind === 'not_found';
+        if (!gone && how === 'asked') throw error;
+        if (!gone) this.deps.log.warn({ err: error, callId: call.id }, 'stopping a recording failed');
+      }
+    }
+    recording.apply('stop', this.now());
+    await this.publish(call, 'call.recording.stopped', {
+      recordingId: recording.id,
+      durationMs: recording.durationMs(this.now()),
+    });
   }
 
   private stopRinging(leg: Leg): void {

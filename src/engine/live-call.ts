@@ -17,8 +17,11 @@ import type {
 import { type CallTransition, nextStatus } from '../core/call-state-machine.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import { iso } from '../core/clock.ts';
+import type { RecordingReason } from '../core/recording.ts';
+import type { RecordingTarget } from '../telephony/driver.ts';
 import { LiveBridge } from './live-bridge.ts';
 import type { LiveMonitor, LiveParticipant } from './live-party.ts';
+import { LiveRecording } from './live-recording.ts';
 import { LiveTransfer, type TransferParties } from './live-transfer.ts';
 
 const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -78,6 +81,8 @@ export class LiveCall {
   readonly bridges = new Map<string, LiveBridge>();
   /** Every transfer of the call, oldest first; at most the last is still open. */
   readonly transfers: LiveTransfer[] = [];
+  /** Every recording of the call, oldest first; at most the last is still live. */
+  readonly recordings: LiveRecording[] = [];
   queueId: string | undefined;
   /** The agent who answered. */
   agentId: string | undefined;
@@ -160,6 +165,20 @@ export class LiveCall {
     return transfer;
   }
 
+  /** Starts a recording's record; it records until paused or stopped. */
+  addRecording(reason: RecordingReason, target: RecordingTarget, now: number): LiveRecording {
+    const id = `${this.id}-recording-${this.recordings.length + 1}`;
+    const recording = new LiveRecording(id, reason, target, now);
+    this.recordings.push(recording);
+    return recording;
+  }
+
+  /** The recording still running or paused, if any. */
+  liveRecording(): LiveRecording | undefined {
+    const last = this.recordings.at(-1);
+    return last?.live ? last : undefined;
+  }
+
   /** The transfer not yet settled (ringing its target, or consulting it), if any. */
   openTransfer(): LiveTransfer | undefined {
     const last = this.transfers.at(-1);
@@ -214,6 +233,7 @@ export class LiveCall {
       ...(this.participants.length > 0 && { participants: this.participants.map((p) => p.snapshot()) }),
       ...(this.conference !== undefined && { conference: this.conference }),
       ...(this.monitors.length > 0 && { monitors: this.monitors.map((m) => m.snapshot()) }),
+      ...(this.recordings.length > 0 && { recordings: this.recordings.map((r) => r.snapshot(now)) }),
     };
   }
 

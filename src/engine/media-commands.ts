@@ -3,6 +3,7 @@ import { SwitchboardError } from '../core/errors.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
 import type { CommandContext } from './command-context.ts';
 import type { Leg } from './live-call.ts';
+import type { RecordingCommands } from './recording-commands.ts';
 import type { CallMedia } from './types.ts';
 
 type MediaFinished = Extract<DriverEvent, { type: 'playback.finished' | 'recording.finished' }>;
@@ -12,7 +13,11 @@ export class MediaCommands implements CallMedia {
   /** Playback and recording ids in flight -> call id. */
   private readonly inFlight = new Map<string, string>();
 
-  constructor(private readonly ctx: CommandContext) {}
+  constructor(
+    private readonly ctx: CommandContext,
+    /** Where the ends of whole-call recordings go (they are not this module's). */
+    private readonly callRecordings: Pick<RecordingCommands, 'onFinished'>,
+  ) {}
 
   play(callId: string, media: string): Promise<string> {
     return this.start(callId, 'playback', 'play prompts', async (leg, id) => {
@@ -40,6 +45,7 @@ export class MediaCommands implements CallMedia {
 
   /** Media does not change a call's status; the app that started it hears that it finished. */
   onFinished(event: MediaFinished): void {
+    if (event.type === 'recording.finished' && this.callRecordings.onFinished(event)) return;
     const { ops } = this.ctx;
     const id = event.type === 'playback.finished' ? event.playbackId : event.recordingId;
     const callId = this.inFlight.get(id);

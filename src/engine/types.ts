@@ -8,7 +8,11 @@ import type {
   TransferKind,
 } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import type { RecordingReason } from '../core/recording.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
+import type { RecordingFile } from '../telephony/driver.ts';
+
+export type { RecordingFile };
 
 /**
  * The engine's public face: the only place where a call's status changes. Apps and the API send
@@ -124,6 +128,27 @@ export interface CallMedia {
   /** Records the remote party (voicemail), up to `maxDurationMs`. */
   record(callId: string, options: { maxDurationMs: number }): Promise<string>;
   stopRecording(callId: string, recordingId: string): Promise<void>;
+}
+
+/**
+ * Recording a whole call (what the parties say to each other), for the recording app and the API:
+ * the call's main bridge is recorded, or its remote party while it has no bridge. A call has at most
+ * one recording running or paused at a time; the call's `recordings` list every one with its
+ * duration (paused time left out). Changes come as `call.recording.started`, `.paused`, `.resumed`
+ * and `.stopped` (also when the call ends while recording). Each command resolves with the call's
+ * snapshot; without a `recordingId` pause, resume and stop act on the live recording.
+ */
+export interface CallRecording {
+  /** Starts recording; INVALID_STATE unless connected (or waiting), or while it is already recorded. */
+  start(callId: string, reason: RecordingReason): Promise<CallSnapshot>;
+  /** Pauses: nothing is recorded until resumed (card numbers: PCI). */
+  pause(callId: string, recordingId?: string): Promise<CallSnapshot>;
+  resume(callId: string, recordingId?: string): Promise<CallSnapshot>;
+  stop(callId: string, recordingId?: string): Promise<CallSnapshot>;
+  /** The file of a stopped recording, from the phone system; RECORDING_NOT_FOUND when it has none. */
+  file(recordingId: string): Promise<RecordingFile>;
+  /** Deletes a stopped recording's file at the phone system; RECORDING_NOT_FOUND when it has none. */
+  remove(recordingId: string): Promise<void>;
 }
 
 /** Phones' registration, for apps that show it (the ACD's agents). */

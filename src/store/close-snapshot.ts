@@ -7,11 +7,13 @@ import {
   type LegSnapshot,
   type TransferSnapshot,
 } from '../core/call.ts';
+import type { RecordingSnapshot } from '../core/recording.ts';
 
 /**
  * The snapshot of a live call forced to end with `reason` at `endedAt`: final status, end time,
  * duration when it was answered, every leg still up ended the same way, a transfer still open
- * failed with `reason`, and every bridge torn down.
+ * failed with `reason`, every bridge torn down, and a recording still live stopped (with the duration
+ * last known).
  */
 export function closeSnapshot(call: CallSnapshot, reason: EndReason, endedAt: string): CallSnapshot {
   const legs = call.legs.map((leg): LegSnapshot => {
@@ -36,6 +38,13 @@ export function closeSnapshot(call: CallSnapshot, reason: EndReason, endedAt: st
         (b): BridgeSnapshot =>
           b.destroyedAt === undefined ? { ...b, destroyedAt: endedAt, members: [] } : b,
       ),
+    }),
+    ...(call.recordings && {
+      recordings: call.recordings.map((r): RecordingSnapshot => {
+        if (r.state === 'stopped') return r;
+        const { pausedAt: _paused, ...rest } = r;
+        return { ...rest, state: 'stopped', endedAt };
+      }),
     }),
   };
   if (call.answeredAt === undefined) return closed;

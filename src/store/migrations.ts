@@ -158,6 +158,39 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '008_recordings': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        await db.schema
+          .createTable('recordings')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('call_id', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('state', 'text', (col) => col.notNull())
+          .addColumn('reason', 'text', (col) => col.notNull())
+          .addColumn('started_at', 'text', (col) => col.notNull())
+          .addColumn('started_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('ended_at_ms', 'bigint')
+          .addColumn('duration_ms', 'bigint', (col) => col.notNull())
+          .addColumn('file_path', 'text')
+          .addColumn('file_size', 'bigint')
+          .addColumn('content_type', 'text')
+          .addColumn('stored_at', 'text')
+          .addColumn('deleted_at', 'text')
+          .execute();
+        // A call's recordings are listed with the call; retention looks for old ones not yet deleted.
+        await db.schema
+          .createIndex('recordings_call_idx')
+          .on('recordings')
+          .columns(['call_id', 'started_at_ms', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('recordings_ended_idx')
+          .on('recordings')
+          .columns(['ended_at_ms', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

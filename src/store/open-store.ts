@@ -15,6 +15,7 @@ import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
+import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commit.ts';
@@ -178,6 +179,7 @@ function assembleStore(
     audit: createAuditLogRepository(useDb),
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
+    recordings: createRecordingRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

@@ -87,6 +87,26 @@ export interface IdempotencyKeysTable {
   created_at_ms: BigIntColumn;
 }
 
+/** One call recording and its file; see RecordingRepository. */
+export interface RecordingsTable {
+  id: string;
+  call_id: string;
+  state: string;
+  reason: string;
+  started_at: string;
+  started_at_ms: BigIntColumn;
+  ended_at: string | null;
+  ended_at_ms: NullableBigIntColumn;
+  duration_ms: BigIntColumn;
+  /** The file in the data folder, once stored. */
+  file_path: string | null;
+  file_size: NullableBigIntColumn;
+  content_type: string | null;
+  stored_at: string | null;
+  /** When retention deleted the file; the row stays, to say so. */
+  deleted_at: string | null;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -98,6 +118,7 @@ export interface Database {
   audit_log: AuditLogTable;
   ivr_flows: IvrFlowsTable;
   idempotency_keys: IdempotencyKeysTable;
+  recordings: RecordingsTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

@@ -2,6 +2,7 @@ import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallSnapshot, CallStatus } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
+import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
 
 /**
@@ -20,6 +21,7 @@ export interface Store {
   readonly audit: AuditLogRepository;
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly recordings: RecordingRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -210,4 +212,42 @@ export interface IdempotencyRepository {
   complete(scope: string, key: string, owner: string, answer: StoredAnswer): Promise<void>;
   release(scope: string, key: string, owner: string): Promise<void>;
   purge(before: number): Promise<number>;
+}
+
+/** A call recording as the recording app keeps it: what the engine said of it, and where its file is. */
+export interface StoredRecording {
+  readonly id: string;
+  readonly callId: string;
+  readonly state: RecordingState;
+  readonly reason: RecordingReason;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  /** Milliseconds recorded, paused time left out (so far, until it stops). */
+  readonly durationMs: number;
+  /** Its file in the data folder, once the phone system handed it over. */
+  readonly file?: {
+    readonly path: string;
+    readonly size: number;
+    readonly contentType: string;
+    readonly storedAt: string;
+  };
+  /** When the retention policy deleted the file; the record stays to say so. */
+  readonly deletedAt?: string;
+}
+
+/**
+ * Call recordings and their files.
+ * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal.
+ * - `listByCall` answers one call's recordings, oldest first (by start, then id).
+ * - `expired` answers stopped recordings that ended before `before` (ISO-8601) and are not deleted,
+ *   oldest end first, at most `limit` (1..1000).
+ * - `unstored` answers those with no file yet and not deleted (still recording or paused, or stopped
+ *   while the file could not be fetched), oldest first: what a process starting up takes over.
+ */
+export interface RecordingRepository {
+  save(recording: StoredRecording): Promise<void>;
+  get(id: string): Promise<StoredRecording | undefined>;
+  listByCall(callId: string): Promise<StoredRecording[]>;
+  expired(before: string, limit: number): Promise<StoredRecording[]>;
+  unstored(): Promise<StoredRecording[]>;
 }

@@ -74,6 +74,8 @@ export interface TelephonyDriver {
     options?: { maxDurationMs?: number },
   ): Promise<void>;
   stopRecording(recordingId: string): Promise<void>;
+  /** Pausing and resuming recordings, and the files of finished ones (see {@link DriverRecordings}). */
+  readonly recordings: DriverRecordings;
 
   /**
    * Reports the registration of a phone from now on: resolves with the driver's name for it (the
@@ -93,6 +95,31 @@ export interface OriginateRequest {
 }
 
 export type RecordingTarget = { readonly kind: 'channel' | 'bridge'; readonly id: string };
+
+/**
+ * What a driver does with recordings beyond starting and stopping them, by recording id. A paused
+ * recording takes nothing in until resumed (neither reports an event, as on Asterisk), and the paused
+ * time is left out of its file and of its `recording.finished` duration. A finished recording's file
+ * stays with the phone system until `remove`. An unknown id rejects with `not_found`.
+ */
+export interface DriverRecordings {
+  pause(recordingId: string): Promise<void>;
+  resume(recordingId: string): Promise<void>;
+  /** The stored file of a finished recording (`not_found` while it still runs, or once removed). */
+  file(recordingId: string): Promise<RecordingFile>;
+  /** Deletes a finished recording's file. */
+  remove(recordingId: string): Promise<void>;
+}
+
+/** A recording's file as the phone system hands it over. */
+export interface RecordingFile {
+  /** `audio/wav` for the WAV files both drivers store. */
+  readonly contentType: string;
+  /** Its length in bytes, when known beforehand. */
+  readonly size?: number;
+  /** Its bytes, read as they come. */
+  readonly body: AsyncIterable<Uint8Array>;
+}
 
 /** The causes a driver reports and accepts (the list is the core's, shared with the engine). */
 export type { HangupCause };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RecordingSnapshotSchema } from '../../apps/http-kit/recording.ts';
 import { isoTime, type SameKeys } from '../../apps/http-kit/schemas.ts';
 import {
   BRIDGE_KINDS,
@@ -175,6 +176,10 @@ const callShape = z.object({
     .array(bridgeShape)
     .optional()
     .describe('Every bridge the call has held, oldest first; absent before the first.'),
+  recordings: z
+    .array(RecordingSnapshotSchema)
+    .optional()
+    .describe('Every recording of the call, oldest first, with its duration; absent before the first.'),
   heldAt: isoTime('When the call was put on hold.').optional(),
   queueId: z.string().optional().describe('The queue the call waits in or came through.'),
   agentId: z.string().optional().describe('The agent who took the call.'),

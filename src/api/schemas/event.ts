@@ -3,6 +3,7 @@ import type { AppEventSchemas, EventDataSchemas } from '../../apps/app-contract.
 import { isoTime } from '../../apps/http-kit/schemas.ts';
 import { END_REASONS, TRANSFER_KINDS } from '../../core/call.ts';
 import type { CoreEventType, DomainEvent } from '../../core/events.ts';
+import { RECORDING_REASONS } from '../../core/recording.ts';
 import { CallSnapshotSchema, LEG_ROLES, MonitorSchema, ParticipantSchema } from './call.ts';
 
 const call = CallSnapshotSchema;
@@ -80,6 +81,18 @@ const CORE_EVENTS: EventDataSchemas<CoreEventType> = {
     call,
     recordingId: z.string(),
     durationMs: z.number().nonnegative(),
+  }),
+  'call.recording.started': z.object({
+    call,
+    recordingId: z.string(),
+    reason: z.enum(RECORDING_REASONS).describe('on_demand, or the policy that started it.'),
+  }),
+  'call.recording.paused': z.object({ call, recordingId: z.string() }),
+  'call.recording.resumed': z.object({ call, recordingId: z.string() }),
+  'call.recording.stopped': z.object({
+    call,
+    recordingId: z.string(),
+    durationMs: z.number().int().nonnegative().describe('Milliseconds recorded, paused time left out.'),
   }),
   'call.ended': callData,
   'call.failed': callData,

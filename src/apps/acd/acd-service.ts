@@ -254,6 +254,11 @@ export class AcdService {
     return this.config.saveRoute(route);
   }
 
+  /** The row of the routing table a call to `dialled` from `caller` follows at `at` (epoch ms), if any. */
+  routeFor(dialled: string, caller: string, at: number): InboundRoute | undefined {
+    return this.config.routes.resolve(dialled, caller, at);
+  }
+
   /** Removes a row of the routing table; answers whether it existed. */
   deleteRoute(id: string): Promise<boolean> {
     return this.config.deleteRoute(id);

@@ -20,6 +20,7 @@ import {
 import type { InboundRoute, RouteDestination } from '../../core/routing.ts';
 import type { AgentStateEntry } from '../../store/types.ts';
 import type { EventDataSchemas } from '../app-contract.ts';
+import { RecordingPolicySchema } from '../http-kit/recording.ts';
 import { isoTime, type SameKeys } from '../http-kit/schemas.ts';
 import type { AcdService } from './acd-service.ts';
 import { type AcdEventDataMap, QUEUE_LEFT_REASONS, type QueueStats } from './events.ts';
@@ -119,6 +120,7 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
     agingMs: wholeNumber(1000, 86_400_000, 'milliseconds').describe(
       "A caller's priority rises one level per this much waiting.",
     ),
+    recording: RecordingPolicySchema.describe('Record the calls answered from this queue (or a share).'),
   };
 
   const QueueInput = z
@@ -136,6 +138,7 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
       closedAction: queueFields.closedAction.optional(),
       serviceLevelMs: queueFields.serviceLevelMs.default(20_000),
       agingMs: queueFields.agingMs.default(120_000),
+      recording: queueFields.recording.optional(),
     })
     .superRefine((queue, ctx) => {
       if (queue.overflow === undefined) {
@@ -180,8 +183,11 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
       closedAction: queueFields.closedAction.nullable().optional(),
       serviceLevelMs: queueFields.serviceLevelMs.optional(),
       agingMs: queueFields.agingMs.optional(),
+      recording: queueFields.recording.nullable().optional(),
     })
-    .describe('Fields to change; send null to remove maxWaitMs, overflow, businessHours or closedAction.');
+    .describe(
+      'Fields to change; send null to remove maxWaitMs, overflow, businessHours, closedAction or recording.',
+    );
 
   const InboundRouteInput = z.strictObject({
     id: id('Stable route id; generated when absent.').optional(),
@@ -202,6 +208,7 @@ export function acdSchemas(defaultCountry: CountryCode = 'US') {
       .default(100)
       .describe('Breaks ties between equally specific rows; lower first.'),
     destination: destination(defaultCountry),
+    recording: RecordingPolicySchema.optional().describe('Record the calls this row routes (or a share).'),
   });
 
   return { AgentInput, AgentPatch, QueueInput, QueuePatch, InboundRouteInput };
@@ -387,6 +394,7 @@ const queueShape = z.object({
   closedAction: QueueExitSchema.optional(),
   serviceLevelMs: z.number().int().nonnegative(),
   agingMs: z.number().int().nonnegative(),
+  recording: RecordingPolicySchema.optional(),
 });
 true satisfies SameKeys<QueueConfig, z.output<typeof queueShape>>;
 
@@ -428,6 +436,7 @@ const routeShape = z.object({
     .describe('Only route this way while open: weekly local hours in a time zone.'),
   order: z.number().int().nonnegative().describe('Breaks ties between equally specific rows; lower first.'),
   destination: RouteDestinationSchema,
+  recording: RecordingPolicySchema.optional(),
 });
 true satisfies SameKeys<InboundRoute, z.output<typeof routeShape>>;
 

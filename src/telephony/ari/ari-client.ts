@@ -46,6 +46,18 @@ export class AriError extends Error {
   }
 }
 
+/** A file ARI is sending: its type, its length when announced, and its bytes as they arrive. */
+export interface AriDownload {
+  readonly contentType: string;
+  readonly size?: number;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+type Finish<T> = (error: AriError | undefined, value?: T) => void;
+
+/** Longest a file download may take to start, and may stall while its body arrives. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
 /** Counters for health and benchmarks. */
 export interface AriClientStats {
   readonly requests: number;
@@ -117,12 +129,59 @@ export class AriClient {
     query?: AriQuery,
     options: { timeoutMs?: number } = {},
   ): Promise<T> {
+    return this.exchange<T>(method, path, query, options.timeoutMs ?? this.timeoutMs, (res, finish) => {
+      this.readAnswer(method, path, res, finish, (body) => finish(undefined, body as T));
+    });
+  }
+
+  /**
+   * A GET of a file (a stored recording): resolves once Asterisk has answered, with the body still to
+   * be read, as it arrives; rejects with {@link AriError} for an error answer. A body that stalls for
+   * the download timeout fails the read.
+   */
+  download(path: string): Promise<AriDownload> {
+    const timeoutMs = Math.max(this.timeoutMs, DOWNLOAD_TIMEOUT_MS);
+    return this.exchange<AriDownload>('GET', path, undefined, timeoutMs, (res, finish) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        this.readAnswer('GET', path, res, finish, () => undefined);
+        return;
+      }
+      res.setTimeout(timeoutMs, () =>
+        res.destroy(new Error(`ARI GET ${path}: the file stalled for ${timeoutMs} ms`)),
+      );
+      const length = Number(res.headers['content-length']);
+      finish(undefined, {
+        contentType: res.headers['content-type'] ?? 'application/octet-stream',
+        ...(Number.isFinite(length) && { size: length }),
+        body: res,
+      });
+    });
+  }
+
+  /** Closes the pooled sockets. */
+  /** Closes the pooled sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /**
+   * Sends one request, with its timeout, counted in flight until `finish` is called (once; later calls
+   * do nothing). `onResponse` decides when the answer is complete.
+   */
+  private exchange<T>(
+    method: AriMethod,
+    path: string,
+    query: AriQuery | undefined,
+    timeoutMs: number,
+    onResponse: (res: http.IncomingMessage, finish: Finish<T>) => void,
+  ): Promise<T> {
     const target = `${this.base.pathname.replace(/\/+$/, '')}${path}${encodeQuery(query)}`;
     this.counts.requests++;
     this.counts.inFlight++;
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const finish = (error: AriError | undefined, value?: T) => {
+      const finish: Finish<T> = (error, value) => {
         if (settled) return;
         settled = true;
         this.clock.clearTimer(timer);
@@ -150,25 +209,8 @@ export class AriClient {
             ...(method !== 'GET' && { 'content-length': '0' }),
           },
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (err) => finish(this.networkError(method, path, err)));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString('utf8');
-            const body = parseBody(text);
-            if (status >= 200 && status < 300) {
-              finish(undefined, body as T);
-              return;
-            }
-            const error = new AriError('http', method, path, '', status, body);
-            error.message = `ARI ${method} ${path} answered ${status}${error.detail ? ` ${JSON.stringify(error.detail)}` : ''}`;
-            finish(error);
-          });
-        },
+        (res) => onResponse(res, finish),
       );
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timer = this.clock.setTimer(timeoutMs, () => {
         finish(
           new AriError('timeout', method, path, `ARI ${method} ${path} got no answer within ${timeoutMs} ms`),
@@ -180,9 +222,28 @@ export class AriClient {
     });
   }
 
-  /** Closes the pooled sockets. */
-  close(): void {
-    this.agent.destroy();
+  /** Reads a whole answer: a 2xx body goes to `success` parsed, any other status fails as {@link AriError}. */
+  private readAnswer<T>(
+    method: AriMethod,
+    path: string,
+    res: http.IncomingMessage,
+    finish: Finish<T>,
+    success: (body: unknown) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', (err) => finish(this.networkError(method, path, err)));
+    res.on('end', () => {
+      const status = res.statusCode ?? 0;
+      const body = parseBody(Buffer.concat(chunks).toString('utf8'));
+      if (status >= 200 && status < 300) {
+        success(body);
+        return;
+      }
+      const error = new AriError('http', method, path, '', status, body);
+      error.message = `ARI ${method} ${path} answered ${status}${error.detail ? ` ${JSON.stringify(error.detail)}` : ''}`;
+      finish(error);
+    });
   }
 
   private networkError(method: AriMethod, path: string, err: Error): AriError {

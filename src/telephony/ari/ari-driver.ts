@@ -6,6 +6,7 @@ import {
   type DriverCapabilities,
   DriverError,
   type DriverEvent,
+  type DriverRecordings,
   type HangupCause,
   type OriginateRequest,
   type RecordingTarget,
@@ -65,6 +66,8 @@ export class AriDriver implements TelephonyDriver {
   readonly name = 'ari';
   readonly capabilities: DriverCapabilities = CAPABILITIES;
   readonly app: string;
+  /** Bridge and channel recordings' pauses and stored files (see `ari-media.ts`). */
+  readonly recordings: DriverRecordings;
 
   private readonly options: AriDriverOptions;
   private readonly clock: Clock;
@@ -123,6 +126,7 @@ export class AriDriver implements TelephonyDriver {
       call: (method, path, query, what, channel) => this.call(method, path, query, what, channel),
       nextSnoopId: (id) => `${id}-snoop-${++this.snoopCount}`,
     };
+    this.recordings = mediaCommands.recordingControls(this.ctx);
   }
 
   // --- Lifecycle ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { DriverError, type RecordingTarget } from '../driver.ts';
+import { DriverError, type DriverRecordings, type RecordingTarget } from '../driver.ts';
 import { type AriContext, enc } from './ari-context.ts';
 import { isChannelGone, toDriverError } from './ari-errors.ts';
 
@@ -88,4 +88,36 @@ export async function stopRecording(ctx: AriContext, recordingId: string): Promi
     undefined,
     `stopping recording ${recordingId}`,
   );
+}
+
+/**
+ * Pause, resume and stored files, as the `recording-pause-resume` transcript shows ARI does them:
+ * pause is POST /recordings/live/{name}/pause and resume DELETE of the same (there is no unpause
+ * resource), neither with an event; a finished recording's file is GET /recordings/stored/{name}/file
+ * (`audio/wav`) until DELETE /recordings/stored/{name}.
+ */
+export function recordingControls(ctx: AriContext): DriverRecordings {
+  const pause = async (recordingId: string, paused: boolean) => {
+    ctx.assertRunning();
+    const what = `${paused ? 'pausing' : 'resuming'} recording ${recordingId}`;
+    await ctx.call(paused ? 'POST' : 'DELETE', `/recordings/live/${enc(recordingId)}/pause`, undefined, what);
+    ctx.state.pauseRecording(recordingId, paused);
+  };
+  return {
+    pause: (recordingId) => pause(recordingId, true),
+    resume: (recordingId) => pause(recordingId, false),
+    async file(recordingId) {
+      ctx.assertRunning();
+      try {
+        return await ctx.client.download(`/recordings/stored/${enc(recordingId)}/file`);
+      } catch (error) {
+        throw toDriverError(error, `reading recording ${recordingId}`);
+      }
+    },
+    async remove(recordingId) {
+      ctx.assertRunning();
+      const path = `/recordings/stored/${enc(recordingId)}`;
+      await ctx.call('DELETE', path, undefined, `deleting recording ${recordingId}`);
+    },
+  };
 }

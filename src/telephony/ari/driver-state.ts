@@ -50,7 +50,10 @@ interface PlaybackRecord {
 
 interface RecordingRecord {
   readonly target: RecordingTarget;
-  readonly startedAt: number;
+  /** Recorded before the current stretch (paused time left out). */
+  recordedMs: number;
+  /** When the current stretch began; undefined while paused. */
+  since: number | undefined;
 }
 
 /** How many ended channel ids are remembered, to answer not_found at once and ignore late events. */
@@ -206,10 +209,20 @@ export class DriverState {
   trackRecording(recordingId: string, target: RecordingTarget): void {
     this.recordings.set(recordingId, {
       target: { kind: target.kind, id: target.id },
-      startedAt: this.clock.now(),
+      recordedMs: 0,
+      since: this.clock.now(),
     });
     if (target.kind === 'channel') this.channels.get(target.id)?.recordings.add(recordingId);
     else this.bridges.get(target.id)?.recordings.add(recordingId);
+  }
+
+  /** Notes that Asterisk paused (or resumed) a recording, so its own duration leaves the pause out. */
+  pauseRecording(recordingId: string, paused: boolean): void {
+    const recording = this.recordings.get(recordingId);
+    if (!recording || paused === (recording.since === undefined)) return;
+    const now = this.clock.now();
+    if (paused) recording.recordedMs += now - (recording.since ?? now);
+    recording.since = paused ? undefined : now;
   }
 
   /** Forgets a recording Asterisk refused to start, without reporting it. */
@@ -224,7 +237,7 @@ export class DriverState {
 
   /**
    * Reports `recording.finished` once, with Asterisk's duration when it gave one (whole seconds,
-   * pauses excluded), else the time since it started.
+   * pauses excluded), else the time it recorded, pauses excluded.
    */
   finishRecording(recordingId: string, durationSeconds: number | undefined): boolean {
     const recording = this.recordings.get(recordingId);
@@ -236,7 +249,7 @@ export class DriverState {
     const durationMs =
       durationSeconds !== undefined && Number.isFinite(durationSeconds)
         ? durationSeconds * 1000
-        : this.clock.now() - recording.startedAt;
+        : recording.recordedMs + (recording.since === undefined ? 0 : this.clock.now() - recording.since);
     this.emit({ type: 'recording.finished', recordingId, target, durationMs });
     return true;
   }

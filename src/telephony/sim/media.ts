@@ -1,6 +1,13 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
-import { DriverError, type DriverEvent, type RecordingTarget } from '../driver.ts';
+import {
+  DriverError,
+  type DriverEvent,
+  type DriverRecordings,
+  type RecordingFile,
+  type RecordingTarget,
+} from '../driver.ts';
 import type { SimBridge, SimChannel } from './channel.ts';
+import { toneWav, wavSize } from './wav.ts';
 
 /** How long a simulated prompt plays: media files a fixed second, text as if spoken. */
 export function playbackDurationMs(media: string): number {
@@ -16,8 +23,13 @@ interface Playback {
 interface Recording {
   readonly target: RecordingTarget;
   readonly owner: SimChannel | SimBridge;
-  readonly startedAt: number;
-  readonly timer: TimerHandle | undefined;
+  readonly maxDurationMs: number | undefined;
+  /** Recorded before the current stretch (paused time left out). */
+  recordedMs: number;
+  /** When the current stretch began; undefined while paused. */
+  since: number | undefined;
+  /** Ends it at its longest duration; not running while paused. */
+  timer: TimerHandle | undefined;
 }
 
 /**
@@ -27,6 +39,8 @@ interface Recording {
 export class SimMedia {
   private readonly playbacks = new Map<string, Playback>();
   private readonly recordings = new Map<string, Recording>();
+  /** Finished recordings whose file is kept: id -> milliseconds recorded. */
+  private readonly stored = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -62,24 +76,59 @@ export class SimMedia {
     maxDurationMs: number | undefined,
   ): void {
     if (!recordingId) throw new DriverError('invalid', 'a recording needs an id');
-    if (this.recordings.has(recordingId)) {
-      throw new DriverError('invalid', `recording "${recordingId}" is already running`);
+    if (this.recordings.has(recordingId) || this.stored.has(recordingId)) {
+      // As Asterisk: a name whose file is kept is refused too (409, ifExists defaults to fail).
+      throw new DriverError('invalid', `recording "${recordingId}" exists already`);
     }
     if (maxDurationMs !== undefined && !(maxDurationMs > 0 && Number.isFinite(maxDurationMs))) {
       throw new DriverError('invalid', `maxDurationMs must be a positive number, got ${maxDurationMs}`);
     }
-    const timer =
-      maxDurationMs === undefined
-        ? undefined
-        : this.clock.setTimer(maxDurationMs, () => this.batch(() => this.finishRecording(recordingId)));
-    this.recordings.set(recordingId, {
+    const recording: Recording = {
       target: { kind: target.kind, id: target.id },
       owner,
-      startedAt: this.clock.now(),
-      timer,
-    });
+      maxDurationMs,
+      recordedMs: 0,
+      since: this.clock.now(),
+      timer: undefined,
+    };
+    this.recordings.set(recordingId, recording);
+    this.armLimit(recordingId, recording);
     owner.recordings ??= new Set();
     owner.recordings.add(recordingId);
+  }
+
+  /** Pausing, resuming and the files of finished recordings; `assertStarted` guards each command. */
+  recordingControls(assertStarted: () => void): DriverRecordings {
+    const running = (id: string): Recording => {
+      assertStarted();
+      const recording = this.recordings.get(id);
+      if (!recording) throw new DriverError('not_found', `no recording "${id}" is running`);
+      return recording;
+    };
+    return {
+      pause: async (id) => {
+        const recording = running(id);
+        if (recording.since === undefined) return;
+        recording.recordedMs += this.clock.now() - recording.since;
+        recording.since = undefined;
+        if (recording.timer) this.clock.clearTimer(recording.timer);
+        recording.timer = undefined;
+      },
+      resume: async (id) => {
+        const recording = running(id);
+        if (recording.since !== undefined) return;
+        recording.since = this.clock.now();
+        this.armLimit(id, recording);
+      },
+      file: async (id) => {
+        assertStarted();
+        return this.storedFile(id);
+      },
+      remove: async (id) => {
+        assertStarted();
+        if (!this.stored.delete(id)) throw new DriverError('not_found', `no stored recording "${id}"`);
+      },
+    };
   }
 
   stopRecording(recordingId: string): void {
@@ -118,12 +167,31 @@ export class SimMedia {
     this.recordings.delete(recordingId);
     if (recording.timer) this.clock.clearTimer(recording.timer);
     recording.owner.recordings?.delete(recordingId);
-    this.emit({
-      type: 'recording.finished',
-      recordingId,
-      target: recording.target,
-      durationMs: this.clock.now() - recording.startedAt,
-    });
+    const durationMs = recordedMs(recording, this.clock.now());
+    this.stored.set(recordingId, durationMs);
+    this.emit({ type: 'recording.finished', recordingId, target: recording.target, durationMs });
     return true;
   }
+
+  /** The WAV file of a finished recording: a tone as long as what was recorded. */
+  private storedFile(recordingId: string): RecordingFile {
+    const durationMs = this.stored.get(recordingId);
+    if (durationMs === undefined) {
+      const why = this.recordings.has(recordingId) ? 'is still running' : 'has no stored file';
+      throw new DriverError('not_found', `recording "${recordingId}" ${why}`);
+    }
+    return { contentType: 'audio/wav', size: wavSize(durationMs), body: toneWav(durationMs) };
+  }
+
+  /** Arms the end at the longest duration, counting only the time still left to record. */
+  private armLimit(recordingId: string, recording: Recording): void {
+    if (recording.maxDurationMs === undefined) return;
+    const left = Math.max(0, recording.maxDurationMs - recording.recordedMs);
+    recording.timer = this.clock.setTimer(left, () => this.batch(() => this.finishRecording(recordingId)));
+  }
+}
+
+/** Milliseconds recorded so far, paused time left out. */
+function recordedMs(recording: Recording, now: number): number {
+  return recording.recordedMs + (recording.since === undefined ? 0 : now - recording.since);
 }

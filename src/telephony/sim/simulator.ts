@@ -5,6 +5,7 @@ import {
   type DriverCapabilities,
   DriverError,
   type DriverEvent,
+  type DriverRecordings,
   type HangupCause,
   type OriginateRequest,
   type RecordingTarget,
@@ -82,6 +83,8 @@ export interface SimulatorOptions {
 export class SimulatorDriver implements TelephonyDriver {
   readonly name = 'simulator';
   readonly capabilities: DriverCapabilities = CAPABILITIES;
+  /** Pauses leave no event and no audio; a finished recording keeps a WAV file of a tone as long. */
+  readonly recordings: DriverRecordings;
 
   private readonly clock: Clock;
   private readonly profiles: ProfileTable;
@@ -101,6 +104,7 @@ export class SimulatorDriver implements TelephonyDriver {
     const emit = (event: DriverEvent) => this.events.emit(event);
     const batch = (work: () => void) => this.events.batch(work);
     this.media = new SimMedia(this.clock, emit, batch);
+    this.recordings = this.media.recordingControls(() => this.assertStarted());
     this.keypad = new SimKeypad(this.clock, emit, batch);
     this.bridges = new SimBridges((bridge) => this.media.bridgeGone(bridge));
   }
