@@ -12,7 +12,8 @@ import { APP, expectReplayFinished, type PbxRun, replayPerTest, startPbx } from 
 import { driverConformance } from './support/driver-conformance.ts';
 import { FakeAriServer } from './support/fake-ari.ts';
 import { FakePbx } from './support/fake-ari-pbx.ts';
-import { loadEvents, type RecordedEvent } from './support/fake-ari-replay.ts';
+import { loadEvents, loadRest, type RecordedEvent } from './support/fake-ari-replay.ts';
+import { bytesOf, readWav } from './support/wav.ts';
 
 const CTI = '"CTI" <5000>';
 
@@ -346,6 +347,65 @@ describe('ARI driver against the recorded transcripts', () => {
       ]);
     },
   );
+
+  it('recording-pause-resume: pauses and resumes a bridge recording (DELETE …/pause), reads its stored file, deletes it', async () => {
+    const bridgeId = '74824d86-bea2-4933-bc8e-fcd3ba41b793';
+    const stored = '/recordings/stored/cti-rec-pause-1';
+    const r = await replay({
+      scenario: 'recording-pause-resume',
+      driverMakes: [
+        'POST /channels/1796613629.16/answer',
+        'POST /bridges?',
+        `POST /bridges/${bridgeId}/addChannel?channel=1796613629.16`,
+        'POST /channels?',
+        `POST /bridges/${bridgeId}/addChannel?channel=1796613629.17`,
+        `POST /bridges/${bridgeId}/record`,
+        'POST /recordings/live/cti-rec-pause-1/pause',
+        'DELETE /recordings/live/cti-rec-pause-1/pause',
+        'POST /recordings/live/cti-rec-pause-1/stop',
+        `GET ${stored}/file`,
+        `DELETE ${stored}`,
+        `GET ${stored}/file`,
+        `DELETE ${stored}`,
+        'DELETE /channels/1796613629.17',
+        'DELETE /channels/1796613629.16',
+        `DELETE /bridges/${bridgeId}`,
+      ],
+    });
+    const caller = (await r.log.next('channel.inbound')).channelId;
+    await r.driver.answer(caller);
+    await r.driver.createBridge('call-1');
+    await r.driver.addToBridge('call-1', caller);
+    await r.driver.originate({
+      channelId: 'agent-1',
+      endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
+      callerId: CTI,
+    });
+    await r.log.next('channel.answered', 'agent-1');
+    await r.driver.addToBridge('call-1', 'agent-1');
+    await r.driver.startRecording({ kind: 'bridge', id: 'call-1' }, 'call-1-recording-1');
+    await r.driver.recordings.pause('call-1-recording-1');
+    await r.driver.recordings.resume('call-1-recording-1');
+    await r.driver.stopRecording('call-1-recording-1');
+    await r.log.next('recording.finished');
+    const file = await r.driver.recordings.file('call-1-recording-1');
+    expect(file).toMatchObject({ contentType: 'audio/wav', size: 80_364 });
+    // 5.02 s recorded of 7 s: Asterisk leaves the 2 s paused out of the file.
+    expect(readWav(await bytesOf(file.body))).toMatchObject({ sampleRate: 8_000, durationMs: 5_020 });
+    await r.driver.recordings.remove('call-1-recording-1');
+    await rejects('not_found', r.driver.recordings.file('call-1-recording-1'));
+    await rejects('not_found', r.driver.recordings.remove('call-1-recording-1'));
+    await r.driver.hangup('agent-1', 'normal');
+    await r.driver.hangup(caller, 'normal');
+    await r.driver.destroyBridge('call-1');
+    await r.log.next('channel.hangup', caller);
+    await finished(r);
+    expect(r.log.lines((id) => (id === caller ? 'in' : id)).slice(-3)).toEqual([
+      'recording.finished call-1-recording-1 bridge:call-1 5000',
+      'hangup agent-1 normal',
+      'hangup in normal',
+    ]);
+  });
 
   it.each([
     [
@@ -1416,6 +1476,55 @@ describe('fake Asterisk follows the transcripts', () => {
     expect(shape(f.events, caller)).toEqual(shape(recorded, '1795320890.146'));
     // Dial("") and the ringing state come in either order on the rig; the ending is fixed.
     expect(shape(f.events, body.id).slice(-3)).toEqual(shape(recorded, '1795320890.147').slice(-3));
+    await f.server.close();
+  });
+
+  it('recording-pause-resume: a paused recording says so, records nothing, and its stored file lasts what was recorded', async () => {
+    const f = await fake(true);
+    const caller = f.pbx.inboundCall({ from: 'sipp', to: '440', app: APP });
+    await f.call('POST', `/channels/${caller}/answer`);
+    const { body: bridge } = await f.call('POST', '/bridges?type=mixing&name=rec-bridge');
+    await f.call('POST', `/bridges/${bridge.id}/addChannel?channel=${caller}`);
+    const live = '/recordings/live/cti-rec-pause-1';
+    const stored = '/recordings/stored/cti-rec-pause-1';
+    const recorded = loadRest('recording-pause-resume');
+    const answerOf = (index: number) => ({
+      status: recorded[index]!.status,
+      body: recorded[index]!.response ?? undefined,
+    });
+    const uri = (body: unknown) => ({ ...(body as object), target_uri: `bridge:${bridge.id}` });
+    expect(await f.call('POST', `/bridges/${bridge.id}/record?name=cti-rec-pause-1&format=wav`)).toEqual({
+      status: 201,
+      body: uri(recorded[5]!.response),
+    });
+    await f.clock.advance(3_000);
+    expect(await f.call('POST', `${live}/pause`)).toEqual(answerOf(6));
+    expect(await f.call('GET', live)).toEqual({ status: 200, body: uri(recorded[7]!.response) });
+    await f.clock.advance(2_000);
+    expect(await f.call('POST', `${live}/unpause`)).toEqual(answerOf(8));
+    expect(await f.call('DELETE', `${live}/pause`)).toEqual(answerOf(9));
+    expect(await f.call('GET', live)).toEqual({ status: 200, body: uri(recorded[10]!.response) });
+    await f.clock.advance(2_000);
+    expect(await f.call('POST', `${live}/stop`)).toEqual(answerOf(11));
+    await f.server.flush();
+    const finishedOf = (events: readonly RecordedEvent[], bridgeId: string) =>
+      events
+        .filter((e) => e.type === 'RecordingFinished')
+        .map((e) => ({ ...(e.recording as object), target_uri: `bridge:${bridgeId}` }));
+    expect(finishedOf(f.events, bridge.id)).toEqual(
+      finishedOf(loadEvents('recording-pause-resume'), bridge.id),
+    );
+    expect(await f.call('GET', stored)).toEqual(answerOf(12));
+    const file = await fetch(`${f.server.url}${stored}/file`, {
+      headers: { authorization: `Basic ${Buffer.from('cti:cti').toString('base64')}` },
+    });
+    expect(file.headers.get('content-type')).toBe('audio/wav');
+    expect(readWav(new Uint8Array(await file.arrayBuffer())).durationMs).toBe(5_000);
+    expect(await f.call('DELETE', stored)).toEqual(answerOf(14));
+    for (const index of [15, 16, 17, 18, 19]) {
+      const { method, path } = recorded[index]!;
+      expect(await f.call(method, path), `${method} ${path}`).toEqual(answerOf(index));
+    }
     await f.server.close();
   });
 

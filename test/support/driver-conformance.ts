@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Address } from '../../src/core/call.ts';
 import { DriverError, type DriverEvent, type TelephonyDriver } from '../../src/telephony/driver.ts';
+import { bytesOf, readWav } from './wav.ts';
 
 /**
  * What the conformance suite needs to drive one telephony driver: the driver (not started), a way to
@@ -263,6 +264,31 @@ export function driverConformance(name: string, makeHarness: () => Promise<Drive
       const finished = events.find((e) => e.type === 'recording.finished');
       expect(finished).toMatchObject({ recordingId, target: { kind: 'channel', id: channelId } });
       expect(finished?.type === 'recording.finished' && finished.durationMs).toBeGreaterThanOrEqual(900);
+    });
+
+    it('leaves a pause out of a recording, and keeps its WAV file until removed', async () => {
+      const channelId = await answered();
+      const recordingId = id('rec');
+      await driver.startRecording({ kind: 'channel', id: channelId }, recordingId);
+      await h.advance(1_000);
+      await driver.recordings.pause(recordingId);
+      await h.advance(2_000);
+      await driver.recordings.resume(recordingId);
+      await h.advance(1_000);
+      await driver.stopRecording(recordingId);
+      await until('recording.finished', () => events.some((e) => e.type === 'recording.finished'));
+      const finished = events.find((e) => e.type === 'recording.finished');
+      const durationMs = finished?.type === 'recording.finished' ? finished.durationMs : -1;
+      expect(durationMs).toBeGreaterThanOrEqual(1_900);
+      expect(durationMs).toBeLessThan(2_900);
+      const file = await driver.recordings.file(recordingId);
+      expect(file.contentType).toBe('audio/wav');
+      const wav = readWav(await bytesOf(file.body));
+      expect(wav.durationMs).toBeGreaterThanOrEqual(1_900);
+      expect(wav.durationMs).toBeLessThan(2_900);
+      await driver.recordings.remove(recordingId);
+      await rejects('not_found', driver.recordings.file(recordingId));
+      await rejects('not_found', driver.recordings.pause(id('norec')));
     });
 
     it('finishes a channel recording when the channel hangs up, before its channel.hangup', async () => {

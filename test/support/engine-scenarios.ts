@@ -3,6 +3,7 @@ import type { CallSnapshot } from '../../src/core/call.ts';
 import type { VirtualClock } from '../../src/core/clock.ts';
 import type { DomainEvent } from '../../src/core/events.ts';
 import type { CallEngine } from '../../src/engine/call-engine.ts';
+import { bytesOf, readWav } from './wav.ts';
 
 /**
  * What the engine-level scenarios need from one telephony driver: a started engine on a virtual
@@ -418,6 +419,111 @@ export function engineScenarios(name: string, makeHarness: () => Promise<EngineH
       await h.advance(0);
       const finished = events.filter((e) => e.type === 'call.recording.finished');
       expect(finished.map((e) => e.data)).toMatchObject([{ recordingId, durationMs: 2_000 }]);
+    });
+
+    it('call recording: paused and resumed, its file lasts the time recorded, pauses left out', async () => {
+      const { callId } = await clickToDialAnswered();
+      const started = await h.engine.recordings.start(callId, 'on_demand');
+      const recordingId = started.recordings?.[0]?.id ?? '';
+      expect(started.recordings).toMatchObject([{ state: 'recording', reason: 'on_demand', durationMs: 0 }]);
+      await h.advance(3_000);
+      expect((await h.engine.recordings.pause(callId)).recordings?.[0]).toMatchObject({
+        state: 'paused',
+        durationMs: 3_000,
+      });
+      await h.advance(2_000);
+      await h.engine.recordings.resume(callId, recordingId);
+      await h.advance(2_000);
+      const stopped = await h.engine.recordings.stop(callId);
+      expect(stopped.recordings).toEqual([
+        {
+          id: recordingId,
+          state: 'stopped',
+          reason: 'on_demand',
+          startedAt: started.recordings?.[0]?.startedAt,
+          endedAt: expect.any(String),
+          durationMs: 5_000,
+        },
+      ]);
+      await h.advance(0);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.recording.started answered',
+        'call.recording.paused answered',
+        'call.recording.resumed answered',
+        'call.recording.stopped answered',
+      ]);
+      const wav = readWav(await bytesOf((await h.engine.recordings.file(recordingId)).body));
+      expect(wav).toMatchObject({ format: 1, channels: 1, sampleRate: 8_000, bitsPerSample: 16 });
+      expect(wav.durationMs).toBe(5_000);
+      await h.engine.recordings.remove(recordingId);
+      await expect(h.engine.recordings.file(recordingId)).rejects.toMatchObject({
+        code: 'RECORDING_NOT_FOUND',
+      });
+    });
+
+    it('call recording: a caller who hangs up ends it first; the record keeps its duration and its file', async () => {
+      const { callId, caller } = await inboundAnswered();
+      await h.engine.recordings.start(callId, 'route');
+      await h.advance(4_000);
+      await h.partyHangup(caller);
+      expect(story(callId)).toEqual([
+        'call.ringing ringing',
+        'call.answered answered',
+        'call.recording.started answered',
+        'call.recording.stopped answered',
+        'call.ended ended normal',
+      ]);
+      const record = await h.engine.get(callId);
+      expect(record.recordings).toMatchObject([{ state: 'stopped', reason: 'route', durationMs: 4_000 }]);
+      const file = await h.engine.recordings.file(record.recordings?.[0]?.id ?? '');
+      expect(readWav(await bytesOf(file.body)).durationMs).toBe(4_000);
+    });
+
+    it('call recording: hanging up stops it before the call ends', async () => {
+      const { callId } = await clickToDialAnswered();
+      await h.engine.recordings.start(callId, 'emergency');
+      await h.advance(1_500);
+      await h.engine.hangup(callId);
+      await h.advance(0);
+      expect(story(callId).slice(2)).toEqual([
+        'call.recording.started answered',
+        'call.recording.stopped answered',
+        'call.ended ended normal',
+      ]);
+      expect((await h.engine.get(callId)).recordings).toMatchObject([
+        { state: 'stopped', durationMs: 1_500 },
+      ]);
+    });
+
+    it('call recording: refused while ringing, twice at once, paused twice, or by an unknown id', async () => {
+      const ringing = await h.engine.originate({ to: CUSTOMER });
+      await h.dialled(CUSTOMER);
+      await expect(h.engine.recordings.start(ringing.id, 'on_demand')).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        details: { status: 'ringing' },
+      });
+      const { callId } = await clickToDialAnswered();
+      await expect(h.engine.recordings.stop(callId)).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      const call = await h.engine.recordings.start(callId, 'on_demand');
+      const recordingId = call.recordings?.[0]?.id ?? '';
+      await expect(h.engine.recordings.start(callId, 'on_demand')).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        details: { recordingId },
+      });
+      await h.engine.recordings.pause(callId);
+      await expect(h.engine.recordings.pause(callId)).rejects.toMatchObject({
+        code: 'INVALID_STATE',
+        details: { state: 'paused', action: 'pause' },
+      });
+      await expect(h.engine.recordings.stop(callId, 'no-such-recording')).rejects.toMatchObject({
+        code: 'RECORDING_NOT_FOUND',
+      });
+      // A recording still running has no file yet.
+      await expect(h.engine.recordings.file(recordingId)).rejects.toMatchObject({
+        code: 'RECORDING_NOT_FOUND',
+      });
     });
 
     it('a busy customer fails the call with busy', async () => {

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../../src/core/clock.ts';
+import { toneWav } from '../../src/telephony/sim/wav.ts';
 import {
   ASTERISK_ID,
   asteriskTime,
@@ -82,8 +83,17 @@ interface FakeRecording {
   readonly format: string;
   readonly targetUri: string;
   readonly app: string;
-  readonly startedAt: number;
+  /** Recorded before the current stretch; a pause records nothing (`recording-pause-resume`). */
+  recordedMs: number;
+  /** When the current stretch began; undefined while paused. */
+  since: number | undefined;
   timer: TimerHandle | undefined;
+}
+
+/** A finished recording's file as Asterisk keeps it until DELETE /recordings/stored/{name}. */
+interface StoredRecording {
+  readonly format: string;
+  readonly durationMs: number;
 }
 
 const HANGUP_REASONS: Record<string, [number, string, number?]> = {
@@ -120,6 +130,13 @@ export const ASTERISK_INFO = {
 };
 
 const notFound = (what: string): FakeResponse => ({ status: 404, body: { message: what } });
+
+/** A WAV file of `durationMs` of tone, as the bytes a response carries. */
+async function toneWavBytes(durationMs: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of toneWav(durationMs)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
 const bad = (status: number, message: string): FakeResponse => ({ status, body: { message } });
 const NO_CONTENT: FakeResponse = { status: 204 };
 
@@ -129,7 +146,7 @@ export class FakePbx implements FakeBackend {
   readonly bridges = new Map<string, FakeBridge>();
   readonly playbacks = new Map<string, FakePlayback>();
   readonly recordings = new Map<string, FakeRecording>();
-  readonly storedRecordings = new Set<string>();
+  readonly storedRecordings = new Map<string, StoredRecording>();
   /** The application bridges report to (ARI creates them without naming one). */
   defaultApp = 'switchboard';
   /** How long `sound:` media plays. */
@@ -355,7 +372,7 @@ export class FakePbx implements FakeBackend {
 
   // --- REST ----------------------------------------------------------------------------------------
 
-  handle(request: FakeRequest): FakeResponse {
+  handle(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
     const { method, path, query } = request;
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     const [resource, id, action, sub] = parts;
@@ -371,6 +388,7 @@ export class FakePbx implements FakeBackend {
     if (resource === 'bridges') return this.bridgesApi(method, id, action, query);
     if (resource === 'playbacks' && id) return this.playbacksApi(method, id);
     if (resource === 'recordings' && id === 'live' && action) return this.recordingsApi(method, action, sub);
+    if (resource === 'recordings' && id === 'stored' && action) return this.storedApi(method, action, sub);
     if (resource === 'endpoints' && method === 'GET' && id && action) {
       return { status: 200, body: this.endpointJson(`${id}/${action}`) };
     }
@@ -708,7 +726,8 @@ export class FakePbx implements FakeBackend {
       format,
       targetUri,
       app,
-      startedAt: this.clock.now(),
+      recordedMs: 0,
+      since: this.clock.now(),
       timer: undefined,
     };
     this.recordings.set(q.name, recording);
@@ -723,20 +742,62 @@ export class FakePbx implements FakeBackend {
     return { status: 201, body: { name: q.name, format, state: 'queued', target_uri: targetUri } };
   }
 
+  /**
+   * /recordings/live/{name} (`bridge-record`, `recording-pause-resume`): GET shows `paused` while
+   * paused; POST …/pause pauses and DELETE …/pause resumes, without an event; there is no unpause.
+   */
   private recordingsApi(method: string, name: string, action: string | undefined): FakeResponse {
     const recording = this.recordings.get(name);
+    if (action !== undefined && action !== 'stop' && action !== 'pause')
+      return notFound('Resource not found');
     if (!recording) return notFound('Recording not found');
     if (method === 'GET' && !action) {
+      const state = recording.since === undefined ? 'paused' : 'recording';
       return {
         status: 200,
-        body: { name, format: recording.format, state: 'recording', target_uri: recording.targetUri },
+        body: { name, format: recording.format, state, target_uri: recording.targetUri },
       };
     }
     if (method === 'POST' && action === 'stop') {
       this.finishRecording(recording);
       return NO_CONTENT;
     }
-    if (action === 'pause') return NO_CONTENT;
+    if (action === 'pause' && (method === 'POST' || method === 'DELETE')) {
+      const now = this.clock.now();
+      if (method === 'POST' && recording.since !== undefined) {
+        recording.recordedMs += now - recording.since;
+        recording.since = undefined;
+      } else if (method === 'DELETE' && recording.since === undefined) {
+        recording.since = now;
+      }
+      return NO_CONTENT;
+    }
+    return bad(405, 'Invalid method');
+  }
+
+  /**
+   * /recordings/stored/{name} (`recording-pause-resume`): the name and format, the file itself (a WAV
+   * of a tone as long as what was recorded, pauses left out), DELETE; 404 `Recording not found` after.
+   */
+  private storedApi(
+    method: string,
+    name: string,
+    action: string | undefined,
+  ): FakeResponse | Promise<FakeResponse> {
+    const stored = this.storedRecordings.get(name);
+    if (!stored) return notFound('Recording not found');
+    if (method === 'GET' && !action) return { status: 200, body: { name, format: stored.format } };
+    if (method === 'GET' && action === 'file') {
+      return toneWavBytes(stored.durationMs).then((body) => ({
+        status: 200,
+        contentType: 'audio/wav',
+        body,
+      }));
+    }
+    if (method === 'DELETE' && !action) {
+      this.storedRecordings.delete(name);
+      return NO_CONTENT;
+    }
     return bad(405, 'Invalid method');
   }
 
@@ -921,9 +982,12 @@ export class FakePbx implements FakeBackend {
   private finishRecording(recording: FakeRecording): void {
     if (this.recordings.get(recording.name) !== recording) return;
     this.recordings.delete(recording.name);
-    this.storedRecordings.add(recording.name);
+    const durationMs =
+      recording.recordedMs + (recording.since === undefined ? 0 : this.clock.now() - recording.since);
+    this.storedRecordings.set(recording.name, { format: recording.format, durationMs });
     if (recording.timer) this.clock.clearTimer(recording.timer);
-    const duration = Math.round((this.clock.now() - recording.startedAt) / 1000);
+    // Whole seconds, pauses left out (`recording-pause-resume`: 5 for 5.02 s recorded).
+    const duration = Math.round(durationMs / 1000);
     const times = this.all(recording.app) ? 2 : 1;
     for (let i = 0; i < times; i++) {
       this.send(recording.app, 'RecordingFinished', {

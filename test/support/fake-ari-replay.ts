@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WAV_HEADER_BYTES, wavHeader } from '../../src/telephony/sim/wav.ts';
 import type { FakeAriServer, FakeBackend, FakeRequest, FakeResponse } from './fake-ari.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface RecordedRest {
   readonly note?: string;
   readonly ws?: string;
   readonly auth?: string;
+  /** The type of a file answer (`GET /recordings/stored/{name}/file`), whose bytes were not kept. */
+  readonly content_type?: string;
 }
 
 /** A recorded event; its `type` and the rest as Asterisk sent them. */
@@ -204,10 +207,12 @@ export class TranscriptReplay implements FakeBackend {
     this.order.push(match.index);
     this.bind(match, request);
     this.pump();
-    return {
-      status: match.rest.status,
-      ...(match.rest.response !== null && { body: this.rewrite(match.rest.response) }),
-    };
+    return (
+      fileAnswer(match.rest) ?? {
+        status: match.rest.status,
+        ...(match.rest.response !== null && { body: this.rewrite(match.rest.response) }),
+      }
+    );
   }
 
   /** Sends every event whose turn has come: not held by a request, nothing earlier of its own pending. */
@@ -318,6 +323,18 @@ export class TranscriptReplay implements FakeBackend {
     if (snoop) return `Snoop/${this.idFor(snoop[1]!)}-${snoop[2]}`;
     return text;
   }
+}
+
+/**
+ * A file the recorder received without keeping its bytes (`recording-pause-resume`: status, type and
+ * length only): a WAV header for that length and silence, so the driver reads what Asterisk sent.
+ */
+function fileAnswer(rest: RecordedRest): FakeResponse | undefined {
+  const length = (rest.response as { content_length?: number } | null)?.content_length;
+  if (rest.status !== 200 || rest.content_type !== 'audio/wav' || length === undefined) return undefined;
+  const body = Buffer.alloc(length);
+  body.set(wavHeader(length - WAV_HEADER_BYTES));
+  return { status: 200, contentType: rest.content_type, body };
 }
 
 /** The indices of the recorded requests named by `prefixes`, each taken once, in order. */

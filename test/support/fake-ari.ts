@@ -24,8 +24,10 @@ export interface FakeRequest {
 
 export interface FakeResponse {
   readonly status: number;
-  /** JSON-serialised unless it is a string; absent for an empty body. */
+  /** JSON-serialised unless it is a string or bytes; absent for an empty body. */
   readonly body?: unknown;
+  /** The type of a body of bytes (a stored recording's `audio/wav`). */
+  readonly contentType?: string;
 }
 
 /** What the fake PBX does with requests and connections. */
@@ -300,6 +302,12 @@ export class FakeAriServer {
     if (response.status === 401) headers['www-authenticate'] = 'Basic realm="Asterisk REST Interface"';
     if (response.body === undefined) {
       res.writeHead(response.status, headers).end();
+      return;
+    }
+    if (response.body instanceof Uint8Array) {
+      headers['content-type'] = response.contentType ?? 'application/octet-stream';
+      headers['content-length'] = String(response.body.byteLength);
+      res.writeHead(response.status, headers).end(response.body);
       return;
     }
     const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
