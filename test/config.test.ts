@@ -36,6 +36,16 @@ describe('configuration', () => {
     expect(() => loadConfig({ DEFAULT_COUNTRY: 'XX' })).toThrow(/DEFAULT_COUNTRY/);
   });
 
+  it('keeps recordings in the data folder, for ever unless RECORDING_RETENTION_DAYS says how long', () => {
+    expect(loadConfig({ SWITCHBOARD_DATA_DIR: '/var/lib/sb' }).recordings).toEqual({
+      dir: join('/var/lib/sb', 'recordings'),
+      retentionDays: undefined,
+    });
+    expect(loadConfig({ RECORDING_RETENTION_DAYS: '90' }).recordings.retentionDays).toBe(90);
+    expect(() => loadConfig({ RECORDING_RETENTION_DAYS: '0' })).toThrow(/RECORDING_RETENTION_DAYS/);
+    expect(() => loadConfig({ RECORDING_RETENTION_DAYS: 'ninety' })).toThrow(/RECORDING_RETENTION_DAYS/);
+  });
+
   it('refuses a public interface without API keys, and allows it with them', () => {
     expect(() => assertSafeExposure(loadConfig({ HOST: '0.0.0.0' }))).toThrow(/SWITCHBOARD_API_KEYS/);
     expect(() =>

@@ -11,7 +11,7 @@ import type { QueueConfig } from '../src/core/queue.ts';
 import type { InboundRoute } from '../src/core/routing.ts';
 import { closeSnapshot } from '../src/store/close-snapshot.ts';
 import { openStore } from '../src/store/open-store.ts';
-import type { AgentStateEntry, Store, StoreConfig } from '../src/store/types.ts';
+import type { AgentStateEntry, Store, StoreConfig, StoredRecording } from '../src/store/types.ts';
 
 /**
  * One contract suite, run against every backend. Each test gets a store of its own (a new SQLite file,
@@ -756,6 +756,66 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       });
     });
 
+    describe('recordings', () => {
+      const at = (ms: number) => new Date(T0 + ms).toISOString();
+      const recording = (id: string, overrides: Partial<StoredRecording> = {}): StoredRecording => ({
+        id,
+        callId: 'call-1',
+        state: 'stopped',
+        reason: 'on_demand',
+        startedAt: at(0),
+        endedAt: at(5_000),
+        durationMs: 5_000,
+        ...overrides,
+      });
+      const file = {
+        path: '/data/recordings/r.wav',
+        size: 80_044,
+        contentType: 'audio/wav',
+        storedAt: at(6_000),
+      };
+
+      it('reads a recording back deep-equal, and replaces it when saved again', async () => {
+        const live = recording('r1', { state: 'recording', durationMs: 0 });
+        delete (live as { endedAt?: string }).endedAt;
+        await store.recordings.save(live);
+        expect(await store.recordings.get('r1')).toStrictEqual(live);
+        const stored = recording('r1', { file, reason: 'emergency' });
+        await store.recordings.save(stored);
+        expect(await store.recordings.get('r1')).toStrictEqual(stored);
+        const deleted = { ...stored, deletedAt: at(90_000) };
+        await store.recordings.save(deleted);
+        expect(await store.recordings.get('r1')).toStrictEqual(deleted);
+        expect(await store.recordings.get('nope')).toBeUndefined();
+      });
+
+      it("lists a call's recordings oldest first, and only its own", async () => {
+        await store.recordings.save(recording('b', { startedAt: at(1_000) }));
+        await store.recordings.save(recording('c', { startedAt: at(0) }));
+        await store.recordings.save(recording('a', { startedAt: at(1_000) }));
+        await store.recordings.save(recording('x', { callId: 'call-2' }));
+        expect((await store.recordings.listByCall('call-1')).map((r) => r.id)).toEqual(['c', 'a', 'b']);
+        expect(await store.recordings.listByCall('call-3')).toEqual([]);
+      });
+
+      it('finds the stopped recordings that ended before an instant and are not deleted yet, oldest first', async () => {
+        await store.recordings.save(recording('old', { endedAt: at(1_000), file }));
+        await store.recordings.save(recording('older', { endedAt: at(500) }));
+        await store.recordings.save(recording('young', { endedAt: at(9_000) }));
+        await store.recordings.save(recording('gone', { endedAt: at(100), deletedAt: at(2_000) }));
+        const running = recording('running', { state: 'paused' });
+        delete (running as { endedAt?: string }).endedAt;
+        await store.recordings.save(running);
+        expect((await store.recordings.expired(at(5_000), 10)).map((r) => r.id)).toEqual(['older', 'old']);
+        expect((await store.recordings.expired(at(5_000), 1)).map((r) => r.id)).toEqual(['older']);
+        await expect(store.recordings.expired(at(5_000), 0)).rejects.toMatchObject({
+          code: 'VALIDATION_ERROR',
+        });
+        // Without a file and not deleted: what a process starting up takes over.
+        expect((await store.recordings.unstored()).map((r) => r.id)).toEqual(['older', 'running', 'young']);
+      });
+    });
+
     describe('idempotency keys', () => {
       const HOUR = 3_600_000;
       const claim = (s: Store, key: string, owner: string, now: number, fingerprint = 'f1') =>
@@ -983,6 +1043,41 @@ describe('closing a live record', () => {
     expect(closed.legs[0]?.bridge).toBeUndefined();
   });
 
+  it('stops a recording still running or paused, with the duration last known, and leaves stopped ones', () => {
+    const recorded = makeCall('rec', {
+      status: 'answered',
+      recordings: [
+        {
+          id: 'rec-recording-1',
+          state: 'stopped',
+          reason: 'on_demand',
+          startedAt: at(0),
+          endedAt: at(10),
+          durationMs: 10_000,
+        },
+        {
+          id: 'rec-recording-2',
+          state: 'paused',
+          reason: 'emergency',
+          startedAt: at(20),
+          pausedAt: at(30),
+          durationMs: 10_000,
+        },
+      ],
+    });
+    expect(closeSnapshot(recorded, 'server_restart', at(50)).recordings).toStrictEqual([
+      recorded.recordings?.[0],
+      {
+        id: 'rec-recording-2',
+        state: 'stopped',
+        reason: 'emergency',
+        startedAt: at(20),
+        endedAt: at(50),
+        durationMs: 10_000,
+      },
+    ]);
+  });
+
   it('still closes an old record written before calls listed bridges and transfers', () => {
     const old = makeCall('old', {
       status: 'transferring',
@@ -991,7 +1086,7 @@ describe('closing a live record', () => {
     });
     const closed = closeSnapshot(old, 'server_restart', at(50));
     expect(closed).toMatchObject({ status: 'ended', transferTo: '+15550003333', transferInitiatedAt: at(5) });
-    expect('transfers' in closed || 'bridges' in closed).toBe(false);
+    expect('transfers' in closed || 'bridges' in closed || 'recordings' in closed).toBe(false);
   });
 
   it('makes an unanswered call failed when the reason is a failure', () => {
