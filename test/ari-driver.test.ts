@@ -291,6 +291,31 @@ describe('ARI driver against the recorded transcripts', () => {
     ]);
   });
 
+  /** As the bridge transcripts begin: the caller answered, agent 1001 dialled, both in bridge `call-1`. */
+  async function bridgedWithAgent(r: ReplayRun): Promise<string> {
+    const caller = (await r.log.next('channel.inbound')).channelId;
+    await r.driver.answer(caller);
+    await r.driver.createBridge('call-1');
+    await r.driver.addToBridge('call-1', caller);
+    await r.driver.originate({
+      channelId: 'agent-1',
+      endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
+      callerId: CTI,
+    });
+    await r.log.next('channel.answered', 'agent-1');
+    await r.driver.addToBridge('call-1', 'agent-1');
+    return caller;
+  }
+
+  /** As they end: the agent, the caller, then the bridge, and the whole transcript played. */
+  async function hangUpBridged(r: ReplayRun, caller: string): Promise<void> {
+    await r.driver.hangup('agent-1', 'normal');
+    await r.driver.hangup(caller, 'normal');
+    await r.driver.destroyBridge('call-1');
+    await r.log.next('channel.hangup', caller);
+    await finished(r);
+  }
+
   it.each([
     ['bridge-record', '1795320858.132', '1795320858.133', '16df372b-5b2c-409d-a482-a5e1b99b5b91'],
     ['bridge-record-nosuball', '1795320940.155', '1795320940.156', 'cb80410f-b984-4b53-bad3-7eff186b434e'],
@@ -313,28 +338,14 @@ describe('ARI driver against the recorded transcripts', () => {
           `DELETE /bridges/${bridgeId}`,
         ],
       });
-      const caller = (await r.log.next('channel.inbound')).channelId;
-      await r.driver.answer(caller);
-      await r.driver.createBridge('call-1');
-      await r.driver.addToBridge('call-1', caller);
-      await r.driver.originate({
-        channelId: 'agent-1',
-        endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
-        callerId: CTI,
-      });
-      await r.log.next('channel.answered', 'agent-1');
-      await r.driver.addToBridge('call-1', 'agent-1');
+      const caller = await bridgedWithAgent(r);
       await r.driver.startRecording({ kind: 'bridge', id: 'call-1' }, 'rec1');
       await rejects('invalid', r.driver.startRecording({ kind: 'bridge', id: 'call-1' }, 'rec1'));
       await r.driver.stopRecording('rec1');
       await r.log.next('recording.finished');
       // Asterisk keeps the stored file: the same name again is refused (409, ifExists defaults to fail).
       await rejects('invalid', r.driver.startRecording({ kind: 'bridge', id: 'call-1' }, 'rec1'));
-      await r.driver.hangup('agent-1', 'normal');
-      await r.driver.hangup(caller, 'normal');
-      await r.driver.destroyBridge('call-1');
-      await r.log.next('channel.hangup', caller);
-      await finished(r);
+      await hangUpBridged(r, caller);
       expect(r.log.lines((id) => (id === caller ? 'in' : id))).toEqual([
         'connected',
         'inbound in sipp→340',
@@ -372,17 +383,7 @@ describe('ARI driver against the recorded transcripts', () => {
         `DELETE /bridges/${bridgeId}`,
       ],
     });
-    const caller = (await r.log.next('channel.inbound')).channelId;
-    await r.driver.answer(caller);
-    await r.driver.createBridge('call-1');
-    await r.driver.addToBridge('call-1', caller);
-    await r.driver.originate({
-      channelId: 'agent-1',
-      endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
-      callerId: CTI,
-    });
-    await r.log.next('channel.answered', 'agent-1');
-    await r.driver.addToBridge('call-1', 'agent-1');
+    const caller = await bridgedWithAgent(r);
     await r.driver.startRecording({ kind: 'bridge', id: 'call-1' }, 'call-1-recording-1');
     await r.driver.recordings.pause('call-1-recording-1');
     await r.driver.recordings.resume('call-1-recording-1');
@@ -395,11 +396,7 @@ describe('ARI driver against the recorded transcripts', () => {
     await r.driver.recordings.remove('call-1-recording-1');
     await rejects('not_found', r.driver.recordings.file('call-1-recording-1'));
     await rejects('not_found', r.driver.recordings.remove('call-1-recording-1'));
-    await r.driver.hangup('agent-1', 'normal');
-    await r.driver.hangup(caller, 'normal');
-    await r.driver.destroyBridge('call-1');
-    await r.log.next('channel.hangup', caller);
-    await finished(r);
+    await hangUpBridged(r, caller);
     expect(r.log.lines((id) => (id === caller ? 'in' : id)).slice(-3)).toEqual([
       'recording.finished call-1-recording-1 bridge:call-1 5000',
       'hangup agent-1 normal',

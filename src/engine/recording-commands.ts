@@ -107,7 +107,9 @@ export class RecordingCommands implements CallRecording {
       const recording = this.find(call, recordingId);
       recording.check(command);
       const { recordings } = ops.deps.driver;
-      await (command === 'pause' ? recordings.pause(recording.id) : recordings.resume(recording.id));
+      await this.atDriver(recording.id, () =>
+        command === 'pause' ? recordings.pause(recording.id) : recordings.resume(recording.id),
+      );
       recording.apply(command, ops.now());
       const type = command === 'pause' ? 'call.recording.paused' : 'call.recording.resumed';
       await ops.publish(call, type, { recordingId: recording.id });
@@ -134,7 +136,7 @@ export class RecordingCommands implements CallRecording {
     return found;
   }
 
-  /** A driver call about a stopped recording: `not_found` is RECORDING_NOT_FOUND, not a channel's. */
+  /** A driver command on a recording: its `not_found` is RECORDING_NOT_FOUND, not a channel's. */
   private async atDriver<T>(recordingId: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
