@@ -154,6 +154,26 @@ describe('recording on demand', () => {
     expect(readWav((await download(recordingId)).bytes).durationMs).toBe(4_000);
   });
 
+  it('a server that stops mid-call stops the recording and stores it before it goes', async () => {
+    await start();
+    const callId = await answeredCall();
+    const recordingId = (await record(callId, 'start')).body.data.id;
+    await server.advance(3_000);
+    client.close();
+    await server.close();
+    server = await startServer({ dataDir: server.dataDir });
+    client = await connectEvents(server.url);
+    expect((await ok('GET', `/api/v1/calls/${callId}`)).endReason).toBe('server_restart');
+    const [kept] = await ok('GET', `/api/v1/recordings?callId=${callId}`);
+    expect(kept).toMatchObject({
+      id: recordingId,
+      state: 'stopped',
+      durationMs: 3_000,
+      storedAt: expect.any(String),
+    });
+    expect(readWav((await download(recordingId)).bytes).durationMs).toBe(3_000);
+  });
+
   it('refuses bad input with the shared error shape', async () => {
     await start();
     const missing = await server.request('GET', '/api/v1/recordings/no-such-recording');
