@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CallSnapshot } from '../../core/call.ts';
 import { type Clock, iso, type TimerHandle } from '../../core/clock.ts';
@@ -48,6 +49,8 @@ export type RecordingAction = 'start' | 'stop' | 'pause' | 'resume';
 /** A stored recording file, ready to send. */
 export interface RecordingDownload {
   readonly recording: RecordingView;
+  /** The file's name in the data folder (`<recording id>.wav`). */
+  readonly fileName: string;
   readonly contentType: string;
   readonly size: number;
   readonly body: Readable;
@@ -180,7 +183,8 @@ export class RecordingService {
     }
     const body = await this.files.open(record.file.path);
     if (!body) throw notFound(recordingId, 'its file is missing from the data folder');
-    return { recording: viewOf(record), contentType: record.file.contentType, size: record.file.size, body };
+    const { path, contentType, size } = record.file;
+    return { recording: viewOf(record), fileName: basename(path), contentType, size, body };
   }
 
   private onEvent(event: DomainEvent): void {

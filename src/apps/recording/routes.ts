@@ -75,7 +75,7 @@ export const recordingRoutes: FastifyPluginAsyncZod<{ recordings: RecordingServi
       reply
         .type(file.contentType)
         .header('content-length', file.size)
-        .header('content-disposition', `attachment; filename="${file.recording.id}.wav"`);
+        .header('content-disposition', `attachment; filename="${file.fileName}"`);
       // A stream goes out as it is, never through the serializer the schema's type speaks of.
       return reply.send(file.body as unknown as string);
     },

@@ -106,6 +106,7 @@ describe('recording on demand', () => {
     const { res, bytes } = await download(recordingId);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('audio/wav');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${recordingId}.wav"`);
     expect(Number(res.headers.get('content-length'))).toBe(bytes.byteLength);
     const wav = readWav(bytes);
     expect(wav).toMatchObject({ format: 1, channels: 1, sampleRate: 8_000, bitsPerSample: 16 });
