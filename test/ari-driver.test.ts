@@ -291,19 +291,19 @@ describe('ARI driver against the recorded transcripts', () => {
     ]);
   });
 
-  /** As the bridge transcripts begin: the caller answered, agent 1001 dialled, both in bridge `call-1`. */
-  async function bridgedWithAgent(r: ReplayRun): Promise<string> {
+  /** As the bridge transcripts begin: the first caller answered, agent 1001 dialled, both in one bridge. */
+  async function bridgedWithAgent(r: ReplayRun, bridgeId = 'call-1'): Promise<string> {
     const caller = (await r.log.next('channel.inbound')).channelId;
     await r.driver.answer(caller);
-    await r.driver.createBridge('call-1');
-    await r.driver.addToBridge('call-1', caller);
+    await r.driver.createBridge(bridgeId);
+    await r.driver.addToBridge(bridgeId, caller);
     await r.driver.originate({
       channelId: 'agent-1',
       endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
       callerId: CTI,
     });
     await r.log.next('channel.answered', 'agent-1');
-    await r.driver.addToBridge('call-1', 'agent-1');
+    await r.driver.addToBridge(bridgeId, 'agent-1');
     return caller;
   }
 
@@ -435,17 +435,7 @@ describe('ARI driver against the recorded transcripts', () => {
           `DELETE /channels/${b}`,
         ],
       });
-      const callA = (await r.log.next('channel.inbound')).channelId;
-      await r.driver.answer(callA);
-      await r.driver.createBridge('call-a');
-      await r.driver.addToBridge('call-a', callA);
-      await r.driver.originate({
-        channelId: 'agent-1',
-        endpoint: { kind: 'endpoint', value: 'PJSIP/1001' },
-        callerId: CTI,
-      });
-      await r.log.next('channel.answered', 'agent-1');
-      await r.driver.addToBridge('call-a', 'agent-1');
+      const callA = await bridgedWithAgent(r, 'call-a');
       const callB = (await r.log.waitFor((e) => e.type === 'channel.inbound' && e.channelId !== callA)) as {
         channelId: string;
       };
