@@ -8,7 +8,14 @@ import { createSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { SystemClock, VirtualClock } from '../src/core/clock.ts';
 import { DriverError } from '../src/telephony/driver.ts';
-import { APP, expectReplayFinished, type PbxRun, replayPerTest, startPbx } from './support/ari-harness.ts';
+import {
+  APP,
+  expectReplayFinished,
+  type PbxRun,
+  type ReplayRun,
+  replayPerTest,
+  startPbx,
+} from './support/ari-harness.ts';
 import { driverConformance } from './support/driver-conformance.ts';
 import { FakeAriServer } from './support/fake-ari.ts';
 import { FakePbx } from './support/fake-ari-pbx.ts';

@@ -97,7 +97,10 @@ export class SimMedia {
     owner.recordings.add(recordingId);
   }
 
-  /** Pausing, resuming and the files of finished recordings; `assertStarted` guards each command. */
+  /**
+   * Pausing (no event, nothing recorded) and resuming, and the files of finished recordings: a WAV of
+   * a tone as long as what was recorded. `assertStarted` guards each command.
+   */
   recordingControls(assertStarted: () => void): DriverRecordings {
     const running = (id: string): Recording => {
       assertStarted();

@@ -5,7 +5,6 @@ import {
   type DriverCapabilities,
   DriverError,
   type DriverEvent,
-  type DriverRecordings,
   type HangupCause,
   type OriginateRequest,
   type RecordingTarget,
@@ -18,6 +17,7 @@ import { checkCause, checkDelay, checkDigits, requireState } from './checks.ts';
 import { SimEventQueue } from './event-queue.ts';
 import { SimKeypad } from './keypad.ts';
 import { SimMedia } from './media.ts';
+import { SimPhones } from './phones.ts';
 import {
   addressKindOf,
   ProfileError,
@@ -35,8 +35,6 @@ export {
   type PartyProfile,
   type ProfileRule,
 } from './profiles.ts';
-
-import { SimPhones } from './phones.ts';
 
 const CAPABILITIES: DriverCapabilities = Object.freeze({
   hold: true,
@@ -83,8 +81,7 @@ export interface SimulatorOptions {
 export class SimulatorDriver implements TelephonyDriver {
   readonly name = 'simulator';
   readonly capabilities: DriverCapabilities = CAPABILITIES;
-  /** Pauses leave no event and no audio; a finished recording keeps a WAV file of a tone as long. */
-  readonly recordings: DriverRecordings;
+  readonly recordings: TelephonyDriver['recordings'];
 
   private readonly clock: Clock;
   private readonly profiles: ProfileTable;
