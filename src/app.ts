@@ -70,7 +70,7 @@ export async function createSwitchboard(
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const demo = config.demo ? new DemoSite(clock) : undefined;
-  const store = await openStore(parts.store ?? config.store);
+  const store = await openStore(parts.store ?? config.store, { owner: config.nodeId });
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({

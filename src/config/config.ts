@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
@@ -67,6 +68,13 @@ export interface SwitchboardConfig {
    * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
+  /**
+   * This process among those sharing a database (`SWITCHBOARD_NODE_ID`, default the host name): at
+   * start-up it closes only the live calls it left. Give each process on one host its own.
+   */
+  readonly nodeId: string;
+  /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
+  readonly threecxConfig: string | undefined;
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -207,6 +215,11 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  SWITCHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'use 1 to 64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  THREECX_CONFIG: z.string().min(1).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -284,6 +297,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
+    nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
+    threecxConfig: e.THREECX_CONFIG,
   };
 }
 

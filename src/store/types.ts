@@ -1,5 +1,5 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
-import type { CallSnapshot, CallStatus } from '../core/call.ts';
+import type { CallDirection, CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
@@ -34,6 +34,11 @@ export interface Store {
   }): Promise<void>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
+  /**
+   * Who this process is among those sharing the database: the records of live calls it writes carry
+   * it, so that at start-up it closes only the calls it left, never another process's live ones.
+   */
+  readonly owner: string;
   /** Flushes and closes; later calls reject. */
   close(): Promise<void>;
 }
@@ -51,13 +56,31 @@ export interface CallRecordRepository {
   save(call: CallSnapshot): Promise<void>;
   get(id: string): Promise<CallSnapshot | undefined>;
   list(filter: CallRecordFilter): Promise<Page<CallSnapshot>>;
+  /**
+   * Writes an imported call (it has `source` and `externalId`) under the id of the record that source
+   * and external id already have, if any: a call imported twice is one record, the latest import wins.
+   * Answers the record as written and whether it was new.
+   */
+  importCall(call: CallSnapshot): Promise<{ readonly call: CallSnapshot; readonly created: boolean }>;
 }
 
 export interface CallRecordFilter {
   /** Any of these statuses. */
   readonly status?: readonly CallStatus[];
-  /** Calls whose `from` or `to` equals this address exactly. */
+  /** Calls where any party (`from`, `to`, a leg, a transfer target) has exactly this address. */
   readonly number?: string;
+  readonly direction?: CallDirection;
+  readonly agentId?: string;
+  readonly queueId?: string;
+  /** Any of these end reasons. */
+  readonly endReason?: readonly EndReason[];
+  /** Seconds of talk, inclusive; a call never answered counts 0. */
+  readonly minDuration?: number;
+  readonly maxDuration?: number;
+  /** `switchboard` or an import (`3cx`). */
+  readonly source?: string;
+  /** Records written by this process (see {@link Store.owner}), or by none recorded. */
+  readonly ownedBy?: string;
   /** Calls started at or after this instant (ISO-8601). */
   readonly since?: string;
   /** Calls started strictly before this instant (ISO-8601). */
@@ -82,6 +105,8 @@ export interface Page<T> {
 export interface EventLogRepository {
   append(events: readonly DomainEvent[]): Promise<void>;
   after(seq: number, limit: number): Promise<DomainEvent[]>;
+  /** One call's events after `seq`, in `seq` order, at most `limit`: the call's timeline. */
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]>;
   lastSeq(): Promise<number>;
 }
 
