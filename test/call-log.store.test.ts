@@ -173,5 +173,71 @@ for (const backend of [sqliteBackend, postgresBackend]) {
       expect((await store.events.forCall('c1', 1, 1)).map((e) => e.seq)).toEqual([4]);
       expect(await store.events.forCall('nope', 0, 10)).toEqual([]);
     });
+
+    it('keeps PBX calls until completed, once per PBX call id', async () => {
+      const call = (id: string, owner: string | null, received: number) => ({
+        pbxCallId: id,
+        callId: `3cx-${id}`,
+        ownerEmail: owner,
+        receivedAt: at(received),
+        document: { pbxCallId: id, note: 'x' },
+      });
+      expect(await store.pbxCalls.add(call('p1', 'a@example.com', 1))).toBe(true);
+      expect(await store.pbxCalls.add(call('p1', 'b@example.com', 2))).toBe(false);
+      expect(await store.pbxCalls.add(call('p2', null, 3))).toBe(true);
+      expect(await store.pbxCalls.add(call('p3', 'a@example.com', 4))).toBe(true);
+      await store.pbxCalls.update('p2', { pbxCallId: 'p2', note: 'y' }, 'a@example.com');
+      const pending = await store.pbxCalls.pending({ limit: 10 });
+      expect(pending.map((p) => p.pbxCallId)).toEqual(['p1', 'p2', 'p3']);
+      expect(pending[1]).toEqual({
+        ...call('p2', 'a@example.com', 3),
+        document: { pbxCallId: 'p2', note: 'y' },
+      });
+      expect((await store.pbxCalls.complete('p1', at(9)))?.completedAt).toBe(at(9));
+      expect((await store.pbxCalls.complete('p1', at(10)))?.completedAt).toBe(at(9));
+      expect(await store.pbxCalls.complete('nope', at(10))).toBeUndefined();
+      const mine = await store.pbxCalls.pending({ ownerEmail: 'a@example.com', limit: 10 });
+      expect(mine.map((p) => p.pbxCallId)).toEqual(['p2', 'p3']);
+    });
+
+    it('keeps one active alert per group and type, across stores sharing the database', async () => {
+      const other = await open('node-2');
+      const alert = (id: string, group: string, type: string, created: number) => ({
+        id,
+        callGroupId: group,
+        callGroupName: `Group ${group}`,
+        alertType: type,
+        alertMessage: 'm',
+        isActive: true,
+        createdAt: at(created),
+        resolvedAt: null,
+      });
+      const raised = await Promise.all([
+        store.callGroupAlerts.raise(alert('a1', '700', 'MISSED_CALL', 1)),
+        other.callGroupAlerts.raise(alert('a2', '700', 'MISSED_CALL', 1)),
+      ]);
+      expect(raised.filter((r) => r.created)).toHaveLength(1);
+      expect(raised[0]?.alert.id).toBe(raised[1]?.alert.id);
+      expect((await store.callGroupAlerts.raise(alert('a3', '700', 'NO_AGENTS', 2))).created).toBe(true);
+      expect((await store.callGroupAlerts.raise(alert('a4', '701', 'MISSED_CALL', 3))).created).toBe(true);
+      const firstId = raised[0]?.alert.id as string;
+      const resolved = await store.callGroupAlerts.resolve(firstId, at(5));
+      expect(resolved).toMatchObject({ isActive: false, resolvedAt: at(5) });
+      expect((await store.callGroupAlerts.resolve(firstId, at(6)))?.resolvedAt).toBe(at(5));
+      // Resolved, the group may be alerted again.
+      expect((await store.callGroupAlerts.raise(alert('a5', '700', 'MISSED_CALL', 7))).created).toBe(true);
+      const ids = async (filter: { active?: boolean; callGroupId?: string }) =>
+        (await store.callGroupAlerts.list({ ...filter, limit: 10 })).map((a) => a.id);
+      expect(await ids({ active: true })).toEqual(['a5', 'a4', 'a3']);
+      expect(await ids({ active: false })).toEqual([firstId]);
+      expect(await ids({ callGroupId: '700' })).toEqual(['a5', 'a3', firstId]);
+    });
+
+    it('keeps connector state by key', async () => {
+      expect(await store.connectorState.get('k')).toBeUndefined();
+      await store.connectorState.set('k', 'v1');
+      await store.connectorState.set('k', 'v2');
+      expect(await (await open('node-2')).connectorState.get('k')).toBe('v2');
+    });
   });
 }

@@ -10,12 +10,14 @@ import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createAuditLogRepository } from './audit-log.ts';
+import { createCallGroupAlertRepository } from './call-group-alerts.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
 import { migrateToLatest } from './migrations.ts';
+import { createConnectorStateRepository, createPbxCallRepository } from './pbx-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -190,6 +192,9 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    pbxCalls: createPbxCallRepository(useDb),
+    callGroupAlerts: createCallGroupAlertRepository(useDb),
+    connectorState: createConnectorStateRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

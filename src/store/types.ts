@@ -22,6 +22,10 @@ export interface Store {
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
   readonly recordings: RecordingRepository;
+  /** Calls a PBX reported, until their users complete them (the 3CX connector). */
+  readonly pbxCalls: PbxCallRepository;
+  readonly callGroupAlerts: CallGroupAlertRepository;
+  readonly connectorState: ConnectorStateRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -275,4 +279,73 @@ export interface RecordingRepository {
   listByCall(callId: string): Promise<StoredRecording[]>;
   expired(before: string, limit: number): Promise<StoredRecording[]>;
   unstored(): Promise<StoredRecording[]>;
+}
+
+/** A call a PBX reported (3CX), kept until the user it belongs to has completed it in their app. */
+export interface StoredPbxCall {
+  readonly pbxCallId: string;
+  /** Its record in the call log. */
+  readonly callId: string;
+  readonly ownerEmail: string | null;
+  readonly receivedAt: string;
+  readonly completedAt?: string;
+  /** The call as the connector answers it (its own type), kept whole. */
+  readonly document: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * PBX calls and whether their users completed them.
+ * - `add` stores a call unless its `pbxCallId` exists already, atomically across processes, and answers
+ *   whether it did; `update` replaces the document and owner of an existing one, keeping when it was
+ *   received and whether it was completed.
+ * - `pending` answers those not completed (of one owner, when given), oldest received first.
+ * - `complete` marks one completed at `at` (once: a second call keeps the first time); undefined if unknown.
+ */
+export interface PbxCallRepository {
+  add(call: StoredPbxCall): Promise<boolean>;
+  update(
+    pbxCallId: string,
+    document: Readonly<Record<string, unknown>>,
+    ownerEmail: string | null,
+  ): Promise<void>;
+  get(pbxCallId: string): Promise<StoredPbxCall | undefined>;
+  pending(filter: { readonly ownerEmail?: string; readonly limit: number }): Promise<StoredPbxCall[]>;
+  complete(pbxCallId: string, at: string): Promise<StoredPbxCall | undefined>;
+}
+
+/** An alert about a call group (nobody answered, nobody available); see CallGroupAlertRepository. */
+export interface StoredCallGroupAlert {
+  readonly id: string;
+  readonly callGroupId: string;
+  readonly callGroupName: string;
+  readonly alertType: string;
+  readonly alertMessage: string;
+  readonly isActive: boolean;
+  readonly createdAt: string;
+  readonly resolvedAt: string | null;
+}
+
+/**
+ * Call-group alerts. At most one is active per group and type, across processes: `raise` stores an
+ * active alert and answers it with `created: true`, or, when one of that group and type is active
+ * already, answers that one with `created: false`. `resolve` makes one inactive (once) and answers it,
+ * undefined if unknown. `list` answers newest first, at most `limit`.
+ */
+export interface CallGroupAlertRepository {
+  raise(
+    alert: StoredCallGroupAlert,
+  ): Promise<{ readonly alert: StoredCallGroupAlert; readonly created: boolean }>;
+  resolve(id: string, at: string): Promise<StoredCallGroupAlert | undefined>;
+  get(id: string): Promise<StoredCallGroupAlert | undefined>;
+  list(filter: {
+    readonly active?: boolean;
+    readonly callGroupId?: string;
+    readonly limit: number;
+  }): Promise<StoredCallGroupAlert[]>;
+}
+
+/** Small named values connectors keep (an import's position); `set` is durable when it resolves. */
+export interface ConnectorStateRepository {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
 }
