@@ -84,6 +84,11 @@ export class CdrDatabase {
     return ids;
   }
 
+  /** Any statement on the PBX's database (a table appearing, for instance). */
+  async query(text: string): Promise<void> {
+    await this.client.query(text);
+  }
+
   async close(): Promise<void> {
     await this.client.query(`drop schema if exists "${this.schema}" cascade`);
     await this.client.end();
