@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 import type { CallSnapshot } from '../core/call.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
 
@@ -29,14 +29,20 @@ export function csvField(value: string): string {
 }
 
 /** An ISO instant in `zone` (an IANA name) with its offset, or as stored (UTC) without one. */
-function timeIn(iso: string | undefined, zone: string | undefined): string {
+function timeIn(iso: string | undefined, zone: IANAZone | undefined): string {
   if (iso === undefined) return '';
   if (zone === undefined) return iso;
-  return DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toISO({ suppressMilliseconds: false }) ?? iso;
+  const ms = Date.parse(iso);
+  // The zone's offset at that instant; formatting by hand is several times faster than a DateTime per field.
+  const offset = zone.offset(ms);
+  const local = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /** One record as a CSV line (CRLF-terminated, as RFC 4180 has it). */
-export function csvLine(call: CallSnapshot, zone?: string): string {
+export function csvLine(call: CallSnapshot, zone?: IANAZone): string {
   const values = [
     call.id,
     call.source ?? 'switchboard',
@@ -65,11 +71,12 @@ export async function* callsCsv(
   filter: Omit<CallRecordFilter, 'cursor' | 'limit'>,
   zone?: string,
 ): AsyncGenerator<string> {
+  const tz = zone === undefined ? undefined : IANAZone.create(zone);
   yield `${CSV_COLUMNS.join(',')}\r\n`;
   let cursor: string | undefined;
   do {
     const page = await list({ ...filter, limit: PAGE, ...(cursor !== undefined && { cursor }) });
-    if (page.items.length > 0) yield page.items.map((call) => csvLine(call, zone)).join('');
+    if (page.items.length > 0) yield page.items.map((call) => csvLine(call, tz)).join('');
     cursor = page.nextCursor;
   } while (cursor !== undefined);
 }
