@@ -74,6 +74,16 @@ describe('PBX calls through the integration API', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('PBX_CALL_NOT_FOUND');
 
+    // E-mail addresses are matched whatever their case.
+    const mixed = await server.request('POST', `${BASE}/calls/from-pbx`, {
+      ...REPORT,
+      pbxCallId: 'call-9002',
+      callOwnerEmail: 'Jane.Roe@Example.com',
+    });
+    expect(mixed.body.data.callOwnerEmail).toBe('jane.roe@example.com');
+    const janes = await server.request('GET', `${BASE}/calls/user/JANE.ROE@example.com/pending-pbx`);
+    expect(janes.body.data.map((p: { pbxCallId: string }) => p.pbxCallId)).toEqual(['call-9002']);
+
     for (const bad of [
       { ...REPORT, callDirection: 'SIDEWAYS' },
       { ...REPORT, callOwnerEmail: 'nobody' },

@@ -86,7 +86,7 @@ describe('Active Socket', () => {
       // The polled call reported again over the socket, as 3CX does with both outputs on.
       await write(
         pbx,
-        `${line({ historyid: polled, 'time-start': '2026/01/05 08:10:00', 'time-answered': '2026/01/05 08:10:05', 'time-end': '2026/01/05 08:11:05', 'from-type': 'Extension', 'from-dn': '101', 'to-type': 'Line', 'to-no': '+12125550199' })}\n`,
+        `${line({ historyid: polled, 'time-start': '2026/01/05 08:10:00', 'time-answered': '2026/01/05 08:10:05', 'time-end': '2026/01/05 08:11:05', 'from-type': 'Extension', 'from-dn': '101', 'to-type': 'Line', 'to-no': '+12125550000' })}\n`,
       );
       await write(pbx, `${inbound(last, '105')}\n`);
       await events.waitFor((e) => e.type === 'threecx.call.logged' && e.callId === `3cx-${last}`);
@@ -111,6 +111,8 @@ describe('Active Socket', () => {
       });
       expect(record?.legs.map((l) => l.address)).toEqual(['+442079460000', '3CX/102', '3CX/101']);
       expect(calls.find((c) => c.externalId === last)?.context).toMatchObject({ callOwnerEmail: null });
+      // The line about the polled call (with another number) left the database's record as it was.
+      expect(calls.find((c) => c.externalId === polled)?.to).toBe('+12125550199');
       const logged = (await server.request('GET', '/api/v1/events?after=0&limit=1000')).body.data.filter(
         (e: { type: string }) => e.type === 'threecx.call.logged',
       );

@@ -118,8 +118,9 @@ export class ThreeCxService {
   }
 
   /**
-   * Logs a call: one call-log record per 3CX call (a repeat updates it), one pending PBX call for its
-   * owner, `threecx.call.logged` the first time; and checks it for a missed-call alert.
+   * Logs a call: one call-log record per 3CX call (polled again, it is updated; reported again by a
+   * line or the API, nothing changes), one pending PBX call for its owner, `threecx.call.logged` the
+   * first time; and checks it for a missed-call alert.
    */
   async record(
     call: PbxCall,
@@ -128,21 +129,28 @@ export class ThreeCxService {
   ): Promise<{ view: PbxCallView; created: boolean }> {
     const receivedAt = new Date(this.deps.clock.now()).toISOString();
     const view = toView(call, ownerEmail, receivedAt);
-    await this.deps.store.calls.importCall(toSnapshot(call, ownerEmail));
-    const stored = {
+    const snapshot = toSnapshot(call, ownerEmail);
+    // Claimed first, atomically: of two reports racing (a poll and a socket line), one logs the call.
+    const added = await this.deps.store.pbxCalls.add({
       pbxCallId: call.pbxCallId,
       callId: recordId(call.pbxCallId),
       ownerEmail,
       receivedAt,
       document: { ...view },
-    };
-    const added = await this.deps.store.pbxCalls.add(stored);
+    });
     if (!added) {
       const existing = await this.deps.store.pbxCalls.get(call.pbxCallId);
+      // The database is the reference: it updates a known call (a segment continued it); a line or a
+      // report of a call known already changes nothing.
+      if (via !== 'poll' && existing !== undefined) {
+        return { view: existing.document as unknown as PbxCallView, created: false };
+      }
       const kept = { ...view, pbxDataReceivedAt: existing?.receivedAt ?? receivedAt };
       await this.deps.store.pbxCalls.update(call.pbxCallId, kept, ownerEmail);
+      await this.deps.store.calls.importCall(snapshot);
       return { view: kept, created: false };
     }
+    await this.deps.store.calls.importCall(snapshot);
     await this.notifier.logged(view);
     // A call reported by the API is the caller's to act on; alerts follow what 3CX itself reports.
     if (via !== 'api') await this.alerts.onCall(call);
@@ -156,7 +164,7 @@ export class ThreeCxService {
         pbxCallId: call.pbxCallId,
       });
     }
-    const email = ownerEmail ?? this.ownerEmail(call.ownerExtension);
+    const email = ownerEmail?.toLowerCase() ?? this.ownerEmail(call.ownerExtension);
     const { view, created } = await this.record(call, 'api', email);
     if (!created) {
       throw new SwitchboardError('DUPLICATE', `PBX call ${call.pbxCallId} is logged already.`, {
@@ -243,7 +251,7 @@ export class ThreeCxService {
       );
       return null;
     }
-    return email;
+    return email.toLowerCase();
   }
 
   private async onLine(text: string): Promise<void> {
