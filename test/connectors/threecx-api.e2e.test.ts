@@ -95,6 +95,12 @@ describe('PBX calls through the integration API', () => {
       expect(res.body.error.code).toBe('VALIDATION_ERROR');
     }
     expect((await server.request('GET', `${BASE}/calls/user/not-an-email/pending-pbx`)).status).toBe(400);
+    // The imported call's timeline: the event that logged it.
+    const timeline = await server.request('GET', '/api/v1/calls/3cx-call-9001/events');
+    expect(timeline.body.data.map((e: { type: string }) => e.type)).toEqual(['threecx.call.logged']);
+    // Its routes are documented with the rest.
+    const doc = (await server.request('GET', '/openapi.json')).body;
+    expect(Object.keys(doc.paths).filter((p: string) => p.startsWith(BASE))).toHaveLength(11);
   });
 });
 

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../../src/core/call.ts';
 import type { DomainEvent } from '../../src/core/events.ts';
@@ -181,7 +182,9 @@ describe('polling 3CX v20 cdroutput', () => {
       ...missed(H.missedOpen, '2026-01-02'), // Friday 09:00 in Anchorage: business hours
       ...missed(H.missedClosed, '2026-01-03'), // Saturday: closed
     );
-    const server = await startWithThreeCx(db);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const server = await startWithThreeCx(db, { logger });
     const events = await connectEvents(server.url);
     await poll(server);
 
@@ -217,6 +220,8 @@ describe('polling 3CX v20 cdroutput', () => {
       context: { callOwnerExtension: '101', callOwnerEmail: 'john.doe@example.com' },
     });
     expect(records.get(H.unmapped)?.context).toEqual({ callOwnerExtension: '105', callOwnerEmail: null });
+    const warned = lines.map((line) => JSON.parse(line)).filter((entry) => entry.extension === '105');
+    expect(warned[0]).toMatchObject({ level: 40, msg: expect.stringContaining('no e-mail') });
     expect(records.get(H.missedOpen)).toMatchObject({
       status: 'ended',
       endReason: 'canceled',

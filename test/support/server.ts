@@ -37,7 +37,7 @@ export async function startServer(
   options: {
     dataDir?: string;
     env?: ConfigOverrides;
-    parts?: Pick<SwitchboardParts, 'env' | 'cdrSource'>;
+    parts?: Pick<SwitchboardParts, 'env' | 'cdrSource' | 'logger'>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));

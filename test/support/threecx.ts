@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { type CdrDatabase, PG_URL } from './cdroutput.ts';
 import { startServer, type TestServer } from './server.ts';
 
@@ -36,7 +37,7 @@ alerts:
 /** Writes the configuration file and starts a server with the connector reading `db`. */
 export async function startWithThreeCx(
   db: CdrDatabase,
-  options: { dataDir?: string; table?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; table?: string; env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-3cx-'));
   const file = join(dir, 'threecx.yaml');
@@ -45,6 +46,7 @@ export async function startWithThreeCx(
     ...(options.dataDir && { dataDir: options.dataDir }),
     env: { THREECX_CONFIG: file },
     parts: {
+      ...(options.logger && { logger: options.logger }),
       env: { THREECX_DB_URL: PG_URL, THREECX_TABLE: options.table ?? db.table, ...options.env },
     },
   });

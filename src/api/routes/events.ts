@@ -39,7 +39,8 @@ export const eventRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         summary: "A call's timeline: its logged events, in order",
-        description: 'Page with `after` (the seq of the last event seen). An imported call has none.',
+        description:
+          'Page with `after` (the seq of the last event seen). An imported call has only the event that logged it.',
         tags: ['calls'],
         operationId: 'listCallEvents',
         params: CallParams,
