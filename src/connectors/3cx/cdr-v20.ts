@@ -38,17 +38,21 @@ const GROUP_TYPES = new Set([
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Without a bound, `pg` waits forever for an unreachable server and a poll never ends. */
 const CONNECT_TIMEOUT_MS = 10_000;
+const QUERY_TIMEOUT_MS = 60_000;
 
 /** 3CX v20's CDR database: the `cdroutput` table in its PostgreSQL. */
 export class V20CdrSource implements CdrSource {
   private readonly pool: pg.Pool;
   private readonly table: string;
+  private readonly country: CountryCode;
 
   constructor(options: { url: string; table: string; country: CountryCode }) {
     this.pool = new pg.Pool({
       connectionString: options.url,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       max: 2,
+      // A query the server never answers fails the poll, which then retries, instead of hanging it.
+      query_timeout: QUERY_TIMEOUT_MS,
     });
     // An idle client losing its server emits here; the next query connects afresh.
     this.pool.on('error', () => {});
@@ -58,8 +62,6 @@ export class V20CdrSource implements CdrSource {
       .join('.');
     this.country = options.country;
   }
-
-  private readonly country: CountryCode;
 
   async readAfter(after: CdrPosition | undefined, since: Date, limit: number): Promise<CdrBatch> {
     const from = after ?? { endedAt: since.toISOString(), cdrId: NIL_UUID };
