@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
+const MAX_CONNECTIONS = 16;
+
 /** What the listener reports: each complete line, and each one dropped for being too long. */
 export interface LineSink {
   line(text: string): Promise<void>;
@@ -23,6 +25,8 @@ export class ActiveSocketListener {
   /** Starts listening; resolves with the port (the one chosen when 0 was asked). */
   async listen(): Promise<number> {
     const server = createServer((socket) => this.accept(socket));
+    // 3CX opens one connection (two while it reconnects); more is someone else knocking.
+    server.maxConnections = MAX_CONNECTIONS;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
