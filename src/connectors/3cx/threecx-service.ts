@@ -159,11 +159,6 @@ export class ThreeCxService {
 
   /** The integration API's report of a call: DUPLICATE when that PBX call is known already. */
   async fromPbx(call: PbxCall, ownerEmail: string | null): Promise<PbxCallView> {
-    if (await this.deps.store.pbxCalls.get(call.pbxCallId)) {
-      throw new SwitchboardError('DUPLICATE', `PBX call ${call.pbxCallId} is logged already.`, {
-        pbxCallId: call.pbxCallId,
-      });
-    }
     const email = ownerEmail?.toLowerCase() ?? this.ownerEmail(call.ownerExtension);
     const { view, created } = await this.record(call, 'api', email);
     if (!created) {
