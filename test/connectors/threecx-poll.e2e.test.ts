@@ -320,3 +320,81 @@ describe('polling 3CX v20 cdroutput', () => {
     }
   });
 });
+
+describe('a call still going on when polled', () => {
+  it('is not taken for a missed call while it may yet be answered; once over and unanswered, it is', async () => {
+    const own = await new CdrDatabase().open();
+    const server = await startWithThreeCx(own);
+    try {
+      const history = threecxId();
+      const next = threecxId();
+      const base = { call_history_id: history, ...CALLER, source_participant_phone_number: '+12125550188' };
+      // Friday 09:00 in Anchorage: the queue hands the caller on to 102; that segment is not written yet.
+      await own.insert({
+        ...base,
+        ...QUEUE_700,
+        termination_reason: 'continued_in',
+        continued_in_cdr_id: next,
+        cdr_started_at: '2026-01-02 18:00:00+00',
+        cdr_ended_at: '2026-01-02 18:00:20+00',
+      });
+      await poll(server);
+      expect((await server.request('GET', `/api/v1/calls/3cx-${history}`)).body.data).toMatchObject({
+        queueId: '700',
+        status: 'failed',
+      });
+      const alerts = async () =>
+        (await server.request('GET', '/api/v1/integrations/3cx/alerts/call-groups')).body.data;
+      expect(await alerts()).toEqual([]);
+
+      await own.insert({
+        ...base,
+        cdr_id: next,
+        ...toExtension('102'),
+        termination_reason: 'src_participant_terminated',
+        cdr_started_at: '2026-01-02 18:00:20+00',
+        cdr_answered_at: '2026-01-02 18:00:25+00',
+        cdr_ended_at: '2026-01-02 18:01:25+00',
+      });
+      await poll(server);
+      expect((await server.request('GET', `/api/v1/calls/3cx-${history}`)).body.data).toMatchObject({
+        status: 'ended',
+        endReason: 'normal',
+        duration: 60,
+        context: { callOwnerExtension: '102' },
+      });
+      expect(await alerts()).toEqual([]);
+
+      // The same again, but 102 never answers and the caller gives up: missed, once it is over.
+      const missedHistory = threecxId();
+      const agentLeg = threecxId();
+      const caller = { ...base, call_history_id: missedHistory };
+      await own.insert({
+        ...caller,
+        ...QUEUE_700,
+        termination_reason: 'continued_in',
+        continued_in_cdr_id: agentLeg,
+        cdr_started_at: '2026-01-02 18:10:00+00',
+        cdr_ended_at: '2026-01-02 18:10:20+00',
+      });
+      await poll(server);
+      expect(await alerts()).toEqual([]);
+      await own.insert({
+        ...caller,
+        cdr_id: agentLeg,
+        ...toExtension('102'),
+        termination_reason: 'src_participant_terminated',
+        termination_reason_details: 'terminated_by_originator',
+        cdr_started_at: '2026-01-02 18:10:20+00',
+        cdr_ended_at: '2026-01-02 18:11:00+00',
+      });
+      await poll(server);
+      expect(await alerts()).toMatchObject([
+        { callGroupId: '700', alertType: 'MISSED_CALL', isActive: true },
+      ]);
+    } finally {
+      await server.close({ removeData: true });
+      await own.close();
+    }
+  });
+});

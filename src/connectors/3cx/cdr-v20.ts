@@ -18,6 +18,8 @@ export interface CdrRow {
   readonly destination_participant_phone_number: string | null;
   readonly termination_reason: string | null;
   readonly termination_reason_details: string | null;
+  /** The segment that continues this one (a transfer); the call goes on until it is written. */
+  readonly continued_in_cdr_id: string | null;
   readonly cdr_started_at: Date | null;
   readonly cdr_answered_at: Date | null;
   readonly cdr_ended_at: Date | null;
@@ -26,7 +28,8 @@ export interface CdrRow {
 const COLUMNS = `cdr_id::text as cdr_id, call_history_id::text as call_history_id, source_entity_type,
   source_dn_number, source_participant_phone_number, destination_entity_type, destination_dn_number,
   destination_dn_type, destination_dn_name, destination_participant_phone_number, termination_reason,
-  termination_reason_details, cdr_started_at, cdr_answered_at, cdr_ended_at`;
+  termination_reason_details, continued_in_cdr_id::text as continued_in_cdr_id, cdr_started_at,
+  cdr_answered_at, cdr_ended_at`;
 
 const GROUP_TYPES = new Set([
   'queue',
@@ -157,6 +160,8 @@ export function callFromSegments(
       }
     : {};
   // Why an unanswered call ended: the segment that says (details), else the one that ended last.
+  const ids = new Set(rows.map((r) => r.cdr_id));
+  const open = rows.some((r) => r.continued_in_cdr_id !== null && !ids.has(r.continued_in_cdr_id));
   const last = rows.reduce((a, b) => ((a.cdr_ended_at as Date) > (b.cdr_ended_at as Date) ? a : b));
   const decisive = rows.find((r) => r.termination_reason_details) ?? last;
 
@@ -183,6 +188,7 @@ export function callFromSegments(
         endReason: endReasonOf(answering !== undefined, decisive),
         ...groupFields,
         rungExtensions: [...new Set(toExtensions.map((r) => r.destination_dn_number as string))],
+        ...(open && { open }),
       },
     };
   }
@@ -204,6 +210,7 @@ export function callFromSegments(
         endReason: endReasonOf(answeredAt !== undefined, outgoing),
         ...groupFields,
         rungExtensions: [],
+        ...(open && { open }),
       },
     };
   }

@@ -26,6 +26,8 @@ export interface PbxCall {
   readonly groupName?: string;
   /** Every extension the call rang. */
   readonly rungExtensions: readonly string[];
+  /** Read while it still goes on: a segment names a successor not written yet. */
+  readonly open?: boolean;
 }
 
 /** A PBX call as the integration API answers it. */

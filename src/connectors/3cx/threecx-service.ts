@@ -148,12 +148,15 @@ export class ThreeCxService {
       const kept = { ...view, pbxDataReceivedAt: existing?.receivedAt ?? receivedAt };
       await this.deps.store.pbxCalls.update(call.pbxCallId, kept, ownerEmail);
       await this.deps.store.calls.importCall(snapshot);
+      // Read again because it went on: now whole, it may be a missed call.
+      if (!call.open) await this.alerts.onCall(call);
       return { view: kept, created: false };
     }
     await this.deps.store.calls.importCall(snapshot);
     await this.notifier.logged(view);
-    // A call reported by the API is the caller's to act on; alerts follow what 3CX itself reports.
-    if (via !== 'api') await this.alerts.onCall(call);
+    // A call reported by the API is the caller's to act on; alerts follow what 3CX itself reports, and
+    // only of calls that are over (one still going on may yet be answered).
+    if (via !== 'api' && !call.open) await this.alerts.onCall(call);
     return { view, created: true };
   }
 
