@@ -246,9 +246,10 @@ export class OutboundDialer {
     const earlier = await repo.retriesOf(first);
     const used = earlier.filter((r) => r.retryReason === category).length;
     if (used >= limits.retries[category].max) return;
-    const runAt =
-      clock.now() +
-      retryDelay(limits.retries, category, used, `${first}:${earlier.length}`, limits.retryMaxDelayMs);
+    // Jitter seeded by the number and the instant: calls failing together spread out, and a run on the
+    // virtual clock repeats exactly.
+    const seed = `${failed.phoneNumber}:${clock.now()}:${earlier.length}`;
+    const runAt = clock.now() + retryDelay(limits.retries, category, used, seed, limits.retryMaxDelayMs);
     const id = randomUUID();
     const retry: OutboundCallLog = {
       ...waitingLog(failed, {
