@@ -68,10 +68,13 @@ export interface JobQueue {
 /** What runs the jobs of one kind. */
 export interface JobHandler {
   readonly kind: string;
-  /** How many more jobs of the kind may start now (a concurrency limit); 0 waits for {@link JobRunner.wake}. */
+  /** How many more jobs of the kind may start at this instant (limits and pacing); 0 to wait. */
   capacity(): number;
-  /** The earliest instant the next job may start (pacing); `now` or earlier when it may start at once. */
-  notBefore?(): number;
+  /**
+   * When capacity is 0: the instant to look again (pacing), or undefined to wait for
+   * {@link JobRunner.wake} (a concurrency limit, freed when something ends).
+   */
+  notBefore?(): number | undefined;
   /**
    * Runs a claimed job. `done` completes it; `{ retryAt }` puts it back to wait (it could not run
    * yet). A throw is logged and completes it: a job that fails the same way each time must not loop.
@@ -167,13 +170,13 @@ export class JobRunner {
       if (this.stopped) return;
       const now = clock.now();
       await queue.recover(handler.kind, now);
-      const notBefore = handler.notBefore?.() ?? now;
       const room = handler.capacity();
-      if (notBefore > now) {
-        if (room > 0) next = Math.min(next, notBefore);
+      if (room <= 0) {
+        const at = handler.notBefore?.();
+        // Only a later instant: one at `now` would fire at once and find the same.
+        if (at !== undefined && at > now) next = Math.min(next, at);
         continue;
       }
-      if (room <= 0) continue;
       const jobs = await queue.claim({
         kind: handler.kind,
         now,

@@ -114,9 +114,17 @@ export class OutboundService {
       release();
       throw this.circuitOpen();
     }
+    // Waits its turn under the start rate outside the lane: the clock must not wait for the wait.
+    let started: () => void;
+    try {
+      started = await this.dialer.limiter.acquire();
+    } catch (error) {
+      release();
+      throw error;
+    }
     const now = this.deps.clock.now();
     const log = newLog(request, { id: randomUUID(), status: 'initiated', origin: 'api', now });
-    const placed = await this.lane.run(log.id, () => this.dialer.dial(log, release));
+    const placed = await this.lane.run(log.id, () => this.dialer.dial(log, release, started));
     return {
       callLogId: placed.id,
       status: 'initiated',
