@@ -183,6 +183,14 @@ for (const backend of await storeBackends()) {
       expect(await store.outboundCalls.countWithStatus(['failed'])).toBe(1);
       await store.outboundCalls.save({ ...first, status: 'canceled' });
       expect((await store.outboundCalls.get('log-1'))?.status).toBe('canceled');
+      const many = Array.from({ length: 1200 }, (_, i) => ({
+        id: `m${i}`,
+        status: 'queued',
+        createdAtMs: T0 + 10 + i,
+      }));
+      await store.outboundCalls.saveAll(many);
+      expect(await store.outboundCalls.countWithStatus(['queued'])).toBe(1200);
+      expect(await store.outboundCalls.get('m1199')).toEqual(many[1199]);
     });
   });
 }

@@ -108,6 +108,8 @@ export class JobRunner {
   private idleWaiters: (() => void)[] = [];
   private readonly leaseMs: number;
   private readonly batch: number;
+  /** Dead processes' jobs are looked for now and then (every half lease), not on every round. */
+  private recoverAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -142,6 +144,19 @@ export class JobRunner {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * A job was added that is due at `at`: runs a round now if it is due, else only makes sure the timer
+   * goes off by then (adding many future jobs costs no round each).
+   */
+  added(at: number): void {
+    if (this.stopped) return;
+    if (at <= this.options.clock.now() || this.running) {
+      this.wake();
+      return;
+    }
+    if (!this.timer || this.timer.due > at) this.arm(at);
+  }
+
   /** Runs a round soon: something was added, or capacity freed. */
   wake(): void {
     if (this.stopped) return;
@@ -169,7 +184,7 @@ export class JobRunner {
     for (const handler of this.handlers.values()) {
       if (this.stopped) return;
       const now = clock.now();
-      await queue.recover(handler.kind, now);
+      if (now >= this.recoverAt) await queue.recover(handler.kind, now);
       const room = handler.capacity();
       if (room <= 0) {
         const at = handler.notBefore?.();
@@ -193,6 +208,7 @@ export class JobRunner {
       const due = await queue.nextRunAt(handler.kind);
       if (due !== undefined) next = Math.min(next, Math.max(due, now));
     }
+    if (clock.now() >= this.recoverAt) this.recoverAt = clock.now() + this.leaseMs / 2;
     this.arm(next);
   }
 

@@ -277,13 +277,25 @@ export class OutboundDialer {
     await this.deps.notifier.retryScheduled(toView(retry, clock.now()), first, category);
   }
 
-  /** Saves a waiting log and its job, and wakes the runner. */
-  async enqueue(log: OutboundCallLog, kind: string, runAt: number, jobId = log.id): Promise<void> {
-    await this.deps.repo.save({ ...log, jobId });
-    await this.deps.jobs.add([
-      { id: jobId, kind, runAt, priority: PRIORITY_RANK[log.priority], payload: { callLogId: log.id } },
-    ]);
-    this.deps.runner.wake();
+  /** Saves a waiting log and its job, and tells the runner when it is due. */
+  enqueue(log: OutboundCallLog, kind: string, runAt: number, jobId = log.id): Promise<void> {
+    return this.enqueueAll([{ log, jobId }], kind, runAt);
+  }
+
+  /** Saves waiting logs and their jobs (a bulk list) in one go, all due at `runAt`. */
+  async enqueueAll(entries: readonly { log: OutboundCallLog; jobId: string }[], kind: string, runAt: number) {
+    if (entries.length === 0) return;
+    await this.deps.repo.saveAll(entries.map(({ log, jobId }) => ({ ...log, jobId })));
+    await this.deps.jobs.add(
+      entries.map(({ log, jobId }) => ({
+        id: jobId,
+        kind,
+        runAt,
+        priority: PRIORITY_RANK[log.priority],
+        payload: { callLogId: log.id },
+      })),
+    );
+    this.deps.runner.added(runAt);
   }
 
   /**

@@ -159,8 +159,9 @@ export class OutboundService {
         errors.push({ index, phoneNumber: entry.phoneNumber, code: error.code, message: error.message });
       }
     });
-    for (const { log, jobId } of accepted) await this.dialer.enqueue(log, BULK_JOB, now, jobId);
-    for (const { log } of accepted) await this.notifier.queued(toView(log, now));
+    await this.dialer.enqueueAll(accepted, BULK_JOB, now);
+    // Published together: the event log numbers them in this order and commits them in few batches.
+    await Promise.all(accepted.map(({ log }) => this.notifier.queued(toView(log, now))));
     return {
       total: calls.length,
       successful: accepted.length,

@@ -12,10 +12,12 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close({ removeData: true }).catch(() => undefined);
 });
 
-async function start(dataDir?: string) {
+/** A server on `dataDir` (a restart), with a client that reads the event log after `lastSeq`. */
+async function start(dataDir?: string, lastSeq?: number) {
   const server = await startServer(dataDir ? { dataDir } : {});
   servers.push(server);
-  const client = await connectEvents(server.url);
+  // Jobs due at start run before any client can connect: the client reads them back from the log.
+  const client = await connectEvents(server.url, lastSeq === undefined ? {} : { lastSeq });
   clients.push(client);
   return { server, client };
 }
@@ -76,7 +78,7 @@ describe('outbound jobs across a restart', () => {
     ]);
     await first.close();
 
-    const { server: second, client: two } = await start(first.dataDir);
+    const { server: second, client: two } = await start(first.dataDir, one.events.at(-1)?.seq ?? 0);
     await second.advance(DAY);
     await second.advance(DAY);
     const afterRestart = dialled(two);
@@ -129,7 +131,7 @@ describe('outbound jobs across a restart', () => {
     await store.outboundCalls.save(midDial as never);
     await store.close();
 
-    const { server: second, client } = await start(first.dataDir);
+    const { server: second, client } = await start(first.dataDir, 0);
     expect(await ok(second, 'GET', `/api/v1/calls/outbound/${midDial.id}`)).toMatchObject({
       status: 'failed',
       failureReason: 'server_restart',
