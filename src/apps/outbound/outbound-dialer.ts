@@ -131,13 +131,14 @@ export class OutboundDialer {
    */
   async dial(waiting: OutboundCallLog, release: () => void, started: () => void): Promise<OutboundCallLog> {
     const { clock, engine, repo } = this.deps;
+    // Its job is over once it dials: the log no longer names one.
+    const { jobId: _job, ...rest } = waiting;
     let log: OutboundCallLog = {
-      ...waiting,
+      ...rest,
       status: 'initiated',
       outboundStatus: 'dialing',
       initiatedAt: iso(clock.now()),
     };
-    delete (log as { jobId?: string }).jobId;
     this.live.add(log.id);
     release();
     try {
