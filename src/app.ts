@@ -9,6 +9,7 @@ import type { SwitchboardApp } from './apps/app-contract.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
+import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { createThreeCxApp } from './connectors/3cx/app.ts';
@@ -46,6 +47,8 @@ export interface Switchboard {
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /** Resolves once the engine and every app have no work queued (what the virtual clock waits for). */
+  idle(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -155,6 +158,7 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
+    createOutboundApp({ ...common, acd, options: config.outbound }),
     ...(config.threecxConfig === undefined
       ? []
       : [
@@ -179,13 +183,12 @@ export async function createSwitchboard(
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
-  if (clock instanceof VirtualClock) {
-    clock.onSettle(async () => {
-      do {
-        for (const worker of workers) await worker.idle();
-      } while (workers.some((w) => w.busy));
-    });
-  }
+  const idle = async () => {
+    do {
+      for (const worker of workers) await worker.idle();
+    } while (workers.some((w) => w.busy));
+  };
+  if (clock instanceof VirtualClock) clock.onSettle(idle);
   await engine.start();
   for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
@@ -268,6 +271,7 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    idle,
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { callsCsv, csvField } from '../src/api/call-csv.ts';
 import type { CallSnapshot } from '../src/core/call.ts';
 import type { CallRecordFilter, Page } from '../src/store/types.ts';
-import { makeCall } from './support/store-backends.ts';
+import { makeCall } from './support/call-fixtures.ts';
 
 async function text(lines: AsyncIterable<string>): Promise<string> {
   let all = '';

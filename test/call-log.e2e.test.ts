@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../src/core/call.ts';
 import { openStore } from '../src/store/open-store.ts';
+import { makeCall } from './support/call-fixtures.ts';
 import { startServer, type TestServer } from './support/server.ts';
-import { makeCall } from './support/store-backends.ts';
 
 const servers: TestServer[] = [];
 async function start(dataDir?: string, nodeId = 'node-1'): Promise<TestServer> {

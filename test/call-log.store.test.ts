@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { CallSnapshot } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { CallRecordFilter, Store, StoreConfig } from '../src/store/types.ts';
-import { at, makeCall, PG_EXPECTED, postgresBackend, sqliteBackend } from './support/store-backends.ts';
+import { at, makeCall } from './support/call-fixtures.ts';
+import { describeOn, storeBackends } from './support/store-backends.ts';
 
 /** The call log's filters, imports and timelines: one suite on both backends. */
 
@@ -57,16 +58,8 @@ const LOG: CallSnapshot[] = [
   }),
 ];
 
-for (const backend of [sqliteBackend, postgresBackend]) {
-  if (backend.unavailable !== undefined && backend.name === 'postgres' && PG_EXPECTED) {
-    it('PostgreSQL is expected here', () => {
-      throw new Error(backend.unavailable);
-    });
-    continue;
-  }
-  const suite = backend.unavailable === undefined ? describe : describe.skip;
-
-  suite(`call log store: ${backend.name}`, () => {
+for (const backend of await storeBackends()) {
+  describeOn(backend, `call log store: ${backend.name}`, () => {
     let config: StoreConfig;
     let dispose: () => Promise<void>;
     let store: Store;

@@ -16,7 +16,9 @@ import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
+import { createJobQueue } from './jobs.ts';
 import { migrateToLatest } from './migrations.ts';
+import { createOutboundCallRepository } from './outbound-calls.ts';
 import { createConnectorStateRepository, createPbxCallRepository } from './pbx-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
@@ -192,6 +194,8 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    jobs: createJobQueue(useDb, kind),
+    outboundCalls: createOutboundCallRepository(useDb),
     pbxCalls: createPbxCallRepository(useDb),
     callGroupAlerts: createCallGroupAlertRepository(useDb),
     connectorState: createConnectorStateRepository(useDb),

@@ -1,6 +1,7 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallDirection, CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import type { JobQueue } from '../core/jobs.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
@@ -22,6 +23,10 @@ export interface Store {
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
   readonly recordings: RecordingRepository;
+  /** Durable jobs of every kind (see JobQueue for what callers may rely on). */
+  readonly jobs: JobQueue;
+  /** The outbound service's call logs (the app owns their shape; see its repository). */
+  readonly outboundCalls: OutboundCallRepository;
   /** Calls a PBX reported, until their users complete them (the 3CX connector). */
   readonly pbxCalls: PbxCallRepository;
   readonly callGroupAlerts: CallGroupAlertRepository;
@@ -279,6 +284,35 @@ export interface RecordingRepository {
   listByCall(callId: string): Promise<StoredRecording[]>;
   expired(before: string, limit: number): Promise<StoredRecording[]>;
   unstored(): Promise<StoredRecording[]>;
+}
+
+/** An outbound call log as stored: the fields the store looks it up by, and the app's document. */
+export interface StoredOutboundCall {
+  readonly id: string;
+  readonly status: string;
+  readonly retryOf?: string | null;
+  readonly callId?: string | null;
+  /** When the log was made (epoch ms): retries list oldest first. */
+  readonly createdAtMs: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Outbound call logs.
+ * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal; `saveAll`
+ *   saves many, all or none.
+ * - `retriesOf` answers the logs whose `retryOf` is `id`, oldest first (then by id).
+ * - `withStatus` answers the logs in any of `statuses`, oldest first (at most 10,000);
+ *   `countWithStatus` counts them.
+ */
+export interface OutboundCallRepository {
+  save(log: StoredOutboundCall): Promise<void>;
+  /** `save` of each, in one transaction: all or none. */
+  saveAll(logs: readonly StoredOutboundCall[]): Promise<void>;
+  get(id: string): Promise<StoredOutboundCall | undefined>;
+  retriesOf(id: string): Promise<StoredOutboundCall[]>;
+  withStatus(statuses: readonly string[]): Promise<StoredOutboundCall[]>;
+  countWithStatus(statuses: readonly string[]): Promise<number>;
 }
 
 /** A call a PBX reported (3CX), kept until the user it belongs to has completed it in their app. */

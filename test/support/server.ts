@@ -44,6 +44,9 @@ export async function startServer(
   const config = loadConfig({}, { CTI_PORT: '0', SWITCHBOARD_DATA_DIR: dataDir, ...options.env });
   const sb = await createSwitchboard(config, { clock: new VirtualClock(), logger: false, ...options.parts });
   const url = await sb.listen();
+  // Start-up's own events commit on the store's writer thread; a test starts once they have landed,
+  // so a client connecting now hears only what the test itself causes.
+  await sb.engine.idle();
   const request = async (
     method: string,
     path: string,
