@@ -100,6 +100,19 @@ describe('one outbound call now', () => {
     expect((await ok('GET', `/api/v1/calls/${plain.id}`)).direction).toBe('outbound');
   });
 
+  it('places a call once for a retried request with the same Idempotency-Key', async () => {
+    await start();
+    const body = { phoneNumber: '+12125550004', agentId: 'alice' };
+    const headers = { 'idempotency-key': 'crm-req-1' };
+    const first = await server.request('POST', '/api/v1/calls/outbound', body, headers);
+    const again = await server.request('POST', '/api/v1/calls/outbound', body, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await ok('GET', '/api/v1/calls/outbound/stats')).activeCalls).toBe(1);
+  });
+
   it('cancels a call still ringing the agent (initiated), and answers 404 for an unknown log', async () => {
     await start();
     await profile('sim/alice', { answerAfterMs: null });
