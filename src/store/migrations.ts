@@ -191,6 +191,60 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '009_outbound': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        // Durable jobs of every kind (scheduled calls, paced bulk entries, retries; later campaigns).
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('kind', 'text', (col) => col.notNull())
+          .addColumn('state', 'text', (col) => col.notNull())
+          .addColumn('run_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('priority', 'integer', (col) => col.notNull())
+          .addColumn('attempts', 'integer', (col) => col.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('lease_until_ms', 'bigint')
+          .addColumn('payload', 'text', (col) => col.notNull())
+          .execute();
+        // Claims take the due jobs by priority, then time; the next timer looks for the earliest one.
+        await db.schema
+          .createIndex('jobs_claim_idx')
+          .on('jobs')
+          .columns(['kind', 'state', 'priority', 'run_at_ms'])
+          .execute();
+        await db.schema
+          .createIndex('jobs_due_idx')
+          .on('jobs')
+          .columns(['kind', 'state', 'run_at_ms'])
+          .execute();
+        // The outbound service's call logs: one per attempt, retries linked to the first by retry_of.
+        await db.schema
+          .createTable('outbound_calls')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('retry_of', 'text')
+          .addColumn('call_id', 'text')
+          .addColumn('created_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('document', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createIndex('outbound_calls_retry_idx')
+          .on('outbound_calls')
+          .columns(['retry_of', 'created_at_ms'])
+          .execute();
+        await db.schema
+          .createIndex('outbound_calls_call_idx')
+          .on('outbound_calls')
+          .column('call_id')
+          .execute();
+        await db.schema
+          .createIndex('outbound_calls_status_idx')
+          .on('outbound_calls')
+          .column('status')
+          .execute();
+      },
+    },
   };
 }
 

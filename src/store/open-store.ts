@@ -14,7 +14,9 @@ import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
+import { createJobQueue } from './jobs.ts';
 import { migrateToLatest } from './migrations.ts';
+import { createOutboundCallRepository } from './outbound-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -180,6 +182,8 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    jobs: createJobQueue(useDb, kind),
+    outboundCalls: createOutboundCallRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

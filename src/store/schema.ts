@@ -107,6 +107,30 @@ export interface RecordingsTable {
   deleted_at: string | null;
 }
 
+/** One durable job; see JobQueue in core/jobs.ts. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  state: string;
+  run_at_ms: BigIntColumn;
+  priority: number;
+  attempts: number;
+  owner: string | null;
+  lease_until_ms: NullableBigIntColumn;
+  /** JSON of the job's payload. */
+  payload: string;
+}
+
+/** One outbound call log; the columns exist to look it up, the document is the whole log. */
+export interface OutboundCallsTable {
+  id: string;
+  status: string;
+  retry_of: string | null;
+  call_id: string | null;
+  created_at_ms: BigIntColumn;
+  document: string;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -119,6 +143,8 @@ export interface Database {
   ivr_flows: IvrFlowsTable;
   idempotency_keys: IdempotencyKeysTable;
   recordings: RecordingsTable;
+  jobs: JobsTable;
+  outbound_calls: OutboundCallsTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

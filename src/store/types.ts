@@ -1,6 +1,7 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
 import type { CallSnapshot, CallStatus } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import type { JobQueue } from '../core/jobs.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
@@ -22,6 +23,10 @@ export interface Store {
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
   readonly recordings: RecordingRepository;
+  /** Durable jobs of every kind (see JobQueue for what callers may rely on). */
+  readonly jobs: JobQueue;
+  /** The outbound service's call logs (the app owns their shape; see its repository). */
+  readonly outboundCalls: OutboundCallRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -250,4 +255,30 @@ export interface RecordingRepository {
   listByCall(callId: string): Promise<StoredRecording[]>;
   expired(before: string, limit: number): Promise<StoredRecording[]>;
   unstored(): Promise<StoredRecording[]>;
+}
+
+/** An outbound call log as stored: the fields the store looks it up by, and the app's document. */
+export interface StoredOutboundCall {
+  readonly id: string;
+  readonly status: string;
+  readonly retryOf?: string | null;
+  readonly callId?: string | null;
+  /** When the log was made (epoch ms): retries list oldest first. */
+  readonly createdAtMs: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Outbound call logs.
+ * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal.
+ * - `retriesOf` answers the logs whose `retryOf` is `id`, oldest first (then by id).
+ * - `withStatus` answers the logs in any of `statuses`, oldest first (at most 10,000);
+ *   `countWithStatus` counts them.
+ */
+export interface OutboundCallRepository {
+  save(log: StoredOutboundCall): Promise<void>;
+  get(id: string): Promise<StoredOutboundCall | undefined>;
+  retriesOf(id: string): Promise<StoredOutboundCall[]>;
+  withStatus(statuses: readonly string[]): Promise<StoredOutboundCall[]>;
+  countWithStatus(statuses: readonly string[]): Promise<number>;
 }
