@@ -10,6 +10,7 @@ import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createAuditLogRepository } from './audit-log.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
+import { createCampaignContactRepository, createDncRepository } from './campaign-contacts.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
@@ -182,6 +183,9 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    campaigns: createConfigRepository<StoredDocument>(useDb, 'campaigns'),
+    campaignContacts: createCampaignContactRepository(useDb),
+    dnc: createDncRepository(useDb),
     jobs: createJobQueue(useDb, kind),
     outboundCalls: createOutboundCallRepository(useDb),
     close() {
