@@ -9,6 +9,7 @@ import type { SwitchboardApp } from './apps/app-contract.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
+import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
@@ -148,6 +149,7 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
+    createOutboundApp({ ...common, acd, options: config.outbound }),
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];

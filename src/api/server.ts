@@ -29,7 +29,7 @@ import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
 import type { ReplayLimits } from './socket-replay.ts';
 
 /** What the API reads of an app: its routes, its events, the tags its routes use. */
-export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags'>;
+export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags' | 'callRecords'>;
 
 /** Everything the API needs; it talks to calls and events only through these. */
 export interface ApiDeps {
@@ -132,7 +132,11 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     },
     { prefix: '/api/cti' },
   );
-  await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  await app.register(callRoutes, {
+    prefix: '/api/v1',
+    calls: deps.calls,
+    records: apps.flatMap((a) => (a.callRecords ? [a.callRecords] : [])),
+  });
   await app.register(callTransferRoutes, { prefix: '/api/v1', calls: deps.calls });
   if (deps.parties) {
     await app.register(conferenceRoutes, { prefix: '/api/v1', conference: deps.parties });

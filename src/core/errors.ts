@@ -47,6 +47,10 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'That recording has no file yet: stop it first, or retry shortly once it is stored.',
   },
+  SCHEDULE_IN_PAST: {
+    status: 400,
+    message: 'That time has passed; schedule the call for a time still to come (mind the time zone).',
+  },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {
     status: 409,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CallRecordSource } from '../../apps/app-contract.ts';
 import {
   addressInput,
   contextInput,
@@ -11,6 +12,7 @@ import {
   v1Errors,
 } from '../../apps/http-kit/schemas.ts';
 import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
+import { isSwitchboardError } from '../../core/errors.ts';
 import type { CallControl } from '../../engine/types.ts';
 import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
 
@@ -64,8 +66,16 @@ const PLAIN_COMMANDS: Record<
   unhold: { summary: 'Take the remote party off hold', run: (calls, id) => calls.unhold(id) },
 };
 
-/** /api/v1/calls: originate, list, inspect and command calls; every answer is enveloped. */
-export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (app, { calls }) => {
+/**
+ * /api/v1/calls: originate, list, inspect and command calls; every answer is enveloped. GET /calls/:id
+ * also answers the apps' own call records (`records`) for ids the engine does not know.
+ */
+export const callRoutes: FastifyPluginAsyncZod<{
+  calls: CallControl;
+  records?: readonly CallRecordSource[];
+}> = async (app, { calls, records = [] }) => {
+  const [first, ...more] = records.map((r) => r.schema);
+  const oneCall = first === undefined ? CallAnswer : envelope(z.union([CallSnapshotSchema, first, ...more]));
   app.post(
     '/calls',
     {
@@ -100,14 +110,14 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
     '/calls/:callId',
     {
       schema: {
-        summary: 'One call, live or finished',
+        summary: 'One call, live or finished (or an outbound call log, by its callLogId)',
         tags: ['calls'],
         operationId: 'getCall',
         params: CallParams,
-        response: { 200: CallAnswer, ...v1Errors },
+        response: { 200: oneCall, ...v1Errors },
       },
     },
-    async (request) => ok(await calls.get(request.params.callId)),
+    async (request) => ok(await findCall(calls, records, request.params.callId)),
   );
 
   for (const [verb, command] of Object.entries(PLAIN_COMMANDS)) {
@@ -141,3 +151,21 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
     async (request) => ok(await calls.sendDtmf(request.params.callId, request.body.digits)),
   );
 };
+
+/** A call the engine knows, else the first app record by that id, else the engine's CALL_NOT_FOUND. */
+async function findCall(
+  calls: CallControl,
+  records: readonly CallRecordSource[],
+  id: string,
+): Promise<unknown> {
+  try {
+    return await calls.get(id);
+  } catch (error) {
+    if (!isSwitchboardError(error) || error.code !== 'CALL_NOT_FOUND') throw error;
+    for (const source of records) {
+      const found = await source.find(id);
+      if (found !== undefined) return found;
+    }
+    throw error;
+  }
+}

@@ -47,7 +47,12 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
 });
 
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
-const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
+const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set([
+  'busy',
+  'invalid_number',
+  'unreachable',
+  'network_error',
+]);
 
 const PARTY_DTMF_GAP_MS = 250;
 const PARTY_DTMF_TONE_MS = 100;
