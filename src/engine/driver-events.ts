@@ -3,8 +3,8 @@ import { canTransition } from '../core/call-state-machine.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
 import { attendedTransfer, onAttendedLegGone, onTargetAnswered, onTargetGone } from './attended-transfer.ts';
 import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
-import { waitingRemote } from './distribution-commands.ts';
 import type { CallRegistry } from './call-registry.ts';
+import { waitingRemote } from './distribution-commands.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 import { endsAsSideLeg, isSideLeg, sideLegAnswered, sideLegGone } from './side-legs.ts';
 

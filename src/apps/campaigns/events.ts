@@ -98,8 +98,10 @@ export interface ContactAttempt {
 export interface Contact {
   readonly id: string;
   readonly campaignId: string;
-  /** Its line in the import (the header is line 1), or its place in a JSON list from 1. */
+  /** Its place in the campaign's list (imports in order), from 1: contacts are dialled and paged in this order. */
   readonly row: number;
+  /** Its line in the import it came from (the header is line 1), or its place in a JSON list from 1. */
+  readonly line: number;
   readonly phoneNumber: string;
   readonly name?: string;
   /** IANA zone: given, or from the number's country where one zone fits, else the campaign's. */
