@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** A party outcome of profiles.ts (named here as text, so that this file needs nothing from there). */
-type PartyOutcome = string;
+/** The party outcomes of profiles.ts other than `answer` (named here, so that this file needs nothing from there). */
+type PartyOutcome = 'busy' | 'rejected' | 'unreachable' | 'invalid_number' | 'network_error';
 
 /**
  * Random behaviour for a profile rule, for pacing tests and load runs: each call to a matching address
@@ -14,7 +14,7 @@ export interface PartyDistribution {
   /** Share of calls answered, 0..1; default 1. */
   readonly answerRate?: number;
   /** What the other calls do: `busy` (default), `no_answer` (ring until the timeout), or another outcome. */
-  readonly otherwise?: PartyOutcome;
+  readonly otherwise?: PartyOutcome | 'no_answer';
   /** ms until an answer, drawn evenly between min and max. */
   readonly answerAfterMs?: { readonly min: number; readonly max: number };
   /**
@@ -32,14 +32,12 @@ export interface PartyDistribution {
 const ms = () => z.number().nonnegative();
 
 /** A distribution as accepted from files and the API. */
-export function distributionSchema(outcomes: readonly [string, ...string[]]) {
+export function distributionSchema() {
   return z
     .strictObject({
       seed: z.number().int().optional(),
       answerRate: z.number().min(0).max(1).optional(),
-      otherwise: z
-        .enum(['no_answer', ...outcomes.filter((o) => o !== 'answer')] as [string, ...string[]])
-        .optional(),
+      otherwise: z.enum(['no_answer', 'busy', 'rejected', 'unreachable', 'invalid_number', 'network_error']).optional(),
       answerAfterMs: z
         .strictObject({ min: ms(), max: ms() })
         .refine((r) => r.min <= r.max, { error: 'min must not exceed max' })
@@ -58,7 +56,7 @@ export function distributionSchema(outcomes: readonly [string, ...string[]]) {
 
 /** What one call draws: the fields it overrides in the rule's profile. */
 export interface Draw {
-  readonly outcome: PartyOutcome;
+  readonly outcome: PartyOutcome | 'answer';
   readonly answerAfterMs?: number | null;
   readonly hangupAfterMs?: number | null;
 }

@@ -106,7 +106,7 @@ export const partyProfileSchema = z.strictObject({
   failAfterMs: ms().optional(),
   hangupAfterMs: ms().nullable().optional(),
   dtmf: dtmfScriptSchema.optional(),
-  distribution: distributionSchema(PARTY_OUTCOMES).optional(),
+  distribution: distributionSchema().optional(),
 });
 
 /** A rule's `match` (zod): an address, or a prefix ending in a single `*`. */
