@@ -45,6 +45,8 @@ export interface Switchboard {
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /** Resolves once the engine and every app have no work queued (what the virtual clock waits for). */
+  idle(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -157,13 +159,12 @@ export async function createSwitchboard(
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
-  if (clock instanceof VirtualClock) {
-    clock.onSettle(async () => {
-      do {
-        for (const worker of workers) await worker.idle();
-      } while (workers.some((w) => w.busy));
-    });
-  }
+  const idle = async () => {
+    do {
+      for (const worker of workers) await worker.idle();
+    } while (workers.some((w) => w.busy));
+  };
+  if (clock instanceof VirtualClock) clock.onSettle(idle);
   await engine.start();
   for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
@@ -246,6 +247,7 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    idle,
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { NewJob } from '../src/core/jobs.ts';
+import { VirtualClock } from '../src/core/clock.ts';
+import { JobRunner, type NewJob } from '../src/core/jobs.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Store, StoreConfig } from '../src/store/types.ts';
 import { describeOn, storeBackends } from './support/store-backends.ts';
@@ -125,6 +126,38 @@ for (const backend of await storeBackends()) {
       expect(ids.length).toBe(300);
     });
 
+    it('runs each job once with two runners (two processes) on one database', async () => {
+      const ids = Array.from({ length: 120 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+      await store.jobs.add(ids.map((id) => job(id, T0)));
+      const other = await open();
+      const ran: { id: string; by: string }[] = [];
+      const runners = [store, other].map((s, i) => {
+        const runner = new JobRunner({
+          queue: s.jobs,
+          clock: new VirtualClock(T0),
+          owner: `p${i}`,
+          batch: 7,
+        });
+        runner.register({
+          kind: 'test.kind',
+          capacity: () => 3,
+          run: async (claimed) => {
+            ran.push({ id: claimed.id, by: `p${i}` });
+            return 'done';
+          },
+        });
+        return runner;
+      });
+      await Promise.all(runners.map((r) => r.start()));
+      while ((await store.jobs.count('test.kind', 'done')) < ids.length) {
+        await Promise.all(runners.map((r) => r.idle()));
+        for (const r of runners) r.wake();
+      }
+      for (const r of runners) r.stop();
+      expect(ran.map((r) => r.id).sort()).toEqual(ids);
+      expect(await store.jobs.count('test.kind', 'pending')).toBe(0);
+    });
+
     it('keeps outbound call logs and finds retries and live ones', async () => {
       const first = { id: 'log-1', status: 'failed', createdAtMs: T0, phoneNumber: '+15551230000' };
       await store.outboundCalls.save(first);
@@ -150,6 +183,14 @@ for (const backend of await storeBackends()) {
       expect(await store.outboundCalls.countWithStatus(['failed'])).toBe(1);
       await store.outboundCalls.save({ ...first, status: 'canceled' });
       expect((await store.outboundCalls.get('log-1'))?.status).toBe('canceled');
+      const many = Array.from({ length: 1200 }, (_, i) => ({
+        id: `m${i}`,
+        status: 'queued',
+        createdAtMs: T0 + 10 + i,
+      }));
+      await store.outboundCalls.saveAll(many);
+      expect(await store.outboundCalls.countWithStatus(['queued'])).toBe(1200);
+      expect(await store.outboundCalls.get('m1199')).toEqual(many[1199]);
     });
   });
 }

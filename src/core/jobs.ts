@@ -68,10 +68,13 @@ export interface JobQueue {
 /** What runs the jobs of one kind. */
 export interface JobHandler {
   readonly kind: string;
-  /** How many more jobs of the kind may start now (a concurrency limit); 0 waits for {@link JobRunner.wake}. */
+  /** How many more jobs of the kind may start at this instant (limits and pacing); 0 to wait. */
   capacity(): number;
-  /** The earliest instant the next job may start (pacing); `now` or earlier when it may start at once. */
-  notBefore?(): number;
+  /**
+   * When capacity is 0: the instant to look again (pacing), or undefined to wait for
+   * {@link JobRunner.wake} (a concurrency limit, freed when something ends).
+   */
+  notBefore?(): number | undefined;
   /**
    * Runs a claimed job. `done` completes it; `{ retryAt }` puts it back to wait (it could not run
    * yet). A throw is logged and completes it: a job that fails the same way each time must not loop.
@@ -105,6 +108,8 @@ export class JobRunner {
   private idleWaiters: (() => void)[] = [];
   private readonly leaseMs: number;
   private readonly batch: number;
+  /** Dead processes' jobs are looked for now and then (every half lease), not on every round. */
+  private recoverAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.leaseMs = options.leaseMs ?? 60_000;
@@ -139,6 +144,19 @@ export class JobRunner {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * A job was added that is due at `at`: runs a round now if it is due, else only makes sure the timer
+   * goes off by then (adding many future jobs costs no round each).
+   */
+  added(at: number): void {
+    if (this.stopped) return;
+    if (at <= this.options.clock.now() || this.running) {
+      this.wake();
+      return;
+    }
+    if (!this.timer || this.timer.due > at) this.arm(at);
+  }
+
   /** Runs a round soon: something was added, or capacity freed. */
   wake(): void {
     if (this.stopped) return;
@@ -166,14 +184,14 @@ export class JobRunner {
     for (const handler of this.handlers.values()) {
       if (this.stopped) return;
       const now = clock.now();
-      await queue.recover(handler.kind, now);
-      const notBefore = handler.notBefore?.() ?? now;
+      if (now >= this.recoverAt) await queue.recover(handler.kind, now);
       const room = handler.capacity();
-      if (notBefore > now) {
-        if (room > 0) next = Math.min(next, notBefore);
+      if (room <= 0) {
+        const at = handler.notBefore?.();
+        // Only a later instant: one at `now` would fire at once and find the same.
+        if (at !== undefined && at > now) next = Math.min(next, at);
         continue;
       }
-      if (room <= 0) continue;
       const jobs = await queue.claim({
         kind: handler.kind,
         now,
@@ -190,6 +208,7 @@ export class JobRunner {
       const due = await queue.nextRunAt(handler.kind);
       if (due !== undefined) next = Math.min(next, Math.max(due, now));
     }
+    if (clock.now() >= this.recoverAt) this.recoverAt = clock.now() + this.leaseMs / 2;
     this.arm(next);
   }
 

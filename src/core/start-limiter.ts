@@ -42,26 +42,58 @@ export class StartLimiter {
     return this.waiting.length;
   }
 
+  /** How many may start at this instant without waiting (none while others wait in line). */
+  get free(): number {
+    this.expire(this.clock.now());
+    if (this.waiting.length > 0) return 0;
+    return Math.max(0, Math.min(this.maxInFlight - this.inFlight, this.perWindow - this.started.length));
+  }
+
+  /**
+   * When a start may next go by the rate alone (now when the window has room); a start held back by
+   * those under way waits for one of them to end instead.
+   */
+  nextFreeAt(): number {
+    const now = this.clock.now();
+    this.expire(now);
+    if (this.started.length < this.perWindow) return now;
+    return (this.started[0] as number) + this.windowMs;
+  }
+
+  /** A turn now, or undefined when none is free (for callers that must not wait, such as job rounds). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.free === 0) return undefined;
+    this.inFlight++;
+    this.started.push(this.clock.now());
+    return this.releaser();
+  }
+
   /** Waits for a turn; resolves with `done`, to call once the start is over (exactly once). */
   acquire(): Promise<() => void> {
     return new Promise((resolve) => {
-      this.waiting.push(() => {
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          this.inFlight--;
-          this.drain();
-        });
-      });
+      this.waiting.push(() => resolve(this.releaser()));
       this.drain();
     });
   }
 
-  private drain(): void {
-    const now = this.clock.now();
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.drain();
+    };
+  }
+
+  private expire(now: number): void {
     while (this.started.length > 0 && (this.started[0] as number) <= now - this.windowMs)
       this.started.shift();
+  }
+
+  private drain(): void {
+    const now = this.clock.now();
+    this.expire(now);
     while (
       this.waiting.length > 0 &&
       this.inFlight < this.maxInFlight &&

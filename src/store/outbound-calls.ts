@@ -1,5 +1,5 @@
-import type { UseDb } from './schema.ts';
-import { toNumber } from './schema.ts';
+import type { Kysely } from 'kysely';
+import { type Database, toNumber, type UseDb } from './schema.ts';
 import type { OutboundCallRepository, StoredOutboundCall } from './types.ts';
 
 const MAX_LIST = 10_000;
@@ -11,20 +11,17 @@ export function createOutboundCallRepository(useDb: UseDb): OutboundCallReposito
     rows.map((r) => JSON.parse(r.document) as StoredOutboundCall);
   return {
     async save(log) {
-      const row = {
-        id: log.id,
-        status: log.status,
-        retry_of: log.retryOf ?? null,
-        call_id: log.callId ?? null,
-        created_at_ms: log.createdAtMs,
-        document: JSON.stringify(log),
-      };
-      const { id: _key, ...changes } = row;
+      await upsert(useDb(), [log]);
+    },
+
+    async saveAll(logs) {
+      if (logs.length === 0) return;
       await useDb()
-        .insertInto('outbound_calls')
-        .values(row)
-        .onConflict((oc) => oc.column('id').doUpdateSet(changes))
-        .execute();
+        .transaction()
+        .execute(async (trx) => {
+          // Chunks keep each statement under SQLite's bound-parameter limit.
+          for (let i = 0; i < logs.length; i += 500) await upsert(trx, logs.slice(i, i + 500));
+        });
     },
 
     async get(id) {
@@ -63,4 +60,29 @@ export function createOutboundCallRepository(useDb: UseDb): OutboundCallReposito
       return toNumber(row.n as number | string);
     },
   };
+}
+
+async function upsert(db: Kysely<Database>, logs: readonly StoredOutboundCall[]): Promise<void> {
+  await db
+    .insertInto('outbound_calls')
+    .values(
+      logs.map((log) => ({
+        id: log.id,
+        status: log.status,
+        retry_of: log.retryOf ?? null,
+        call_id: log.callId ?? null,
+        created_at_ms: log.createdAtMs,
+        document: JSON.stringify(log),
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({
+        status: eb.ref('excluded.status'),
+        retry_of: eb.ref('excluded.retry_of'),
+        call_id: eb.ref('excluded.call_id'),
+        created_at_ms: eb.ref('excluded.created_at_ms'),
+        document: eb.ref('excluded.document'),
+      })),
+    )
+    .execute();
 }

@@ -275,13 +275,16 @@ export interface StoredOutboundCall {
 
 /**
  * Outbound call logs.
- * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal.
+ * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal; `saveAll`
+ *   saves many, all or none.
  * - `retriesOf` answers the logs whose `retryOf` is `id`, oldest first (then by id).
  * - `withStatus` answers the logs in any of `statuses`, oldest first (at most 10,000);
  *   `countWithStatus` counts them.
  */
 export interface OutboundCallRepository {
   save(log: StoredOutboundCall): Promise<void>;
+  /** `save` of each, in one transaction: all or none. */
+  saveAll(logs: readonly StoredOutboundCall[]): Promise<void>;
   get(id: string): Promise<StoredOutboundCall | undefined>;
   retriesOf(id: string): Promise<StoredOutboundCall[]>;
   withStatus(statuses: readonly string[]): Promise<StoredOutboundCall[]>;

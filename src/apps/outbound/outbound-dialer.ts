@@ -108,16 +108,27 @@ export class OutboundDialer {
     };
   }
 
-  /** The job handlers: scheduled calls and retries at once, bulk entries paced. */
+  /** The job handlers: scheduled calls and retries as soon as the limits allow, bulk entries paced. */
   handlers(): JobHandler[] {
+    const { clock, limits } = this.deps;
+    const later = (at: number) => (this.room > 0 && at > clock.now() ? at : undefined);
     return [
-      { kind: START_JOB, capacity: () => this.room, run: (job) => this.runJob(job) },
+      {
+        kind: START_JOB,
+        capacity: () => Math.min(this.room, this.limiter.free),
+        notBefore: () => later(this.limiter.nextFreeAt()),
+        run: (job) => this.runJob(job),
+      },
       {
         kind: BULK_JOB,
-        capacity: () => Math.min(1, this.room),
-        notBefore: () => this.lastBulkStart + this.deps.limits.bulkIntervalMs,
+        capacity: () =>
+          clock.now() < this.lastBulkStart + limits.bulkIntervalMs
+            ? 0
+            : Math.min(1, this.room, this.limiter.free),
+        notBefore: () =>
+          later(Math.max(this.lastBulkStart + limits.bulkIntervalMs, this.limiter.nextFreeAt())),
         run: (job) => {
-          this.lastBulkStart = this.deps.clock.now();
+          this.lastBulkStart = clock.now();
           return this.runJob(job);
         },
       },
@@ -125,13 +136,12 @@ export class OutboundDialer {
   }
 
   /**
-   * Dials a log's call (its slot reserved by the caller, released here): waits for a start under the
-   * rate limit, marks it initiated, originates from the agent's phone. A refusal is recorded on the log
-   * (and retried by category) before it is thrown.
+   * Dials a log's call, its slot under the concurrency limit (`release`) and its turn under the start
+   * limiter (`started`) taken by the caller and given back here: marks it initiated and originates from
+   * the agent's phone. A refusal is recorded on the log (and retried by category) before it is thrown.
    */
-  async dial(waiting: OutboundCallLog, release: () => void): Promise<OutboundCallLog> {
+  async dial(waiting: OutboundCallLog, release: () => void, started: () => void): Promise<OutboundCallLog> {
     const { clock, engine, repo } = this.deps;
-    const started = await this.limiter.acquire();
     let log: OutboundCallLog = {
       ...waiting,
       status: 'initiated',
@@ -267,26 +277,46 @@ export class OutboundDialer {
     await this.deps.notifier.retryScheduled(toView(retry, clock.now()), first, category);
   }
 
-  /** Saves a waiting log and its job, and wakes the runner. */
-  async enqueue(log: OutboundCallLog, kind: string, runAt: number, jobId = log.id): Promise<void> {
-    await this.deps.repo.save({ ...log, jobId });
-    await this.deps.jobs.add([
-      { id: jobId, kind, runAt, priority: PRIORITY_RANK[log.priority], payload: { callLogId: log.id } },
-    ]);
-    this.deps.runner.wake();
+  /** Saves a waiting log and its job, and tells the runner when it is due. */
+  enqueue(log: OutboundCallLog, kind: string, runAt: number, jobId = log.id): Promise<void> {
+    return this.enqueueAll([{ log, jobId }], kind, runAt);
   }
 
-  /** Runs a scheduled, bulk or retried call's job: in its log's lane, only while the log still waits. */
+  /** Saves waiting logs and their jobs (a bulk list) in one go, all due at `runAt`. */
+  async enqueueAll(entries: readonly { log: OutboundCallLog; jobId: string }[], kind: string, runAt: number) {
+    if (entries.length === 0) return;
+    await this.deps.repo.saveAll(entries.map(({ log, jobId }) => ({ ...log, jobId })));
+    await this.deps.jobs.add(
+      entries.map(({ log, jobId }) => ({
+        id: jobId,
+        kind,
+        runAt,
+        priority: PRIORITY_RANK[log.priority],
+        payload: { callLogId: log.id },
+      })),
+    );
+    this.deps.runner.added(runAt);
+  }
+
+  /**
+   * Runs a scheduled, bulk or retried call's job: in its log's lane, only while the log still waits.
+   * Its slot and turn are taken at once, never waited for (a round must not wait on the clock); when
+   * none is free the job goes back to wait.
+   */
   private runJob(job: Job): Promise<'done' | { retryAt: number }> {
+    const { clock } = this.deps;
     const logId = String(job.payload.callLogId);
-    // Held at once (before any wait), so the runner sees the slot taken when it counts room.
-    let release: (() => void) | undefined;
+    let release: () => void;
     try {
       release = this.reserve();
     } catch {
-      return Promise.resolve({ retryAt: this.deps.clock.now() });
+      return Promise.resolve({ retryAt: clock.now() });
     }
-    const held = release;
+    const started = this.limiter.tryAcquire();
+    if (!started) {
+      release();
+      return Promise.resolve({ retryAt: this.limiter.nextFreeAt() });
+    }
     return this.deps.lane
       .run(logId, async () => {
         const log = await this.deps.repo.get(logId);
@@ -296,10 +326,13 @@ export class OutboundDialer {
           await this.fail(log, 'circuit_open', 'api_unavailable');
           return 'done' as const;
         }
-        await this.dial(log, held).catch(() => undefined);
+        await this.dial(log, release, started).catch(() => undefined);
         return 'done' as const;
       })
-      .finally(held);
+      .finally(() => {
+        release();
+        started();
+      });
   }
 
   /** The next occurrence of a recurring schedule, made once (its id is fixed by the schedule and number). */

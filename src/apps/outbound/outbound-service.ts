@@ -114,9 +114,17 @@ export class OutboundService {
       release();
       throw this.circuitOpen();
     }
+    // Waits its turn under the start rate outside the lane: the clock must not wait for the wait.
+    let started: () => void;
+    try {
+      started = await this.dialer.limiter.acquire();
+    } catch (error) {
+      release();
+      throw error;
+    }
     const now = this.deps.clock.now();
     const log = newLog(request, { id: randomUUID(), status: 'initiated', origin: 'api', now });
-    const placed = await this.lane.run(log.id, () => this.dialer.dial(log, release));
+    const placed = await this.lane.run(log.id, () => this.dialer.dial(log, release, started));
     return {
       callLogId: placed.id,
       status: 'initiated',
@@ -151,8 +159,9 @@ export class OutboundService {
         errors.push({ index, phoneNumber: entry.phoneNumber, code: error.code, message: error.message });
       }
     });
-    for (const { log, jobId } of accepted) await this.dialer.enqueue(log, BULK_JOB, now, jobId);
-    for (const { log } of accepted) await this.notifier.queued(toView(log, now));
+    await this.dialer.enqueueAll(accepted, BULK_JOB, now);
+    // Published together: the event log numbers them in this order and commits them in few batches.
+    await Promise.all(accepted.map(({ log }) => this.notifier.queued(toView(log, now))));
     return {
       total: calls.length,
       successful: accepted.length,

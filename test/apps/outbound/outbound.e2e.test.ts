@@ -181,6 +181,39 @@ describe('limits', () => {
     });
   });
 
+  it('starts no more calls per second than OUTBOUND_RATE_PER_SECOND; the rest wait their turn', async () => {
+    await start({ OUTBOUND_RATE_PER_SECOND: '2' });
+    const placing = [0, 1, 2, 3, 4].map((i) =>
+      place({ phoneNumber: `+1212555${String(100 + i).padStart(4, '0')}`, agentId: 'alice' }),
+    );
+    const waiting = async (queuedJobs: number) => {
+      for (let i = 0; i < 50; i++) {
+        const stats = await ok('GET', '/api/v1/calls/outbound/stats');
+        if (stats.rateLimiter.queuedJobs === queuedJobs) return stats;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      throw new Error(`never ${queuedJobs} waiting`);
+    };
+    // Two start at once, three wait (and count against the concurrency limit while they do).
+    expect(await waiting(3)).toMatchObject({
+      activeCalls: 5,
+      rateLimiter: { currentJobs: 0, queuedJobs: 3 },
+    });
+    await server.advance(1_000);
+    await waiting(1);
+    await server.advance(1_000);
+    const answers = await Promise.all(placing);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    const initiated = await Promise.all(answers.map((a) => outbound(a.body.data.callLogId)));
+    expect(initiated.map((c) => c.initiatedAt)).toEqual([
+      '2026-01-05T09:00:00.000Z',
+      '2026-01-05T09:00:00.000Z',
+      '2026-01-05T09:00:01.000Z',
+      '2026-01-05T09:00:01.000Z',
+      '2026-01-05T09:00:02.000Z',
+    ]);
+  });
+
   it('opens the circuit after 5 provider failures, lets one trial through after 60 s, closes on its success', async () => {
     await start({ RETRY_NETWORK_ERROR_MAX: '0' });
     await profile('+1212555000*', { outcome: 'network_error' });
