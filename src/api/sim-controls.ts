@@ -29,7 +29,12 @@ export interface SimProfile {
     readonly answerRate?: number;
     readonly otherwise?: Exclude<SimOutcome, 'answer'> | 'no_answer';
     readonly answerAfterMs?: { readonly min: number; readonly max: number };
-    readonly talkMs?: { readonly mean: number; readonly cv?: number; readonly min?: number; readonly max?: number };
+    readonly talkMs?: {
+      readonly mean: number;
+      readonly cv?: number;
+      readonly min?: number;
+      readonly max?: number;
+    };
   };
 }
 

@@ -65,7 +65,9 @@ export class CampaignDialer {
   handler(runtime: CampaignRuntime): JobHandler {
     return {
       kind: dialKind(runtime.id),
-      capacity: () => this.capacity(runtime),
+      // Never more than the start rate lets go at once: a job must not wait inside a round.
+      capacity: () => Math.min(this.capacity(runtime), this.deps.line.limiter.free),
+      notBefore: () => (this.deps.line.limiter.free === 0 ? this.deps.line.limiter.nextFreeAt() : undefined),
       run: (job) => this.run(runtime, job),
     };
   }
@@ -157,7 +159,11 @@ export class CampaignDialer {
       release();
       return { retryAt: now + NO_ROOM_RETRY_MS };
     }
-    const started = await line.limiter.acquire();
+    const started = line.limiter.tryAcquire();
+    if (!started) {
+      release();
+      return { retryAt: line.limiter.nextFreeAt() };
+    }
     try {
       return await this.dial(runtime, contact, attemptNumber, release);
     } finally {

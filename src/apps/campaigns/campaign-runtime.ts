@@ -78,7 +78,7 @@ export class CampaignRuntime {
       timeToAnswerMs: mean(c.timeToAnswerMs, c.answered, PRIOR_TIME_TO_ANSWER_MS),
       handleTimeMs: mean(c.handleMs, c.handled, PRIOR_HANDLE_MS),
       ratio: this.governor.ratio,
-      overLimit: this.governor.overLimit,
+      budget: this.governor.budget,
     };
   }
 

@@ -13,7 +13,7 @@ export interface OutboundLine {
   /** Holds a slot for one call until the function it answers is called; CONCURRENT_LIMIT_REACHED when full. */
   reserve(): () => void;
   readonly breaker: Pick<CircuitBreaker, 'tryPass' | 'success' | 'failure' | 'abandonTrial' | 'state'>;
-  readonly limiter: Pick<StartLimiter, 'acquire'>;
+  readonly limiter: Pick<StartLimiter, 'tryAcquire' | 'free' | 'nextFreeAt'>;
   /** A slot was given back: whoever waits for one may go. */
   released(): void;
 }

@@ -30,14 +30,26 @@ export interface PredictiveMeasures {
   readonly handleTimeMs: number;
   /** The adaptive ratio (lines per expected answer). */
   readonly ratio: number;
-  /** Whether the abandon rate is over its maximum: dial only for free agents until it is back under. */
-  readonly overLimit: boolean;
+  /**
+   * Abandons the campaign can still afford while its rate stays at or under the maximum
+   * (maxAbandonRate × answered − abandoned): the lines dialled beyond free agents are kept to those
+   * whose expected extra answers fit it, so a campaign starts out progressive and dials further ahead
+   * as connected calls earn it room.
+   */
+  readonly budget: number;
 }
 
 /** Lines to dial now, never negative nor more than `room`. */
 export function linesToDial(input: PacingInput, measures?: PredictiveMeasures): number {
-  const ahead = input.mode === 'predictive' && measures && !measures.overLimit;
-  const wanted = ahead ? predictiveLines(input, measures) : input.freeAgents - input.pending;
+  const progressive = input.freeAgents - input.pending;
+  let wanted = progressive;
+  if (input.mode === 'predictive' && measures && measures.budget >= 1) {
+    const rate = answerRateOf(measures);
+    wanted = Math.max(
+      progressive,
+      Math.min(predictiveLines(input, measures), progressive + measures.budget / rate),
+    );
+  }
   return Math.max(0, Math.min(input.room, Math.floor(wanted)));
 }
 
@@ -51,8 +63,11 @@ function predictiveLines(input: PacingInput, m: PredictiveMeasures): number {
   const freeing = (input.busyAgents * m.timeToAnswerMs) / Math.max(m.handleTimeMs, 1);
   const agentsThen = input.freeAgents + freeing;
   if (agentsThen < 0.5) return 0;
-  const rate = Math.min(1, Math.max(m.answerRate, 0.05));
-  return (agentsThen * m.ratio) / rate - input.pending;
+  return (agentsThen * m.ratio) / answerRateOf(m) - input.pending;
+}
+
+function answerRateOf(m: PredictiveMeasures): number {
+  return Math.min(1, Math.max(m.answerRate, 0.05));
 }
 
 export interface GovernorOptions {
@@ -71,8 +86,8 @@ const MAX_RATIO = 3;
  * Keeps the predictive ratio where the abandon rate stays at or under its maximum: every answered call
  * is an observation; an abandon cuts the ratio at once (by more the further over the target the recent
  * rate is), a run of connected calls with the recent rate well under the target raises it slowly. Over
- * the whole campaign, once the total rate reaches the maximum, dialling falls back to progressive
- * (`overLimit`) until connected calls bring it back under, so the campaign's rate cannot run away.
+ * the whole campaign, the lines beyond free agents are kept within the abandons still affordable
+ * (`budget`): none at the start, none once the rate reaches the maximum, so it cannot run away.
  */
 export class AbandonGovernor {
   private ratioValue: number;
@@ -90,10 +105,9 @@ export class AbandonGovernor {
     return this.ratioValue;
   }
 
-  /** Whether the campaign's abandon rate, so far, is at its maximum: dial only for free agents. */
-  get overLimit(): boolean {
-    // Keeps a margin of one call: the next abandon must not cross the line either.
-    return this.answered > 0 && (this.abandoned + 1) / (this.answered + 1) > this.options.maxAbandonRate;
+  /** Abandons still affordable with the rate at or under the maximum; under 1, dial only for free agents. */
+  get budget(): number {
+    return this.options.maxAbandonRate * this.answered - this.abandoned;
   }
 
   /** Counts already observed (after a restart, from the stats kept). */

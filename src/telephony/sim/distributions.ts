@@ -37,7 +37,9 @@ export function distributionSchema() {
     .strictObject({
       seed: z.number().int().optional(),
       answerRate: z.number().min(0).max(1).optional(),
-      otherwise: z.enum(['no_answer', 'busy', 'rejected', 'unreachable', 'invalid_number', 'network_error']).optional(),
+      otherwise: z
+        .enum(['no_answer', 'busy', 'rejected', 'unreachable', 'invalid_number', 'network_error'])
+        .optional(),
       answerAfterMs: z
         .strictObject({ min: ms(), max: ms() })
         .refine((r) => r.min <= r.max, { error: 'min must not exceed max' })

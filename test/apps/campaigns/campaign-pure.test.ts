@@ -86,7 +86,7 @@ describe('pacing', () => {
     timeToAnswerMs: 5000,
     handleTimeMs: 60_000,
     ratio: 1,
-    overLimit: false,
+    budget: 10,
     ...extra,
   });
   it('progressive and preview never dial more than free agents less the lines out', () => {
@@ -99,19 +99,22 @@ describe('pacing', () => {
     const input = { mode: 'predictive' as const, freeAgents: 4, busyAgents: 12, pending: 0, room: 100 };
     expect(linesToDial(input, measures())).toBe(10); // (4 + 12*5/60) / 0.5
     expect(linesToDial({ ...input, room: 6 }, measures())).toBe(6);
-    expect(linesToDial(input, measures({ overLimit: true }))).toBe(4);
+    // No abandon affordable: one line per free agent; one: two extra lines (one expected answer).
+    expect(linesToDial(input, measures({ budget: 0.5 }))).toBe(4);
+    expect(linesToDial(input, measures({ budget: 1 }))).toBe(6);
     expect(linesToDial({ ...input, pending: 3 }, measures({ ratio: 0.5 }))).toBe(2);
   });
-  it('the governor lowers the ratio on abandons and goes over the limit at the maximum rate', () => {
+  it('the governor lowers the ratio on abandons and affords abandons only within the maximum rate', () => {
     const governor = new AbandonGovernor({ maxAbandonRate: 0.03, initialRatio: 1.2 });
+    expect(governor.budget).toBe(0);
     for (let i = 0; i < 100; i++) governor.observe(false);
     const raised = governor.ratio;
     expect(raised).toBeGreaterThan(1.2);
     governor.observe(true);
     expect(governor.ratio).toBeLessThan(raised);
+    expect(governor.budget).toBeCloseTo(0.03 * 101 - 1); // 2 more affordable
     governor.observe(true);
-    expect(governor.overLimit).toBe(false); // 2 of 102: one more would still be under 3%
     governor.observe(true);
-    expect(governor.overLimit).toBe(true); // 3 of 103: one more would make 4 of 104
+    expect(governor.budget).toBeLessThan(1); // 3 of 103: one more would pass 3%
   });
 });
