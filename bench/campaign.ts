@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSwitchboard } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
+import type { CallSnapshot } from '../src/core/call.ts';
 import { VirtualClock } from '../src/core/clock.ts';
 import { fmt, mib, whole } from './support/format.ts';
 
@@ -60,7 +61,15 @@ const config = loadConfig(
 const sb = await createSwitchboard(config, { clock, logger: false });
 const base = await sb.listen();
 
-async function call(method: string, path: string, body?: string | object, type = 'application/json') {
+// biome-ignore lint/suspicious/noExplicitAny: each answer is read for the few fields printed
+type Answer = any;
+
+async function call(
+  method: string,
+  path: string,
+  body?: string | object,
+  type = 'application/json',
+): Promise<Answer> {
   const res = await fetch(base + path, {
     method,
     ...(body !== undefined && {
@@ -68,7 +77,7 @@ async function call(method: string, path: string, body?: string | object, type =
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
   });
-  const json = (await res.json()) as { success: boolean; data: any; error?: unknown };
+  const json = (await res.json()) as { success: boolean; data: Answer; error?: unknown };
   if (!json.success) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.error)}`);
   return json.data;
 }
@@ -138,7 +147,7 @@ const realMs = performance.now() - realStart;
 const stats = await call('GET', `/api/v1/campaigns/${campaign.id}/stats`);
 
 // From the call records: answered campaign calls, those no agent took, and agents' busy time while dialling.
-const records: any[] = [];
+const records: CallSnapshot[] = [];
 let cursor: string | undefined;
 do {
   const page = await call('GET', `/api/v1/calls?limit=500${cursor ? `&cursor=${cursor}` : ''}`);
@@ -151,8 +160,8 @@ const lastDial = Math.max(...records.map((c) => Date.parse(c.startedAt)));
 const busyMs = answered
   .filter((c) => c.agentId !== undefined)
   .reduce((sum, c) => {
-    const from = Date.parse(c.answeredAt);
-    const to = Math.min(Date.parse(c.endedAt) + WRAP_UP_MS, lastDial);
+    const from = Date.parse(c.answeredAt ?? '');
+    const to = Math.min(Date.parse(c.endedAt ?? '') + WRAP_UP_MS, lastDial);
     return sum + Math.max(0, to - from);
   }, 0);
 const utilisation = busyMs / (agents * (lastDial - started));

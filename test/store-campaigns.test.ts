@@ -5,7 +5,12 @@ import { describeOn, storeBackends } from './support/store-backends.ts';
 
 /** Campaign contacts and the do-not-call list: one contract suite on every backend. */
 
-const contact = (campaignId: string, row: number, phoneNumber: string, status = 'pending'): StoredContact => ({
+const contact = (
+  campaignId: string,
+  row: number,
+  phoneNumber: string,
+  status = 'pending',
+): StoredContact => ({
   id: `${campaignId}-${row}`,
   campaignId,
   row,
@@ -39,7 +44,10 @@ for (const backend of await storeBackends()) {
       expect(refused.map((c) => c.id)).toEqual(['c1-3']);
       expect(await store.campaignContacts.lastRow('c1')).toBe(2);
       expect(await store.campaignContacts.lastRow('none')).toBe(0);
-      await store.campaignContacts.save({ ...contact('c1', 2, '+33142685302', 'completed'), attempts: [{ n: 1 }] });
+      await store.campaignContacts.save({
+        ...contact('c1', 2, '+33142685302', 'completed'),
+        attempts: [{ n: 1 }],
+      });
       expect(await store.campaignContacts.get('c1-2')).toEqual({
         ...contact('c1', 2, '+33142685302', 'completed'),
         attempts: [{ n: 1 }],
@@ -47,10 +55,17 @@ for (const backend of await storeBackends()) {
       expect(await store.campaignContacts.countByStatus('c1')).toEqual({ pending: 1, completed: 1 });
       const first = await store.campaignContacts.page('c1', { limit: 1 });
       expect(first.items.map((c) => c.id)).toEqual(['c1-1']);
-      const second = await store.campaignContacts.page('c1', { limit: 1, cursor: first.nextCursor as string });
+      const second = await store.campaignContacts.page('c1', {
+        limit: 1,
+        cursor: first.nextCursor as string,
+      });
       expect(second).toEqual({ items: [expect.objectContaining({ id: 'c1-2' })] });
-      expect((await store.campaignContacts.page('c1', { limit: 5, status: ['completed'] })).items).toHaveLength(1);
-      expect(await store.campaignContacts.withStatus('c1', 'pending', 10)).toEqual([contact('c1', 1, '+33142685301')]);
+      expect(
+        (await store.campaignContacts.page('c1', { limit: 5, status: ['completed'] })).items,
+      ).toHaveLength(1);
+      expect(await store.campaignContacts.withStatus('c1', 'pending', 10)).toEqual([
+        contact('c1', 1, '+33142685301'),
+      ]);
       await expect(store.campaignContacts.page('c1', { limit: 5, cursor: 'bogus' })).rejects.toMatchObject({
         code: 'VALIDATION_ERROR',
       });
