@@ -17,6 +17,14 @@ export const PARTY_OUTCOMES = [
 ] as const;
 export type PartyOutcome = (typeof PARTY_OUTCOMES)[number];
 
+/** Outcomes that fail a dialled channel before it ever rings. */
+export const FAILS_WITHOUT_RINGING: ReadonlySet<PartyOutcome> = new Set([
+  'busy',
+  'invalid_number',
+  'unreachable',
+  'network_error',
+]);
+
 /** Digits a party presses after answering, one at a time through the clock. */
 export interface DtmfScript {
   digits: string;

@@ -127,6 +127,29 @@ describe('retries', () => {
     });
   });
 
+  it('retries a call the engine’s own limit refused (rate_limited)', async () => {
+    await start({ MAX_LIVE_CALLS: '1', RETRY_RATE_LIMITED_MAX: '1', RETRY_RATE_LIMITED_DELAY_MS: '60000' });
+    await profile('+12125550150', { answerAfterMs: 0, hangupAfterMs: 30_000 });
+    // A plain click-to-dial holds the one live call the engine allows.
+    await ok('POST', '/api/v1/calls', { from: 'alice', to: '+12125550150' });
+    const s = await ok('POST', '/api/v1/calls/outbound/schedule', {
+      phoneNumber: '+12125550151',
+      agentId: 'alice',
+      scheduledFor: '2026-01-05T09:00:10Z',
+    });
+    await server.advance(10_000);
+    expect(await ok('GET', `/api/v1/calls/outbound/${s.callLogId}`)).toMatchObject({
+      status: 'failed',
+      outboundStatus: 'rate_limited',
+      failureCategory: 'rate_limited',
+      failureReason: 'CONCURRENT_LIMIT_REACHED',
+    });
+    const retry = dataOf(await client.waitFor((e) => e.type === 'outbound.retry.scheduled'));
+    expect(retry).toMatchObject({ retryOf: s.callLogId, category: 'rate_limited' });
+    await server.advance(120_000);
+    expect((await ok('GET', `/api/v1/calls/outbound/${retry.callLogId}`)).status).toBe('completed');
+  });
+
   it('retries the provider failing (network_error) and a call refused while the circuit is open', async () => {
     await start({
       RETRY_NETWORK_ERROR_MAX: '1',

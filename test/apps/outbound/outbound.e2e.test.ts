@@ -110,6 +110,52 @@ describe('one outbound call now', () => {
     expect((await ok('GET', `/api/v1/calls/${plain.id}`)).direction).toBe('outbound');
   });
 
+  it('cancels a call still ringing the agent (initiated), and answers 404 for an unknown log', async () => {
+    await start();
+    await profile('sim/alice', { answerAfterMs: null });
+    const { callLogId } = (await place({ phoneNumber: '+12125550003', agentId: 'alice' })).body.data;
+    await server.advance(1_000);
+    expect(await outbound(callLogId)).toMatchObject({ status: 'initiated', outboundStatus: 'dialing' });
+    expect((await server.request('POST', `/api/v1/calls/outbound/${callLogId}/cancel`)).status).toBe(200);
+    const callId = (await outbound(callLogId)).callId;
+    const ended = await client.waitFor((e) => e.type === 'call.ended' && e.callId === callId);
+    expect((ended.data as { call: { endReason: string } }).call.endReason).toBe('canceled');
+    expect(await outbound(callLogId)).toMatchObject({ status: 'canceled', outboundStatus: 'canceled' });
+    const unknown = await server.request('POST', '/api/v1/calls/no-such-log/cancel');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('CALL_NOT_FOUND');
+  });
+
+  it('starts waiting calls by priority: high before medium before low', async () => {
+    await start({ MAX_CONCURRENT_OUTBOUND_CALLS: '1' });
+    await profile('+1212*', { answerAfterMs: 0, hangupAfterMs: 1_000 });
+    const at = '2026-01-05T09:01:00Z';
+    const ids: Record<string, string> = {};
+    for (const [n, priority] of [
+      [1, 'low'],
+      [2, 'medium'],
+      [3, 'high'],
+    ] as const) {
+      const res = await server.request('POST', '/api/v1/calls/outbound/schedule', {
+        phoneNumber: `+121255500${n}0`,
+        agentId: 'alice',
+        scheduledFor: at,
+        priority,
+      });
+      ids[priority] = res.body.data.callLogId;
+    }
+    expect((await outbound(ids.low as string)).priority).toBe('low');
+    await server.advance(120_000);
+    const order = client.events
+      .filter((e) => e.type === 'call.ringing')
+      .map(
+        (e) =>
+          (e.data as { call: { context: Record<string, { callLogId?: string }> } }).call.context.outbound
+            ?.callLogId,
+      );
+    expect(order).toEqual([ids.high, ids.medium, ids.low]);
+  });
+
   it('refuses what it cannot call, with the contract’s codes', async () => {
     await start();
     const bad = await place({ phoneNumber: '5551234', agentId: 'alice' });
@@ -187,7 +233,8 @@ describe('limits', () => {
       place({ phoneNumber: `+1212555${String(100 + i).padStart(4, '0')}`, agentId: 'alice' }),
     );
     const waiting = async (queuedJobs: number) => {
-      for (let i = 0; i < 50; i++) {
+      // The five requests reach the server in real time: look until they have (each look is a request).
+      for (let i = 0; i < 1000; i++) {
         const stats = await ok('GET', '/api/v1/calls/outbound/stats');
         if (stats.rateLimiter.queuedJobs === queuedJobs) return stats;
         await new Promise((resolve) => setImmediate(resolve));
