@@ -79,6 +79,8 @@ for (const backend of await storeBackends()) {
       await store.dnc.add([{ phoneNumber: '+33142685302', addedAt: '2026-01-06T09:00:00.000Z' }]);
       expect(await store.dnc.has('+33142685302')).toBe(true);
       expect(await store.dnc.has('+33142685303')).toBe(false);
+      expect(await store.dnc.listed(['+33142685303', '+33142685302'])).toEqual(new Set(['+33142685302']));
+      expect(await store.dnc.listed([])).toEqual(new Set());
       const page = await store.dnc.list({ limit: 1 });
       expect(page.items).toEqual([{ phoneNumber: '+33142685301', addedAt: '2026-01-05T09:00:00.000Z' }]);
       const next = await store.dnc.list({ limit: 5, cursor: page.nextCursor as string });

@@ -133,6 +133,19 @@ export function createDncRepository(useDb: UseDb): DncRepository {
       return row !== undefined;
     },
 
+    async listed(numbers) {
+      const found = new Set<string>();
+      for (let i = 0; i < numbers.length; i += ROWS_PER_INSERT) {
+        const rows = await useDb()
+          .selectFrom('dnc_numbers')
+          .select('phone_number')
+          .where('phone_number', 'in', numbers.slice(i, i + ROWS_PER_INSERT))
+          .execute();
+        for (const row of rows) found.add(row.phone_number);
+      }
+      return found;
+    },
+
     async list(filter) {
       const limit = checkLimit(filter.limit, MAX_PAGE);
       let query = useDb().selectFrom('dnc_numbers').selectAll();

@@ -333,11 +333,14 @@ export interface DncEntry {
 /**
  * The do-not-call list: numbers (E.164) never dialled by a campaign.
  * - `add` inserts entries, keeping the first `addedAt` of a number already listed; `remove` answers
- *   whether it was listed; `has` is checked at dial time; `list` orders by number, paged by cursor.
+ *   whether it was listed; `has` is checked at dial time, `listed` at import; `list` orders by number,
+ *   paged by cursor.
  */
 export interface DncRepository {
   add(entries: readonly DncEntry[]): Promise<void>;
   remove(phoneNumber: string): Promise<boolean>;
   has(phoneNumber: string): Promise<boolean>;
+  /** Which of `numbers` are listed (any number of them). */
+  listed(numbers: readonly string[]): Promise<Set<string>>;
   list(filter: { readonly cursor?: string; readonly limit: number }): Promise<Page<DncEntry>>;
 }

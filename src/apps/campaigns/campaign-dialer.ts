@@ -65,9 +65,17 @@ export class CampaignDialer {
   handler(runtime: CampaignRuntime): JobHandler {
     return {
       kind: dialKind(runtime.id),
-      // Never more than the start rate lets go at once: a job must not wait inside a round.
-      capacity: () => Math.min(this.capacity(runtime), this.deps.line.limiter.free),
-      notBefore: () => (this.deps.line.limiter.free === 0 ? this.deps.line.limiter.nextFreeAt() : undefined),
+      // Never more than the start rate lets go at once (a job must not wait inside a round), and
+      // nothing while the circuit is open: the runner looks again when it half-opens.
+      capacity: () =>
+        this.deps.line.breaker.state === 'open'
+          ? 0
+          : Math.min(this.capacity(runtime), this.deps.line.limiter.free),
+      notBefore: () => {
+        const { breaker, limiter } = this.deps.line;
+        if (breaker.state === 'open') return breaker.reopensAt;
+        return limiter.free === 0 ? limiter.nextFreeAt() : undefined;
+      },
       run: (job) => this.run(runtime, job),
     };
   }
@@ -155,14 +163,16 @@ export class CampaignDialer {
     } catch {
       return { retryAt: now + NO_ROOM_RETRY_MS };
     }
-    if (!line.breaker.tryPass()) {
-      release();
-      return { retryAt: now + NO_ROOM_RETRY_MS };
-    }
     const started = line.limiter.tryAcquire();
     if (!started) {
       release();
       return { retryAt: line.limiter.nextFreeAt() };
+    }
+    // Asked last: a half-open breaker's one trial is taken only by a dial that goes out.
+    if (!line.breaker.tryPass()) {
+      started();
+      release();
+      return { retryAt: now + NO_ROOM_RETRY_MS };
     }
     try {
       return await this.dial(runtime, contact, attemptNumber, release);

@@ -225,22 +225,19 @@ export class CampaignService {
     const { valid, errors } = checkContacts(raw, runtime.campaign.timezone);
     const report = await this.inCampaign(id, async () => {
       const first = (await this.repo.contacts.lastRow(id)) + 1;
-      const contacts: Contact[] = [];
-      for (const [index, contact] of valid.entries()) {
-        const dnc = await this.repo.dnc.has(contact.phoneNumber);
-        contacts.push({
-          id: randomUUID(),
-          campaignId: id,
-          row: first + index,
-          line: contact.row,
-          phoneNumber: contact.phoneNumber,
-          ...(contact.name !== undefined && { name: contact.name }),
-          timezone: contact.timezone,
-          fields: contact.fields,
-          status: dnc ? 'dnc' : 'pending',
-          attempts: [],
-        });
-      }
+      const listed = await this.repo.dnc.listed(valid.map((c) => c.phoneNumber));
+      const contacts: Contact[] = valid.map((contact, index) => ({
+        id: randomUUID(),
+        campaignId: id,
+        row: first + index,
+        line: contact.row,
+        phoneNumber: contact.phoneNumber,
+        ...(contact.name !== undefined && { name: contact.name }),
+        timezone: contact.timezone,
+        fields: contact.fields,
+        status: listed.has(contact.phoneNumber) ? 'dnc' : 'pending',
+        attempts: [],
+      }));
       const refused = new Set((await this.repo.contacts.add(contacts)).map((c) => c.id));
       for (const contact of contacts) {
         if (!refused.has(contact.id)) continue;

@@ -12,7 +12,10 @@ export interface OutboundLine {
   readonly room: number;
   /** Holds a slot for one call until the function it answers is called; CONCURRENT_LIMIT_REACHED when full. */
   reserve(): () => void;
-  readonly breaker: Pick<CircuitBreaker, 'tryPass' | 'success' | 'failure' | 'abandonTrial' | 'state'>;
+  readonly breaker: Pick<
+    CircuitBreaker,
+    'tryPass' | 'success' | 'failure' | 'abandonTrial' | 'state' | 'reopensAt'
+  >;
   readonly limiter: Pick<StartLimiter, 'tryAcquire' | 'free' | 'nextFreeAt'>;
   /** A slot was given back: whoever waits for one may go. */
   released(): void;
