@@ -90,6 +90,8 @@ export class CampaignCalls {
   private readonly calls = new Map<string, LiveCampaignCall>();
   /** Answered contacts waiting for a free agent, by call id. */
   private readonly waiting = new Map<string, LiveCampaignCall>();
+  /** Contacts handed to the ACD that no agent has taken yet, by queue: the free agents they will take. */
+  private readonly handing = new Map<string, number>();
 
   constructor(private readonly deps: FollowerDeps) {}
 
@@ -164,21 +166,32 @@ export class CampaignCalls {
     const { queueId } = live.runtime.campaign;
     let free = 0;
     try {
-      free = this.deps.acd.stats(queueId).agentsAvailable;
+      // Each contact handed over and not yet taken will take one of the free agents.
+      free = this.deps.acd.stats(queueId).agentsAvailable - (this.handing.get(queueId) ?? 0);
     } catch {
       free = 0;
     }
-    if (free === 0) {
+    if (free <= 0) {
       this.waiting.set(live.callId, live);
       return;
     }
     this.waiting.delete(live.callId);
     live.enqueued = true;
+    this.handing.set(queueId, (this.handing.get(queueId) ?? 0) + 1);
     await this.deps.acd
       .enqueue(live.callId, queueId, 'high')
       .catch((err) =>
         this.deps.log?.warn({ err, callId: live.callId }, 'a campaign call could not be queued'),
       );
+  }
+
+  /** A contact handed over was taken or is gone: the agents it would have taken count as free again. */
+  private handed(live: LiveCampaignCall): void {
+    if (!live.enqueued) return;
+    live.enqueued = false;
+    const { queueId } = live.runtime.campaign;
+    this.handing.set(queueId, Math.max(0, (this.handing.get(queueId) ?? 0) - 1));
+    this.agentFreed();
   }
 
   private agentFreed(): void {
@@ -199,6 +212,7 @@ export class CampaignCalls {
     live.connectedAt = now;
     live.agentId = agentId;
     this.waiting.delete(live.callId);
+    this.handed(live);
     live.runtime.unconnected.delete(live.callId);
     if (!live.abandoned) live.runtime.governor.observe(false);
     live.runtime.count((c) => {
@@ -238,7 +252,11 @@ export class CampaignCalls {
   private async hangUp(live: LiveCampaignCall): Promise<void> {
     // An agent who took the call meanwhile keeps it.
     if (!this.calls.has(live.callId) || live.connectedAt !== undefined) return;
-    await this.deps.engine.hangup(live.callId).catch(() => undefined);
+    // One waiting in the queue ends only while still waiting: an offer answered meanwhile wins.
+    const ending = live.enqueued
+      ? this.deps.engine.end(live.callId, 'normal', { onlyIfWaiting: true })
+      : this.deps.engine.hangup(live.callId);
+    await ending.catch(() => undefined);
   }
 
   /** Ends a preview's call the agent passed on; the contact is not dialled. */
@@ -253,6 +271,7 @@ export class CampaignCalls {
   private async ended(live: LiveCampaignCall, call: CallSnapshot): Promise<void> {
     this.calls.delete(live.callId);
     this.waiting.delete(live.callId);
+    this.handed(live);
     for (const timer of [live.abandonTimer, live.messageTimer]) if (timer) this.deps.clock.clearTimer(timer);
     live.runtime.unconnected.delete(live.callId);
     this.deps.slotFreed(live.callId);
