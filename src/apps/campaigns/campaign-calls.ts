@@ -1,17 +1,11 @@
 import type { CallSnapshot, EndReason } from '../../core/call.ts';
-import { type Clock, iso, type TimerHandle } from '../../core/clock.ts';
+import { iso, type TimerHandle } from '../../core/clock.ts';
 import type { DomainEvent } from '../../core/events.ts';
-import type { JobQueue, JobRunner } from '../../core/jobs.ts';
-import type { Log } from '../../core/log.ts';
-import type { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
 import type { CampaignCallContext } from './campaign-dialer.ts';
-import { type CampaignRuntime, dialJobId, dialKind } from './campaign-runtime.ts';
-import type { OutboundLine } from './dial-line.ts';
+import { type CampaignParts, type CampaignRuntime, dialJobId, dialKind } from './campaign-runtime.ts';
 import type { AttemptOutcome, Contact, ContactAttempt } from './events.ts';
-import type { CampaignNotifier } from './notifier.ts';
-import type { CampaignRepository } from './repository.ts';
 
 /** An answered contact not connected to an agent within this is abandoned. */
 export const ABANDON_AFTER_MS = 2_000;
@@ -60,19 +54,11 @@ interface LiveCampaignCall {
   playbackId?: string;
 }
 
-export interface FollowerDeps {
+export interface FollowerDeps extends CampaignParts {
   readonly engine: Pick<CallControl, 'get' | 'hangup'> &
     Pick<CallDistribution, 'end'> &
     Pick<CallMedia, 'play'>;
   readonly acd: Pick<AcdService, 'enqueue' | 'stats' | 'getQueue'>;
-  readonly repo: CampaignRepository;
-  readonly jobs: JobQueue;
-  readonly runner: JobRunner;
-  readonly line: OutboundLine;
-  readonly notifier: CampaignNotifier;
-  readonly clock: Clock;
-  readonly lane: KeyedSerialQueue;
-  readonly log?: Log;
   /** A campaign call's slot under the concurrency limit is given back. */
   slotFreed(callId: string): void;
   /** The campaign's counters changed. */

@@ -1,17 +1,12 @@
-import { type Clock, iso } from '../../core/clock.ts';
+import { iso } from '../../core/clock.ts';
 import { isSwitchboardError } from '../../core/errors.ts';
-import type { Job, JobHandler, JobQueue, JobRunner } from '../../core/jobs.ts';
-import type { Log } from '../../core/log.ts';
-import type { KeyedSerialQueue } from '../../core/serial-queue.ts';
+import type { Job, JobHandler } from '../../core/jobs.ts';
 import type { CallControl, CallDistribution } from '../../engine/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
 import { nextCallingTime, withinHours } from './calling-hours.ts';
-import { type CampaignRuntime, dialJobId, dialKind } from './campaign-runtime.ts';
-import type { OutboundLine } from './dial-line.ts';
+import { type CampaignParts, type CampaignRuntime, dialJobId, dialKind } from './campaign-runtime.ts';
 import type { Contact, ContactAttempt } from './events.ts';
-import type { CampaignNotifier } from './notifier.ts';
 import { linesToDial } from './pacing.ts';
-import type { CampaignRepository } from './repository.ts';
 
 /** Phones ring at least this long before an attempt counts as no answer. */
 export const RING_BEFORE_NO_ANSWER_MS = 20_000;
@@ -28,18 +23,9 @@ export interface CampaignCallContext {
   readonly fields: Contact['fields'];
 }
 
-export interface DialerDeps {
+export interface DialerDeps extends CampaignParts {
   readonly engine: Pick<CallControl, 'originate' | 'get'> & Pick<CallDistribution, 'createQueued'>;
   readonly acd: Pick<AcdService, 'enqueue' | 'stats'>;
-  readonly repo: CampaignRepository;
-  readonly jobs: JobQueue;
-  readonly runner: JobRunner;
-  readonly line: OutboundLine;
-  readonly notifier: CampaignNotifier;
-  readonly clock: Clock;
-  /** Work on one contact runs in order (keyed by contact id). */
-  readonly lane: KeyedSerialQueue;
-  readonly log?: Log;
   /** Where a call placed for a contact is noted, so its events find the attempt. */
   placed(callId: string, runtime: CampaignRuntime, contact: Contact, attempt: ContactAttempt): void;
   /** An attempt that never became a call (refused by the phone system) ends with `outcome`. */

@@ -1,7 +1,25 @@
-import type { TimerHandle } from '../../core/clock.ts';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import type { JobQueue, JobRunner } from '../../core/jobs.ts';
+import type { Log } from '../../core/log.ts';
+import type { KeyedSerialQueue } from '../../core/serial-queue.ts';
+import type { OutboundLine } from './dial-line.ts';
 import type { Campaign, CampaignStats } from './events.ts';
+import type { CampaignNotifier } from './notifier.ts';
 import { AbandonGovernor, type PredictiveMeasures } from './pacing.ts';
-import type { CampaignCounters, StoredCampaign } from './repository.ts';
+import type { CampaignCounters, CampaignRepository, StoredCampaign } from './repository.ts';
+
+/** What the dialer and the call follower share: the stores, the runner, the limits, the lane. */
+export interface CampaignParts {
+  readonly repo: CampaignRepository;
+  readonly jobs: JobQueue;
+  readonly runner: JobRunner;
+  readonly line: OutboundLine;
+  readonly notifier: CampaignNotifier;
+  readonly clock: Clock;
+  /** Work on one contact runs in order (keyed by contact id). */
+  readonly lane: KeyedSerialQueue;
+  readonly log?: Log;
+}
 
 /** Priors the measures start from, as if this many calls had given them. */
 const PRIOR_CALLS = 10;
