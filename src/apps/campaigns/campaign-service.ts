@@ -390,8 +390,11 @@ export class CampaignService {
     if (!stored) {
       throw new SwitchboardError('CAMPAIGN_NOT_FOUND', `No campaign has id "${id}".`, { campaignId: id });
     }
-    // A finished campaign is read as stored; it dials nothing, so it needs no pacing.
-    return new CampaignRuntime(stored);
+    // A finished campaign is read as stored; it dials nothing, so it is not kept in memory.
+    const finished = new CampaignRuntime(stored);
+    const counts = await this.repo.contacts.countByStatus(id);
+    finished.remaining = (counts.pending ?? 0) + (counts.in_progress ?? 0);
+    return finished;
   }
 
   private async contact(campaignId: string, contactId: string): Promise<Contact> {
