@@ -127,7 +127,8 @@ function checkOne(entry: RawContact, defaultZone: string): ValidContact | Import
     return fail('VALIDATION_ERROR', 'The row does not have the fields the header names.');
   const { phoneNumber, name, timezone, ...rest } = values;
   const number = typeof phoneNumber === 'string' ? phoneNumber.replace(/[\s().-]/g, '') : '';
-  if (!E164.test(number) || !parsePhoneNumberFromString(number)?.isPossible()) {
+  const parsed = E164.test(number) ? parsePhoneNumberFromString(number) : undefined;
+  if (!parsed?.isPossible()) {
     const shown = typeof phoneNumber === 'string' && phoneNumber !== '' ? `"${phoneNumber}"` : 'missing';
     return fail('INVALID_PHONE_NUMBER', `phoneNumber is ${shown}; write it in E.164, e.g. +14155550123.`);
   }
@@ -143,7 +144,7 @@ function checkOne(entry: RawContact, defaultZone: string): ValidContact | Import
   } else if (timezone !== undefined && timezone !== null && timezone !== '') {
     return fail('VALIDATION_ERROR', 'timezone must be an IANA time zone name.');
   } else {
-    const country = parsePhoneNumberFromString(number)?.country;
+    const country = parsed.country;
     zone = (country && singleZoneOf(country)) ?? defaultZone;
   }
   const fields = checkFields(rest);
