@@ -3,6 +3,7 @@ import { nextCallingTime, withinHours } from '../../../src/apps/campaigns/callin
 import { checkContacts, readCsv, readJsonContacts } from '../../../src/apps/campaigns/contacts-import.ts';
 import { AbandonGovernor, linesToDial, type PredictiveMeasures } from '../../../src/apps/campaigns/pacing.ts';
 import { singleZoneOf } from '../../../src/apps/campaigns/time-zones.ts';
+import { PartyDraws } from '../../../src/telephony/sim/distributions.ts';
 
 const hours = { start: '08:00', end: '21:00' };
 
@@ -116,5 +117,34 @@ describe('pacing', () => {
     governor.observe(true);
     governor.observe(true);
     expect(governor.budget).toBeLessThan(1); // 3 of 103: one more would pass 3%
+  });
+});
+
+describe('simulator party distributions', () => {
+  it('draw the same behaviour from the same seed, at about the answer rate asked', () => {
+    const spec = {
+      seed: 9,
+      answerRate: 0.5,
+      otherwise: 'busy' as const,
+      answerAfterMs: { min: 2000, max: 8000 },
+      talkMs: { mean: 60_000, min: 10_000 },
+    };
+    const a = new PartyDraws(spec);
+    const b = new PartyDraws(spec);
+    const draws = Array.from({ length: 2000 }, () => a.next());
+    expect(Array.from({ length: 2000 }, () => b.next())).toEqual(draws);
+    const answered = draws.filter((d) => d.outcome === 'answer');
+    expect(answered.length / draws.length).toBeGreaterThan(0.45);
+    expect(answered.length / draws.length).toBeLessThan(0.55);
+    expect(draws.filter((d) => d.outcome !== 'answer').every((d) => d.outcome === 'busy')).toBe(true);
+    for (const d of answered) {
+      expect(d.answerAfterMs).toBeGreaterThanOrEqual(2000);
+      expect(d.answerAfterMs).toBeLessThanOrEqual(8000);
+      expect(d.hangupAfterMs).toBeGreaterThanOrEqual(10_000);
+    }
+    const meanTalk = answered.reduce((sum, d) => sum + (d.hangupAfterMs ?? 0), 0) / answered.length;
+    expect(meanTalk).toBeGreaterThan(54_000);
+    expect(meanTalk).toBeLessThan(66_000);
+    expect(new PartyDraws({ ...spec, seed: 10 }).next()).not.toEqual(draws[0]);
   });
 });
