@@ -32,9 +32,9 @@ export interface PredictiveMeasures {
   readonly ratio: number;
   /**
    * Abandons the campaign can still afford while its rate stays at or under the maximum
-   * (maxAbandonRate × answered − abandoned): the lines dialled beyond free agents are kept to those
-   * whose expected extra answers fit it, so a campaign starts out progressive and dials further ahead
-   * as connected calls earn it room.
+   * (maxAbandonRate × answered − abandoned): the lines dialled beyond free agents are kept within it
+   * (each could answer with no agent free), so a campaign starts out progressive and dials further
+   * ahead as connected calls earn it room.
    */
   readonly budget: number;
 }
@@ -44,11 +44,9 @@ export function linesToDial(input: PacingInput, measures?: PredictiveMeasures): 
   const progressive = input.freeAgents - input.pending;
   let wanted = progressive;
   if (input.mode === 'predictive' && measures && measures.budget >= 1) {
-    const rate = answerRateOf(measures);
-    wanted = Math.max(
-      progressive,
-      Math.min(predictiveLines(input, measures), progressive + measures.budget / rate),
-    );
+    // One line beyond the free agents per abandon still affordable: even if every one of them
+    // answered with no agent free, the rate would stay at the maximum.
+    wanted = Math.max(progressive, Math.min(predictiveLines(input, measures), progressive + measures.budget));
   }
   return Math.max(0, Math.min(input.room, Math.floor(wanted)));
 }

@@ -100,9 +100,9 @@ describe('pacing', () => {
     const input = { mode: 'predictive' as const, freeAgents: 4, busyAgents: 12, pending: 0, room: 100 };
     expect(linesToDial(input, measures())).toBe(10); // (4 + 12*5/60) / 0.5
     expect(linesToDial({ ...input, room: 6 }, measures())).toBe(6);
-    // No abandon affordable: one line per free agent; one: two extra lines (one expected answer).
+    // No abandon affordable: one line per free agent; two: two lines more.
     expect(linesToDial(input, measures({ budget: 0.5 }))).toBe(4);
-    expect(linesToDial(input, measures({ budget: 1 }))).toBe(6);
+    expect(linesToDial(input, measures({ budget: 2 }))).toBe(6);
     expect(linesToDial({ ...input, pending: 3 }, measures({ ratio: 0.5 }))).toBe(2);
   });
   it('the governor lowers the ratio on abandons and affords abandons only within the maximum rate', () => {
