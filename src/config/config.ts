@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
-import { RETRY_CATEGORIES, type RetryCategory } from '../core/outbound.ts';
+import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../core/outbound.ts';
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
@@ -69,26 +69,7 @@ export interface SwitchboardConfig {
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
   /** The outbound calling service's limits, breaker and retries (see the README's Outbound section). */
-  readonly outbound: OutboundConfig;
-}
-
-export interface OutboundConfig {
-  /** Live outbound calls at once (`MAX_CONCURRENT_OUTBOUND_CALLS`, default 10); more answer 429. */
-  readonly maxConcurrentCalls: number;
-  /** Call starts per second (`OUTBOUND_RATE_PER_SECOND`, default 20). */
-  readonly startsPerSecond: number;
-  /** Call starts under way at once (`OUTBOUND_MAX_STARTING`, default 10). */
-  readonly maxStarting: number;
-  /** Gap between two starts of a bulk list (`OUTBOUND_BULK_INTERVAL_MS`, default 1000). */
-  readonly bulkIntervalMs: number;
-  /** Consecutive provider failures that open the circuit (`OUTBOUND_BREAKER_THRESHOLD`, default 5). */
-  readonly breakerThreshold: number;
-  /** How long the circuit stays open before one trial (`OUTBOUND_BREAKER_RESET_MS`, default 60000). */
-  readonly breakerResetMs: number;
-  /** Per category: most retries (`RETRY_<CATEGORY>_MAX`) and the first delay (`RETRY_<CATEGORY>_DELAY_MS`). */
-  readonly retries: Readonly<Record<RetryCategory, { readonly max: number; readonly delayMs: number }>>;
-  /** Longest wait between retries, before jitter (`RETRY_MAX_DELAY_MS`, default 1 hour). */
-  readonly retryMaxDelayMs: number;
+  readonly outbound: OutboundLimits;
 }
 
 /** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */

@@ -1,4 +1,4 @@
-import type { FailureCategory } from '../../core/outbound.ts';
+import { FAILURE_CATEGORIES, type FailureCategory } from '../../core/outbound.ts';
 
 /** A call log's status, as the outbound contract names it. */
 export const CALL_LOG_STATUSES = [
@@ -21,13 +21,7 @@ export const OUTBOUND_STATUSES = [
   'ringing',
   'connected',
   'completed',
-  'no_answer',
-  'busy',
-  'voicemail',
-  'invalid_number',
-  'network_error',
-  'rate_limited',
-  'api_unavailable',
+  ...FAILURE_CATEGORIES,
   'failed',
   'canceled',
 ] as const;

@@ -7,7 +7,7 @@ import { isSwitchboardError, SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent } from '../../core/events.ts';
 import type { Job, JobHandler, JobQueue, JobRunner } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
-import type { FailureCategory, RetryPolicy } from '../../core/outbound.ts';
+import type { FailureCategory, OutboundLimits } from '../../core/outbound.ts';
 import type { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import { StartLimiter } from '../../core/start-limiter.ts';
 import type { CallControl } from '../../engine/types.ts';
@@ -29,17 +29,6 @@ export const PRIORITY_RANK = { low: 0, medium: 1, high: 2 } as const;
 export const WAITING: ReadonlySet<CallLogStatus> = new Set(['scheduled', 'queued']);
 /** Statuses of a call log whose call is under way. */
 export const LIVE: readonly CallLogStatus[] = ['initiated', 'ringing', 'in-progress'];
-
-export interface OutboundLimits {
-  readonly maxConcurrentCalls: number;
-  readonly startsPerSecond: number;
-  readonly maxStarting: number;
-  readonly bulkIntervalMs: number;
-  readonly breakerThreshold: number;
-  readonly breakerResetMs: number;
-  readonly retries: RetryPolicy;
-  readonly retryMaxDelayMs: number;
-}
 
 export interface DialerDeps {
   readonly engine: Pick<CallControl, 'originate' | 'hangup' | 'get'>;
@@ -142,13 +131,14 @@ export class OutboundDialer {
    */
   async dial(waiting: OutboundCallLog, release: () => void, started: () => void): Promise<OutboundCallLog> {
     const { clock, engine, repo } = this.deps;
+    // Its job is over once it dials: the log no longer names one.
+    const { jobId: _job, ...rest } = waiting;
     let log: OutboundCallLog = {
-      ...waiting,
+      ...rest,
       status: 'initiated',
       outboundStatus: 'dialing',
       initiatedAt: iso(clock.now()),
     };
-    delete (log as { jobId?: string }).jobId;
     this.live.add(log.id);
     release();
     try {

@@ -5,6 +5,7 @@ import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
 import { JobRunner } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
+import type { OutboundLimits } from '../../core/outbound.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, EventFeed } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
@@ -15,7 +16,6 @@ import {
   BULK_JOB,
   LIVE,
   OutboundDialer,
-  type OutboundLimits,
   occurrenceId,
   START_JOB,
   WAITING,

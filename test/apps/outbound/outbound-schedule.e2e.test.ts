@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/core/events.ts';
-import { connectEvents, type EventClient, startServer, type TestServer } from '../../support/server.ts';
+import { type OutboundRig, outboundRigs } from '../../support/outbound-server.ts';
+import type { EventClient, TestServer } from '../../support/server.ts';
 
+const rig = outboundRigs();
 let server: TestServer;
 let client: EventClient;
+let ok: OutboundRig['ok'];
 
 async function start(env: Record<string, string> = {}): Promise<void> {
-  server = await startServer({ env });
-  client = await connectEvents(server.url);
-  await ok('POST', '/api/v1/agents', { id: 'alice', name: 'Alice', endpoint: 'sim/alice' });
-}
-
-afterEach(async () => {
-  client.close();
-  await server.close({ removeData: true });
-});
-
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await server.request(method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
-  return res.body.data;
+  ({ server, client, ok } = await rig(env));
 }
 
 const schedule = (body: Record<string, unknown>) =>

@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectEvents, type EventClient, startServer, type TestServer } from '../../support/server.ts';
+import { describe, expect, it } from 'vitest';
+import { type OutboundRig, outboundRigs } from '../../support/outbound-server.ts';
+import type { EventClient, TestServer } from '../../support/server.ts';
 
+const rig = outboundRigs();
 let server: TestServer;
 let client: EventClient;
+let ok: OutboundRig['ok'];
 
 async function start(env: Record<string, string> = {}): Promise<void> {
-  server = await startServer({ env });
-  client = await connectEvents(server.url);
-  await ok('POST', '/api/v1/agents', { id: 'alice', name: 'Alice', endpoint: 'sim/alice' });
-}
-
-afterEach(async () => {
-  client.close();
-  await server.close({ removeData: true });
-});
-
-async function ok(method: string, path: string, body?: unknown) {
-  const res = await server.request(method, path, body);
-  expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
-  return res.body.data;
+  ({ server, client, ok } = await rig(env));
 }
 
 const place = (body: Record<string, unknown>) => server.request('POST', '/api/v1/calls/outbound', body);
@@ -108,6 +98,19 @@ describe('one outbound call now', () => {
     // A plain call keeps its own shape at GET /calls/:id.
     const plain = await ok('POST', '/api/v1/calls', { from: 'sim/alice', to: '+12125559999' });
     expect((await ok('GET', `/api/v1/calls/${plain.id}`)).direction).toBe('outbound');
+  });
+
+  it('places a call once for a retried request with the same Idempotency-Key', async () => {
+    await start();
+    const body = { phoneNumber: '+12125550004', agentId: 'alice' };
+    const headers = { 'idempotency-key': 'crm-req-1' };
+    const first = await server.request('POST', '/api/v1/calls/outbound', body, headers);
+    const again = await server.request('POST', '/api/v1/calls/outbound', body, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await ok('GET', '/api/v1/calls/outbound/stats')).activeCalls).toBe(1);
   });
 
   it('cancels a call still ringing the agent (initiated), and answers 404 for an unknown log', async () => {
