@@ -13,6 +13,9 @@ import type { IvrService } from './apps/ivr/ivr-service.ts';
 import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
 import type { SwitchboardConfig } from './config/config.ts';
+import { createThreeCxApp } from './connectors/3cx/app.ts';
+import type { CdrSource } from './connectors/3cx/cdr-source.ts';
+import { loadThreeCxConfig } from './connectors/3cx/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
 import { DemoSite } from './demo/demo.ts';
@@ -56,6 +59,10 @@ export interface SwitchboardParts {
   readonly clock?: Clock;
   readonly store?: StoreConfig;
   readonly logger?: Logger | false;
+  /** Where `${VAR}` in the 3CX connector's YAML is read; the process's environment by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A CDR source to use instead of 3CX v20's database (another 3CX version, a test's). */
+  readonly cdrSource?: CdrSource;
 }
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
@@ -74,7 +81,7 @@ export async function createSwitchboard(
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const demo = config.demo ? new DemoSite(clock) : undefined;
-  const store = await openStore(parts.store ?? config.store);
+  const store = await openStore(parts.store ?? config.store, { owner: config.nodeId });
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({
@@ -156,6 +163,27 @@ export async function createSwitchboard(
     outboundApp,
     // Campaign calls share the outbound service's concurrency limit, start rate and circuit breaker.
     createCampaignsApp({ ...common, acd, line: outboundApp.service.sharedLimits() }),
+    ...(config.threecxConfig === undefined
+      ? []
+      : [
+          createThreeCxApp({
+            ...common,
+            config: loadThreeCxConfig(config.threecxConfig, parts.env ?? process.env),
+            defaultCountry,
+            sink: notifications,
+            // A watched group that is one of Switchboard's queues: its members available in the ACD.
+            presence: {
+              available: async (groupId) => {
+                const queue = acd.listQueues().find((q) => q.id === groupId);
+                if (queue === undefined) return undefined;
+                const members = new Set(queue.members);
+                return acd.listAgents().filter((a) => members.has(a.id) && a.status.state === 'available')
+                  .length;
+              },
+            },
+            ...(parts.cdrSource && { source: parts.cdrSource }),
+          }),
+        ]),
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
@@ -70,6 +71,13 @@ export interface SwitchboardConfig {
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
   /** The outbound calling service's limits, breaker and retries (see the README's Outbound section). */
   readonly outbound: OutboundLimits;
+  /**
+   * This process among those sharing a database (`SWITCHBOARD_NODE_ID`, default the host name): at
+   * start-up it closes only the live calls it left. Give each process on one host its own.
+   */
+  readonly nodeId: string;
+  /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
+  readonly threecxConfig: string | undefined;
 }
 
 /** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */
@@ -235,6 +243,11 @@ const envSchema = z.object({
   OUTBOUND_BREAKER_RESET_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1000).max(604_800_000).optional(),
   ...retryEnv,
+  SWITCHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'use 1 to 64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  THREECX_CONFIG: z.string().min(1).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -333,6 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       ) as Record<RetryCategory, { max: number; delayMs: number }>,
       retryMaxDelayMs: e.RETRY_MAX_DELAY_MS ?? 3_600_000,
     },
+    nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
+    threecxConfig: e.THREECX_CONFIG,
   };
 }
 

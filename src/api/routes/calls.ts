@@ -7,14 +7,13 @@ import {
   dtmfDigits,
   envelope,
   idInput,
-  isoTimeInput,
   ok,
   v1Errors,
 } from '../../apps/http-kit/schemas.ts';
-import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
+import type { CallSnapshot } from '../../core/call.ts';
 import { isSwitchboardError } from '../../core/errors.ts';
 import type { CallControl } from '../../engine/types.ts';
-import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
+import { CallSnapshotSchema } from '../schemas/call.ts';
 
 const OriginateBody = z.strictObject({
   from: addressInput(
@@ -29,20 +28,6 @@ const OriginateBody = z.strictObject({
     .max(600_000)
     .optional()
     .describe('How long the dialled party may ring; the engine default is 30 s.'),
-});
-
-const ListQuery = z.strictObject({
-  status: z
-    .string()
-    .transform((value) => value.split(',').map((part) => part.trim()))
-    .pipe(z.array(z.enum(CALL_STATUSES)))
-    .optional()
-    .describe(`Comma-separated statuses, any of: ${CALL_STATUSES.join(', ')}.`),
-  number: addressInput('Calls whose `from` or `to` is exactly this.').optional(),
-  since: isoTimeInput('Calls started at or after this instant.').optional(),
-  until: isoTimeInput('Calls started before this instant.').optional(),
-  cursor: z.string().min(1).max(512).optional().describe('`nextCursor` of the previous page.'),
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500.'),
 });
 
 /** The `:callId` of the call routes. */
@@ -67,7 +52,7 @@ const PLAIN_COMMANDS: Record<
 };
 
 /**
- * /api/v1/calls: originate, list, inspect and command calls; every answer is enveloped. GET /calls/:id
+ * /api/v1/calls: originate, inspect and command calls (the list: call-log.ts); every answer is enveloped. GET /calls/:id
  * also answers the apps' own call records (`records`) for ids the engine does not know.
  */
 export const callRoutes: FastifyPluginAsyncZod<{
@@ -90,20 +75,6 @@ export const callRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => reply.code(201).send(ok(await calls.originate(request.body))),
-  );
-
-  app.get(
-    '/calls',
-    {
-      schema: {
-        summary: 'List call records, newest first',
-        tags: ['calls'],
-        operationId: 'listCalls',
-        querystring: ListQuery,
-        response: { 200: envelope(CallPageSchema), ...v1Errors },
-      },
-    },
-    async (request) => ok(await calls.list(request.query)),
   );
 
   app.get(
