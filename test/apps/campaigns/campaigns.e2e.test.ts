@@ -245,3 +245,35 @@ describe('states, retries and events', () => {
     expect(annCall.endReason).toBe('canceled');
   });
 });
+
+describe('abandon', () => {
+  it('an answered contact with no agent within 2 s hears a short message, then the call ends', async () => {
+    await salesTeam(server, 1);
+    client = await connectEvents(server.url);
+    const campaign = await campaignWith(server, [{ phoneNumber: '+33142685301' }], { maxAttempts: 1 });
+    await ok(server, 'POST', `/api/v1/campaigns/${campaign.id}/start`);
+    await run(server, 1_000);
+    // The only agent steps away while the number rings; it answers after 3 s.
+    await ok(server, 'POST', '/api/v1/agents/agent-001/pause', { reason: 'break' });
+    await run(server, 30_000);
+
+    const abandoned: any = await client.waitFor((e) => e.type === 'campaign.contact.abandoned');
+    const callId = abandoned.callId;
+    const [call] = await allCalls(server);
+    expect(call.id).toBe(callId);
+    expect(call.agentId).toBeUndefined();
+    const heard = client.events.filter((e) => e.callId === callId && e.type === 'call.playback.finished');
+    expect(heard).toHaveLength(1);
+    const answeredAt = Date.parse(call.answeredAt);
+    expect(Date.parse(abandoned.timestamp) - answeredAt).toBe(2_000);
+    expect(Date.parse(call.endedAt)).toBeGreaterThan(Date.parse(abandoned.timestamp));
+    const [contact] = await allContacts(server, campaign.id);
+    expect(contact).toMatchObject({ status: 'failed', attempts: [{ outcome: 'abandoned' }] });
+    expect(await ok(server, 'GET', `/api/v1/campaigns/${campaign.id}/stats`)).toMatchObject({
+      answered: 1,
+      abandoned: 1,
+      abandonRate: 1,
+      connected: 0,
+    });
+  });
+});
