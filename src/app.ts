@@ -6,6 +6,7 @@ import type { SimControls } from './api/sim-controls.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
 import { createAcdApp } from './apps/acd/app.ts';
 import type { SwitchboardApp } from './apps/app-contract.ts';
+import { createCampaignsApp } from './apps/campaigns/app.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
@@ -146,6 +147,7 @@ export async function createSwitchboard(
     },
   });
   const ivr = ivrApp.service;
+  const outboundApp = createOutboundApp({ ...common, acd, options: config.outbound });
   /** The apps, in the order they start; adding an app is one entry here. */
   const apps: readonly SwitchboardApp[] = [
     acdApp,
@@ -158,7 +160,9 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
-    createOutboundApp({ ...common, acd, options: config.outbound }),
+    outboundApp,
+    // Campaign calls share the outbound service's concurrency limit, start rate and circuit breaker.
+    createCampaignsApp({ ...common, acd, line: outboundApp.service.sharedLimits() }),
     ...(config.threecxConfig === undefined
       ? []
       : [

@@ -64,6 +64,11 @@ export const ERROR_CATALOGUE = {
     status: 400,
     message: 'That time has passed; schedule the call for a time still to come (mind the time zone).',
   },
+  CAMPAIGN_NOT_FOUND: { status: 404, message: 'No campaign has that id; GET /api/v1/campaigns lists them.' },
+  CONTACT_NOT_FOUND: {
+    status: 404,
+    message: 'That campaign has no contact with that id; GET /api/v1/campaigns/{id}/contacts lists them.',
+  },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {
     status: 409,

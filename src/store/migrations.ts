@@ -332,6 +332,49 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '013_campaigns': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        await db.schema
+          .createTable('campaigns')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('document', 'text', (col) => col.notNull())
+          .execute();
+        // A contact's row number is its place in the campaign's list (import order): pages follow it.
+        await db.schema
+          .createTable('campaign_contacts')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('campaign_id', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('row_no', 'integer', (col) => col.notNull())
+          .addColumn('phone_number', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('status', 'text', (col) => col.notNull())
+          .addColumn('document', 'text', (col) => col.notNull())
+          .execute();
+        // One number once per campaign: a second import of it is a DUPLICATE, whichever process imports.
+        await db.schema
+          .createIndex('campaign_contacts_number_idx')
+          .on('campaign_contacts')
+          .columns(['campaign_id', 'phone_number'])
+          .unique()
+          .execute();
+        await db.schema
+          .createIndex('campaign_contacts_row_idx')
+          .on('campaign_contacts')
+          .columns(['campaign_id', 'row_no'])
+          .execute();
+        await db.schema
+          .createIndex('campaign_contacts_status_idx')
+          .on('campaign_contacts')
+          .columns(['campaign_id', 'status', 'row_no'])
+          .execute();
+        await db.schema
+          .createTable('dnc_numbers')
+          .addColumn('phone_number', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('added_at', 'text', (col) => col.notNull())
+          .addColumn('reason', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createAuditLogRepository } from './audit-log.ts';
 import { createCallGroupAlertRepository } from './call-group-alerts.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
+import { createCampaignContactRepository, createDncRepository } from './campaign-contacts.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
@@ -194,6 +195,9 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    campaigns: createConfigRepository<StoredDocument>(useDb, 'campaigns'),
+    campaignContacts: createCampaignContactRepository(useDb),
+    dnc: createDncRepository(useDb),
     jobs: createJobQueue(useDb, kind),
     outboundCalls: createOutboundCallRepository(useDb),
     pbxCalls: createPbxCallRepository(useDb),

@@ -78,7 +78,7 @@ export interface DocumentTable {
 }
 
 /** The tables that hold {@link DocumentTable} rows; each backs one ConfigRepository. */
-export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes' | 'emergencies';
+export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes' | 'emergencies' | 'campaigns';
 
 export interface AgentStateLogTable {
   /** Insertion order, which breaks ties between entries of the same instant. */
@@ -171,6 +171,23 @@ export interface OutboundCallsTable {
   document: string;
 }
 
+/** One contact of a campaign; the columns exist to find and order it, the document is the contact. */
+export interface CampaignContactsTable {
+  id: string;
+  campaign_id: string;
+  row_no: number;
+  phone_number: string;
+  status: string;
+  document: string;
+}
+
+/** A number on the do-not-call list. */
+export interface DncNumbersTable {
+  phone_number: string;
+  added_at: string;
+  reason: string | null;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -188,6 +205,9 @@ export interface Database {
   connector_state: ConnectorStateTable;
   pbx_calls: PbxCallsTable;
   call_group_alerts: CallGroupAlertsTable;
+  campaigns: DocumentTable;
+  campaign_contacts: CampaignContactsTable;
+  dnc_numbers: DncNumbersTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

@@ -31,6 +31,11 @@ export interface Store {
   readonly pbxCalls: PbxCallRepository;
   readonly callGroupAlerts: CallGroupAlertRepository;
   readonly connectorState: ConnectorStateRepository;
+  /** Campaigns, as the campaigns app saves them (it owns their type). */
+  readonly campaigns: ConfigRepository<StoredDocument>;
+  readonly campaignContacts: CampaignContactRepository;
+  /** The do-not-call list. */
+  readonly dnc: DncRepository;
   /**
    * Makes call records and the events about them durable together, in one transaction: either all of
    * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
@@ -382,4 +387,58 @@ export interface CallGroupAlertRepository {
 export interface ConnectorStateRepository {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
+}
+
+/** A campaign contact as stored: what the store finds and orders it by, and the app's document. */
+export interface StoredContact {
+  readonly id: string;
+  readonly campaignId: string;
+  /** Its place in the campaign's list (import order), from 1. */
+  readonly row: number;
+  readonly phoneNumber: string;
+  readonly status: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The contacts of campaigns.
+ * - `add` inserts contacts, durable when it resolves; a number already in the campaign is not added
+ *   again and comes back in the answer (the contacts that were not added), whichever process added it.
+ * - `save` updates a contact that exists (its status and document); `get` reads it back deep-equal.
+ * - `page` lists a campaign's contacts by row, optionally of some statuses, with an opaque cursor.
+ * - `lastRow` is the highest row of a campaign (0 for none); `countByStatus` counts its contacts.
+ * - `withStatus` answers a campaign's contacts in a status by row, at most `limit` (1..10,000).
+ */
+export interface CampaignContactRepository {
+  add(contacts: readonly StoredContact[]): Promise<StoredContact[]>;
+  save(contact: StoredContact): Promise<void>;
+  get(id: string): Promise<StoredContact | undefined>;
+  page(
+    campaignId: string,
+    filter: { readonly status?: readonly string[]; readonly cursor?: string; readonly limit: number },
+  ): Promise<Page<StoredContact>>;
+  lastRow(campaignId: string): Promise<number>;
+  countByStatus(campaignId: string): Promise<Record<string, number>>;
+  withStatus(campaignId: string, status: string, limit: number): Promise<StoredContact[]>;
+}
+
+export interface DncEntry {
+  readonly phoneNumber: string;
+  readonly addedAt: string;
+  readonly reason?: string;
+}
+
+/**
+ * The do-not-call list: numbers (E.164) never dialled by a campaign.
+ * - `add` inserts entries, keeping the first `addedAt` of a number already listed; `remove` answers
+ *   whether it was listed; `has` is checked at dial time, `listed` at import; `list` orders by number,
+ *   paged by cursor.
+ */
+export interface DncRepository {
+  add(entries: readonly DncEntry[]): Promise<void>;
+  remove(phoneNumber: string): Promise<boolean>;
+  has(phoneNumber: string): Promise<boolean>;
+  /** Which of `numbers` are listed (any number of them). */
+  listed(numbers: readonly string[]): Promise<Set<string>>;
+  list(filter: { readonly cursor?: string; readonly limit: number }): Promise<Page<DncEntry>>;
 }

@@ -313,6 +313,24 @@ export class OutboundService {
     };
   }
 
+  /**
+   * The limits another dialer shares (the campaign dialer): each of its calls holds a slot under
+   * MAX_CONCURRENT_OUTBOUND_CALLS while it lives, starts within the start rate, and reports to the
+   * driver's circuit breaker; `released` lets this service's waiting jobs use a slot freed there.
+   */
+  sharedLimits() {
+    const { dialer, runner } = this;
+    return {
+      get room() {
+        return dialer.room;
+      },
+      reserve: () => dialer.reserve(),
+      breaker: dialer.breaker,
+      limiter: dialer.limiter,
+      released: () => runner.wake(),
+    };
+  }
+
   /** Figures for GET /health. */
   health() {
     return { activeCalls: this.dialer.active, circuitBreaker: this.dialer.breaker.state };

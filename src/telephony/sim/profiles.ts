@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { distributionSchema, type PartyDistribution, PartyDraws } from './distributions.ts';
 
 /**
  * How the simulator's remote parties behave. A rule matches an address (exactly, or by a prefix
@@ -50,6 +51,8 @@ export interface PartyProfile {
   hangupAfterMs?: number | null;
   /** DTMF the party sends after answering (also for inbound callers once answered). */
   dtmf?: DtmfScript;
+  /** Seeded random answer rate, answer delay and talk time per call (see distributions.ts). */
+  distribution?: PartyDistribution;
 }
 
 /**
@@ -111,6 +114,7 @@ export const partyProfileSchema = z.strictObject({
   failAfterMs: ms().optional(),
   hangupAfterMs: ms().nullable().optional(),
   dtmf: dtmfScriptSchema.optional(),
+  distribution: distributionSchema().optional(),
 });
 
 /** A rule's `match` (zod): an address, or a prefix ending in a single `*`. */
@@ -300,6 +304,8 @@ interface Entry {
   /** The rule's profile completed per address kind, made on first use and shared by channels. */
   number?: ResolvedProfile;
   endpoint?: ResolvedProfile;
+  /** The rule's seeded draws, when it has a distribution: each call draws its own behaviour. */
+  draws?: PartyDraws;
 }
 
 /**
@@ -350,7 +356,10 @@ export class ProfileTable {
       resolved = resolveProfile(entry.rule.profile, DEFAULTS_BY_KIND[kind]);
       entry[kind] = resolved;
     }
-    return resolved;
+    if (!entry.rule.profile.distribution) return resolved;
+    entry.draws ??= new PartyDraws(entry.rule.profile.distribution);
+    const draw = entry.draws.next();
+    return Object.freeze({ ...resolved, ...draw, outcome: draw.outcome as PartyOutcome });
   }
 
   private find(address: string): Entry | undefined {
