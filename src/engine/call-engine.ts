@@ -10,6 +10,7 @@ import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
@@ -221,6 +222,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   hangup(callId: string): Promise<CallSnapshot> {
     return this.command(callId, async (call) => {
       call.check('end');
+      requireCapability(this.ops.deps.driver, 'hangup', 'end a call itself (its parties hang up)');
       const answered = call.answeredAt !== undefined;
       await this.ops.finish(call, answered ? 'normal' : 'canceled', answered ? 'normal' : 'canceled');
     });
