@@ -213,6 +213,13 @@ export type DriverErrorKind =
   | 'rate_limited'
   | 'provider_auth';
 
+/** The kinds by which a cloud provider refused a request outright (nothing was dialled). */
+export const PROVIDER_REFUSALS: ReadonlySet<DriverErrorKind> = new Set([
+  'provider_unavailable',
+  'rate_limited',
+  'provider_auth',
+]);
+
 /** The kinds that mean the provider failed, not the request: what a circuit breaker counts. */
 export const PROVIDER_FAILURES: ReadonlySet<DriverErrorKind> = new Set(['provider_unavailable']);
 

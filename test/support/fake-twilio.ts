@@ -1,5 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VirtualClock } from '../../src/core/clock.ts';
 
@@ -67,6 +73,8 @@ export class FakeTwilio {
   holdCallbacks = false;
   /** Where calls to the account's number go (its Voice URL). */
   voiceUrl = '';
+  /** Maps a public callback URL to where it is served in the test (Switchboard behind a public name). */
+  deliverTo: ((url: string) => string) | undefined;
   /** The number's status callback URL, set in the console. */
   statusUrl = '';
   /** Numbers Twilio refuses to dial (21211 Invalid 'To' Phone Number). */
@@ -367,18 +375,15 @@ export class FakeTwilio {
     };
   }
 
-  /** POSTs signed fields to Switchboard; resolves with the body it answered. */
+  /**
+   * POSTs signed fields to Switchboard; resolves with the body it answered. With {@link deliverTo} set,
+   * a public URL is delivered to the server behind it, its Host header kept as the public one.
+   */
   async post(url: string, fields: Record<string, string>, signature?: string): Promise<string> {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': signature ?? twilioSignature(AUTH_TOKEN, url, fields),
-      },
-      body: new URLSearchParams(fields).toString(),
+    const { status, text } = await postForm(this.deliverTo?.(url) ?? url, new URL(url).host, fields, {
+      'x-twilio-signature': signature ?? twilioSignature(AUTH_TOKEN, url, fields),
     });
-    const text = await response.text();
-    this.callbacks.push({ url, fields, status: response.status });
+    this.callbacks.push({ url, fields, status });
     return text;
   }
 
@@ -538,6 +543,32 @@ function twilioError(status: number) {
   };
   const [code, message] = known[status] ?? [20500, 'Error'];
   return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+/** A form POST with the Host header given (fetch does not let one set it). */
+export function postForm(
+  url: string,
+  host: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const body = new URLSearchParams(fields).toString();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { host, 'content-type': 'application/x-www-form-urlencoded', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

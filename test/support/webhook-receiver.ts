@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { callbackPath, type WebhookReceiver } from '../../src/telephony/cloud/webhooks.ts';
+import { callbackPath, type WebhookReceiver } from '../../src/core/provider-callbacks.ts';
 
 /**
  * A bare HTTP server handing a provider's requests to a cloud driver, as the API's callback routes do,

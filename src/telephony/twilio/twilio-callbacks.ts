@@ -1,7 +1,17 @@
 import twilio from 'twilio';
-import { acknowledged, refused, type WebhookReply, type WebhookRequest } from '../cloud/webhooks.ts';
-import { causeOfStatus, PROGRESS, progressOfStatus, type TwilioChannel } from './twilio-channels.ts';
-import type { TwilioDriver } from './twilio-driver.ts';
+import {
+  acknowledged,
+  refused,
+  type WebhookReply,
+  type WebhookRequest,
+} from '../../core/provider-callbacks.ts';
+import {
+  causeOfStatus,
+  PROGRESS,
+  progressOfStatus,
+  type TwilioChannel,
+  type TwilioCallbackTarget as TwilioDriver,
+} from './twilio-channels.ts';
 
 /** TwiML that ends a call Switchboard does not know (any more). */
 const HANG_UP = new twilio.twiml.VoiceResponse();
@@ -32,7 +42,7 @@ export async function handleTwilioWebhook(
   const signature = request.headers['x-twilio-signature'];
   const url = `${driver.publicBaseUrl}${request.url}`;
   const params = request.method === 'POST' ? stringFields(request.body) : {};
-  if (!signature || !twilio.validateRequest(driver.options.authToken, signature, url, params)) {
+  if (!signature || !twilio.validateRequest(driver.authToken, signature, url, params)) {
     driver.log.warn({ path: request.path }, 'a Twilio callback with a bad signature was refused');
     return refused(403, 'X-Twilio-Signature does not match this request');
   }

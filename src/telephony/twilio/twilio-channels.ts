@@ -1,5 +1,6 @@
 import type { Address, HangupCause } from '../../core/call.ts';
-import type { BridgeRole } from '../driver.ts';
+import type { Log } from '../../core/log.ts';
+import type { BridgeRole, DriverEvent } from '../driver.ts';
 import type { Plan } from './twiml.ts';
 
 /** How far a Twilio call has got; status callbacks that would move it back are stale and ignored. */
@@ -53,4 +54,20 @@ export function twilioTo(address: Address): string {
   if (/^sip:/i.test(address.value)) return address.value;
   const slash = address.value.indexOf('/');
   return `client:${slash === -1 ? address.value : address.value.slice(slash + 1)}`;
+}
+
+/** What the callbacks read and change of the driver (see twilio-callbacks.ts). */
+export interface TwilioCallbackTarget {
+  readonly publicBaseUrl: string;
+  readonly authToken: string;
+  readonly log: Log;
+  readonly channels: Map<string, TwilioChannel>;
+  readonly bySid: Map<string, string>;
+  readonly bridges: Map<string, Map<string, BridgeRole>>;
+  readonly playbacks: Map<string, string>;
+  readonly conferences: Map<string, string>;
+  emit(event: DriverEvent): void;
+  knowSid(channel: TwilioChannel, sid: string): void;
+  end(channel: TwilioChannel, cause: HangupCause): void;
+  planOf(channel: TwilioChannel): string;
 }

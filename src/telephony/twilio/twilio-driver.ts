@@ -1,13 +1,13 @@
 import type { Address, HangupCause } from '../../core/call.ts';
 import type { Clock } from '../../core/clock.ts';
 import { type Log, SILENT_LOG } from '../../core/log.ts';
-import type { ProviderFetch } from '../cloud/provider-http.ts';
 import {
   callbackPath,
   type WebhookReceiver,
   type WebhookReply,
   type WebhookRequest,
-} from '../cloud/webhooks.ts';
+} from '../../core/provider-callbacks.ts';
+import type { ProviderFetch } from '../cloud/provider-http.ts';
 import {
   type BridgeRole,
   type DriverCapabilities,
@@ -18,7 +18,7 @@ import {
   type TelephonyDriver,
 } from '../driver.ts';
 import { handleTwilioWebhook } from './twilio-callbacks.ts';
-import { PROGRESS, type TwilioChannel, twilioTo } from './twilio-channels.ts';
+import { PROGRESS, type TwilioCallbackTarget, type TwilioChannel, twilioTo } from './twilio-channels.ts';
 import { type TwilioRest, twilioRest } from './twilio-rest.ts';
 import { type ChannelUrls, dialTwiml, digitsTwiml, type Plan, planTwiml, playTwiml } from './twiml.ts';
 
@@ -71,7 +71,7 @@ const MAX_RING_SECONDS = 600;
  * callbacks, signed with `X-Twilio-Signature` and checked before anything is believed; duplicates and
  * late (out-of-order) callbacks are ignored, since a call only moves forward.
  */
-export class TwilioDriver implements TelephonyDriver, WebhookReceiver {
+export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCallbackTarget {
   readonly name = 'twilio';
   readonly provider = 'twilio';
   readonly capabilities = TWILIO_CAPABILITIES;
@@ -84,6 +84,7 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver {
   readonly publicBaseUrl: string;
   readonly mediaBaseUrl: string;
   readonly options: TwilioDriverOptions;
+  readonly authToken: string;
   readonly log: Log;
   readonly rest: TwilioRest;
   /** Live channels by id, and by CallSid. */
@@ -100,6 +101,7 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver {
 
   constructor(options: TwilioDriverOptions) {
     this.options = options;
+    this.authToken = options.authToken;
     this.log = options.log ?? SILENT_LOG;
     this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
     this.mediaBaseUrl = (options.mediaBaseUrl ?? `${this.publicBaseUrl}/media`).replace(/\/+$/, '');
