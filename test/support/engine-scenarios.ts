@@ -50,7 +50,8 @@ export interface EngineHarness {
 
 /**
  * What a scenario needs beyond dialling, answering and hanging up parties: a driver that lacks it
- * (a cloud provider) skips it. `reconnect`: a connection to the phone system that can be lost.
+ * (a cloud provider) skips it. `reconnect`: a connection to the phone system that can be lost;
+ * `ringing`: a phone's own ringing reported (SIP 180).
  */
 export type ScenarioNeed =
   | 'inbound'
@@ -61,9 +62,10 @@ export type ScenarioNeed =
   | 'playback'
   | 'recording'
   | 'reconnect'
-  | 'hangup';
+  | 'hangup'
+  | 'ringing';
 
-const AGENT = '1001';
+const AGENT_EXTENSION = '1001';
 const CUSTOMER = '+12125550198';
 const CALLER = '+14155550101';
 const DID = '+15550000100';
@@ -78,8 +80,10 @@ const AGENT_ID = 'agent-1001';
 export function engineScenarios(
   name: string,
   makeHarness: () => Promise<EngineHarness>,
-  options: { lacks?: readonly ScenarioNeed[] } = {},
+  options: { lacks?: readonly ScenarioNeed[]; agent?: string } = {},
 ): void {
+  // A cloud provider reaches agents on their phone numbers, not on extensions.
+  const AGENT = options.agent ?? AGENT_EXTENSION;
   const lacks = new Set(options.lacks ?? []);
   /** A scenario skipped where the driver lacks what it needs (the engine's refusals are tested beside). */
   const scenario = (needs: readonly ScenarioNeed[], title: string, body: () => Promise<void>) =>
@@ -181,7 +185,7 @@ export function engineScenarios(
     );
 
     scenario(
-      [],
+      ['ringing'],
       'a dialled phone that rings (SIP 180) is call.leg.ringing, after call.ringing placed the call',
       async () => {
         const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
@@ -205,6 +209,40 @@ export function engineScenarios(
         expect(rang()).toHaveLength(2);
       },
     );
+
+    scenario(
+      [],
+      'click-to-dial: the customer who hangs up ends it normal, with both legs ended',
+      async () => {
+        const { callId, agent, customer } = await clickToDialAnswered();
+        await h.advance(7_000);
+        await h.partyHangup(customer);
+        expect(story(callId)).toEqual([
+          'call.ringing ringing',
+          'call.answered answered',
+          'call.ended ended normal',
+        ]);
+        const record = await h.engine.get(callId);
+        expect(record).toMatchObject({ status: 'ended', endReason: 'normal', duration: 7 });
+        expect(record.legs.map((l) => [l.id, l.status, l.endReason])).toEqual([
+          [agent, 'ended', 'normal'],
+          [customer, 'ended', 'normal'],
+        ]);
+        expect(h.engine.liveCount).toBe(0);
+      },
+    );
+
+    scenario([], 'click-to-dial to a busy customer: the agent was up, the call fails busy', async () => {
+      const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
+      const agent = await h.dialled(AGENT);
+      await h.partyAnswer(agent);
+      await h.partyBusy(await h.dialled(CUSTOMER));
+      // Where the driver plays, the agent hears a tone first (see call-refusal.ts).
+      await h.advance(2_000);
+      expect(story(call.id)).toEqual(['call.ringing ringing', 'call.failed failed busy']);
+      expect((await h.engine.get(call.id)).legs.map((l) => l.endReason)).toEqual(['busy', 'busy']);
+      expect(h.engine.liveCount).toBe(0);
+    });
 
     scenario(['inbound'], 'inbound: the caller rings until answered, then hangs up', async () => {
       const { callId, caller } = await inboundAnswered();
