@@ -26,6 +26,7 @@ import { AriDriver } from './telephony/ari/ari-driver.ts';
 import { realtimeAgentPhones } from './telephony/ari/provisioning/agent-phones.ts';
 import { RealtimePhones } from './telephony/ari/provisioning/realtime-phones.ts';
 import type { TelephonyDriver } from './telephony/driver.ts';
+import { ExotelDriver } from './telephony/exotel/exotel-driver.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
 import { SimulatorDriver } from './telephony/sim/simulator.ts';
 import { TwilioDriver } from './telephony/twilio/twilio-driver.ts';
@@ -282,6 +283,19 @@ function cloudDriver(
       publicBaseUrl: twilio.publicUrl,
       ...(twilio.apiUrl && { apiBaseUrl: twilio.apiUrl }),
       ...(twilio.mediaUrl && { mediaBaseUrl: twilio.mediaUrl }),
+      ...deps,
+    });
+  }
+  const { exotel } = config;
+  if (exotel) {
+    return new ExotelDriver({
+      sid: exotel.sid,
+      apiKey: exotel.apiKey,
+      apiToken: exotel.apiToken,
+      apiBaseUrl: exotel.apiUrl ?? `https://${exotel.subdomain}`,
+      virtualNumber: exotel.virtualNumber,
+      ...(exotel.appId && { appId: exotel.appId }),
+      publicBaseUrl: exotel.publicUrl,
       ...deps,
     });
   }

@@ -43,6 +43,7 @@ export async function exotelHarness(): Promise<ExotelHarness> {
   const settle = async () => {
     for (let round = 0; round < 50; round++) {
       const before = fake.requests.length + fake.callbacks.length;
+      await driver.idle();
       await fake.settle();
       do await engine.idle();
       while (engine.busy);

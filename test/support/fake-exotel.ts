@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VirtualClock } from '../../src/core/clock.ts';
 
@@ -43,6 +49,8 @@ export class FakeExotel {
   readonly requests: { method: string; path: string; fields: Record<string, string>; status: number }[] = [];
   readonly callbacks: { url: string; body: Record<string, unknown>; status: number }[] = [];
   duplicateCallbacks = false;
+  /** Maps a public callback URL to where it is served in the test. */
+  deliverTo: ((url: string) => string) | undefined;
   /** Drop terminal callbacks (a webhook outage): the driver must read the call details. */
   loseTerminalCallbacks = false;
   holdCallbacks = false;
@@ -235,15 +243,11 @@ export class FakeExotel {
     else await send();
   }
 
+  /** POSTs a callback as JSON; with {@link deliverTo}, to the server behind the public URL, Host kept. */
   async post(url: string, body: Record<string, unknown>): Promise<number> {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    await response.text();
-    this.callbacks.push({ url, body, status: response.status });
-    return response.status;
+    const status = await postJson(this.deliverTo?.(url) ?? url, new URL(url).host, body);
+    this.callbacks.push({ url, body, status });
+    return status;
   }
 
   private track<T>(work: Promise<T>): void {
@@ -251,6 +255,22 @@ export class FakeExotel {
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
+}
+
+/** A JSON POST with the Host header given (fetch does not let one set it); resolves with the status. */
+export function postJson(url: string, host: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 function resource(call: FakeExotelCall) {

@@ -112,6 +112,7 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
   private readonly bridges = new Map<string, Set<string>>();
   private listeners: readonly ((event: DriverEvent) => void)[] = [];
   private poll: TimerHandle | undefined;
+  private reconciling: Promise<void> = Promise.resolve();
   private started = false;
 
   constructor(options: ExotelDriverOptions) {
@@ -149,6 +150,11 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
+  }
+
+  /** Resolves once a read-back of quiet calls in progress (if any) is done. */
+  idle(): Promise<void> {
+    return this.reconciling;
   }
 
   /** The channels of an Exotel call, first party then second (for tests and operators' tooling). */
@@ -368,7 +374,7 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
     const every = this.options.pollIntervalMs ?? 60_000;
     this.poll = this.options.clock.setTimer(every, () => {
       if (!this.started) return;
-      void this.reconcile(every).finally(() => {
+      this.reconciling = this.reconcile(every).finally(() => {
         if (this.started) this.schedulePoll();
       });
     });
