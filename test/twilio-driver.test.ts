@@ -139,3 +139,29 @@ describe('Twilio driver: callbacks as they really come, and the provider failing
     expect(h.fake.requests.length).toBe(before);
   });
 });
+
+describe('Twilio driver: an outage', () => {
+  it('every call during the outage is refused PROVIDER_UNAVAILABLE (a 5xx, what a circuit breaker counts) and fails network_error; calls go through again once Twilio is back', async () => {
+    const h = await twilioHarness();
+    const failed: CallSnapshot[] = [];
+    h.engine.events.subscribe((e) => {
+      if (e.type === 'call.failed') failed.push((e.data as { call: CallSnapshot }).call);
+    });
+    try {
+      h.fake.outage();
+      for (let i = 0; i < 5; i++) {
+        await expect(h.engine.originate({ to: CUSTOMER })).rejects.toMatchObject({
+          code: 'PROVIDER_UNAVAILABLE',
+          status: 503,
+        });
+      }
+      expect(failed.map((c) => c.endReason)).toEqual(Array(5).fill('network_error'));
+      h.fake.recover();
+      const call = await h.engine.originate({ to: CUSTOMER });
+      await h.partyAnswer(await h.dialled(CUSTOMER));
+      expect((await h.engine.get(call.id)).status).toBe('answered');
+    } finally {
+      await h.close();
+    }
+  });
+});
