@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
+import { callStory } from './support/call-story.ts';
 import { type ExotelHarness, exotelHarness } from './support/exotel-harness.ts';
 import { postJson } from './support/fake-exotel.ts';
 
@@ -21,13 +22,7 @@ describe('Exotel driver: verified, idempotent callbacks; what Exotel cannot do r
     await h.close();
   });
 
-  const story = (callId: string) =>
-    events
-      .filter((e) => e.callId === callId && e.type !== 'call.leg.ringing')
-      .map((e) => {
-        const call = (e.data as { call: CallSnapshot }).call;
-        return `${e.type} ${call.status}${call.endReason ? ` ${call.endReason}` : ''}`;
-      });
+  const story = (callId: string) => callStory(events, callId);
 
   async function clickToDial() {
     const call = await h.engine.originate({ from: AGENT, to: CUSTOMER });
@@ -141,7 +136,7 @@ describe('Exotel driver: verified, idempotent callbacks; what Exotel cannot do r
     h.fake.fail(401);
     await expect(h.engine.originate({ from: AGENT, to: CUSTOMER })).rejects.toMatchObject({
       code: 'PROVIDER_AUTH_FAILED',
-      message: expect.stringContaining('Exotel answered 401: Fault injected'),
+      message: expect.stringContaining('Exotel answered 401: Authentication required'),
     });
     h.fake.fail(429, 1, { 'retry-after': '10' });
     await expect(h.engine.originate({ from: AGENT, to: CUSTOMER })).rejects.toMatchObject({

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
 import { asEngineError } from '../src/engine/driver-errors.ts';
+import { callStory } from './support/call-story.ts';
 import { type TwilioHarness, twilioHarness } from './support/twilio-harness.ts';
 
 const AGENT = '1001';
@@ -21,13 +22,7 @@ describe('Twilio driver: callbacks as they really come, and the provider failing
     await h.close();
   });
 
-  const story = (callId: string) =>
-    events
-      .filter((e) => e.callId === callId && e.type !== 'call.leg.ringing')
-      .map((e) => {
-        const call = (e.data as { call: CallSnapshot }).call;
-        return `${e.type} ${call.status}${call.endReason ? ` ${call.endReason}` : ''}`;
-      });
+  const story = (callId: string) => callStory(events, callId);
 
   it('every status callback sent twice changes nothing: one answer, one end', async () => {
     h.fake.duplicateCallbacks = true;

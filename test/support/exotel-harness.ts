@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { VirtualClock } from '../../src/core/clock.ts';
-import { CallEngine } from '../../src/engine/call-engine.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import { ExotelDriver } from '../../src/telephony/exotel/exotel-driver.ts';
+import { engineOnCloud } from './cloud-engine.ts';
 import type { EngineHarness } from './engine-scenarios.ts';
 import { EXOTEL_KEY, EXOTEL_SID, EXOTEL_TOKEN, FakeExotel } from './fake-exotel.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
@@ -21,7 +17,6 @@ export type ExotelHarness = EngineHarness & {
 
 /** The engine on the Exotel driver, against the fake Exotel, with callbacks through a receiver. */
 export async function exotelHarness(): Promise<ExotelHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'engine-exotel-'));
   const clock = new VirtualClock();
   const fake = new FakeExotel(clock);
   const apiBaseUrl = await fake.listen();
@@ -38,22 +33,7 @@ export async function exotelHarness(): Promise<ExotelHarness> {
     clock,
   });
   receiver.attach(driver);
-  const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
-  const engine = new CallEngine({ driver, clock, store });
-  const settle = async () => {
-    for (let round = 0; round < 50; round++) {
-      const before = fake.requests.length + fake.callbacks.length;
-      await driver.idle();
-      await fake.settle();
-      do await engine.idle();
-      while (engine.busy);
-      await fake.settle();
-      if (fake.requests.length + fake.callbacks.length === before && !engine.busy) return;
-    }
-    throw new Error('engine and fake Exotel did not settle');
-  };
-  clock.onSettle(settle);
-  await engine.start();
+  const { engine, close } = await engineOnCloud(driver, clock, fake, () => driver.idle());
   const legs = new Map<string, { sid: string; leg: 0 | 1 }>();
   const legOf = (channelId: string) => {
     const leg = legs.get(channelId);
@@ -102,11 +82,9 @@ export async function exotelHarness(): Promise<ExotelHarness> {
     },
     bridgeOf: () => undefined,
     async close() {
-      await engine.stop();
+      await close();
       await receiver.close();
       await fake.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import type { VirtualClock } from '../../src/core/clock.ts';
+import { type Answer, FakeProviderServer, type ProviderRequest } from './fake-provider.ts';
 
 /**
  * A fake Exotel (Voice v1), from Exotel's documentation: `POST /v1/Accounts/<sid>/Calls/connect.json`
@@ -42,11 +36,8 @@ export interface FakeExotelCall {
   status: string;
 }
 
-type Answer = (status: number, body: unknown, headers?: Record<string, string>) => undefined;
-
-export class FakeExotel {
+export class FakeExotel extends FakeProviderServer {
   readonly calls = new Map<string, FakeExotelCall>();
-  readonly requests: { method: string; path: string; fields: Record<string, string>; status: number }[] = [];
   readonly callbacks: { url: string; body: Record<string, unknown>; status: number }[] = [];
   duplicateCallbacks = false;
   /** Maps a public callback URL to where it is served in the test. */
@@ -55,40 +46,21 @@ export class FakeExotel {
   loseTerminalCallbacks = false;
   holdCallbacks = false;
   private held: (() => Promise<void>)[] = [];
-  private faults: (number | 'stall')[] = [];
-  private faultHeaders: Record<string, string> = {};
-  private stalled: ServerResponse[] = [];
-  private inFlight = new Set<Promise<unknown>>();
-  private server: Server | undefined;
+  protected readonly expectedAuthorization =
+    `Basic ${Buffer.from(`${EXOTEL_KEY}:${EXOTEL_TOKEN}`).toString('base64')}`;
 
-  constructor(private readonly clock: VirtualClock) {}
-
-  async listen(): Promise<string> {
-    const server = createServer((req, res) => this.track(this.serve(req, res)));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  constructor(private readonly clock: VirtualClock) {
+    super();
   }
 
-  async close(): Promise<void> {
-    for (const res of this.stalled) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  fail(status: number | 'stall', times = 1, headers: Record<string, string> = {}): void {
-    for (let i = 0; i < times; i++) this.faults.push(status);
-    this.faultHeaders = headers;
+  protected errorBody(status: number): unknown {
+    return restException(status, status === 401 ? 'Authentication required' : 'Fault injected');
   }
 
   async releaseCallbacks(order: 'sent' | 'reversed'): Promise<void> {
     const held = order === 'reversed' ? [...this.held].reverse() : this.held;
     this.held = [];
     for (const send of held) await send();
-  }
-
-  async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** The latest call with a leg to `number`, and that leg's index (once Exotel dials it). */
@@ -123,33 +95,14 @@ export class FakeExotel {
 
   // --- REST --------------------------------------------------------------------------------------
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let text = '';
-    for await (const chunk of req) text += chunk;
-    const fields = Object.fromEntries(new URLSearchParams(text));
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const answer: Answer = (status, body, headers = {}) => {
-      this.requests.push({ method: req.method ?? '', path, fields, status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-      return undefined;
-    };
-    const fault = this.faults.shift();
-    if (fault === 'stall') {
-      this.requests.push({ method: req.method ?? '', path, fields, status: 0 });
-      this.stalled.push(res);
-      return;
-    }
-    if (fault !== undefined) return answer(fault, restException(fault, 'Fault injected'), this.faultHeaders);
-    const expected = `Basic ${Buffer.from(`${EXOTEL_KEY}:${EXOTEL_TOKEN}`).toString('base64')}`;
-    if (req.headers.authorization !== expected)
-      return answer(401, restException(401, 'Authentication required'));
+  protected route({ method, path, form }: ProviderRequest, answer: Answer): undefined {
+    const fields = Object.fromEntries(form);
     const base = `/v1/Accounts/${EXOTEL_SID}/Calls`;
-    if (req.method === 'POST' && path === `${base}/connect.json`) return this.connect(fields, answer);
+    if (method === 'POST' && path === `${base}/connect.json`) return this.connect(fields, answer);
     const details = new RegExp(`^${base}/([0-9a-f]{32})\\.json$`).exec(path);
     const call = details?.[1] ? this.calls.get(details[1]) : undefined;
-    if (req.method === 'GET' && call) return answer(200, { Call: resource(call) });
-    answer(404, restException(404, 'Not found'));
+    if (method === 'GET' && call) return answer(200, { Call: resource(call) });
+    return answer(404, restException(404, 'Not found'));
   }
 
   private connect(fields: Record<string, string>, answer: Answer): undefined {
@@ -248,12 +201,6 @@ export class FakeExotel {
     const status = await postJson(this.deliverTo?.(url) ?? url, new URL(url).host, body);
     this.callbacks.push({ url, body, status });
     return status;
-  }
-
-  private track<T>(work: Promise<T>): void {
-    const tracked = work.catch(() => undefined);
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 }
 

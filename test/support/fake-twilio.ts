@@ -1,13 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import type { VirtualClock } from '../../src/core/clock.ts';
+import { type Answer, FakeProviderServer, type ProviderRequest } from './fake-provider.ts';
 
 /**
  * A fake Twilio Programmable Voice: the REST calls the driver makes (Calls create and update,
@@ -49,11 +43,6 @@ export interface FakeCall {
   sequence: number;
 }
 
-interface Fault {
-  readonly status: number | 'stall';
-  readonly headers?: Record<string, string>;
-}
-
 /** Twilio's `twilio.validateRequest` algorithm: URL, then each field name and value sorted by name. */
 export function twilioSignature(authToken: string, url: string, fields: Record<string, string>): string {
   const data = Object.keys(fields)
@@ -62,9 +51,8 @@ export function twilioSignature(authToken: string, url: string, fields: Record<s
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
-export class FakeTwilio {
+export class FakeTwilio extends FakeProviderServer {
   readonly calls = new Map<string, FakeCall>();
-  readonly requests: { method: string; path: string; fields: Record<string, string>; status: number }[] = [];
   /** Every callback sent, with the receiver's answer status. */
   readonly callbacks: { url: string; fields: Record<string, string>; status: number }[] = [];
   /** Send every status callback twice (Twilio retries on a slow answer). */
@@ -80,42 +68,17 @@ export class FakeTwilio {
   /** Numbers Twilio refuses to dial (21211 Invalid 'To' Phone Number). */
   readonly unknownNumbers = new Set<string>();
   private held: (() => Promise<void>)[] = [];
-  private faults: Fault[] = [];
-  private stalled: ServerResponse[] = [];
-  private inFlight = new Set<Promise<unknown>>();
   private conferences = new Map<string, string>();
-  private server: Server | undefined;
   private nextSid = 1;
+  protected readonly expectedAuthorization =
+    `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
 
-  constructor(private readonly clock: VirtualClock) {}
-
-  async listen(): Promise<string> {
-    const server = createServer((req, res) => {
-      this.track(this.serve(req, res));
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  constructor(private readonly clock: VirtualClock) {
+    super();
   }
 
-  async close(): Promise<void> {
-    for (const res of this.stalled) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  /** The next `times` REST requests answer `status` (or are never answered: `'stall'`). */
-  fail(status: number | 'stall', times = 1, headers?: Record<string, string>): void {
-    for (let i = 0; i < times; i++) this.faults.push({ status, ...(headers && { headers }) });
-  }
-
-  /** Until {@link recover}: every REST request answers 503 (an outage). */
-  outage(): void {
-    this.faults = Array.from({ length: 10_000 }, () => ({ status: 503 }));
-  }
-
-  recover(): void {
-    this.faults = [];
+  protected errorBody(status: number): unknown {
+    return twilioError(status);
   }
 
   /** Sends the callbacks held back, in `order`. */
@@ -123,11 +86,6 @@ export class FakeTwilio {
     const held = order === 'reversed' ? [...this.held].reverse() : this.held;
     this.held = [];
     for (const send of held) await send();
-  }
-
-  /** Waits until nothing is in flight: requests served, callbacks answered, TwiML run. */
-  async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /** The latest call to `to`. */
@@ -213,33 +171,16 @@ export class FakeTwilio {
 
   // --- REST --------------------------------------------------------------------------------------
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const form = new URLSearchParams(await readBody(req));
+  protected route({ method, path, url, form }: ProviderRequest, answer: Answer): undefined {
     const fields = Object.fromEntries(form);
     // Lists come as repeated fields (the SDK's way) or space-separated (curl's).
     const events = form.getAll('StatusCallbackEvent').flatMap((e) => e.split(/\s+/));
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}): undefined => {
-      this.requests.push({ method: req.method ?? '', path, fields, status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
-      return undefined;
-    };
-    const fault = this.faults.shift();
-    if (fault?.status === 'stall') {
-      this.requests.push({ method: req.method ?? '', path, fields, status: 0 });
-      this.stalled.push(res);
-      return;
-    }
-    if (fault) return answer(fault.status, twilioError(fault.status), fault.headers);
-    const expected = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) return answer(401, twilioError(401));
     const base = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
-    if (req.method === 'POST' && path === `${base}/Calls.json`) return this.create(fields, events, answer);
+    if (method === 'POST' && path === `${base}/Calls.json`) return this.create(fields, events, answer);
     const update = new RegExp(`^${base}/Calls/(CA[0-9a-f]{32})\\.json$`).exec(path);
-    if (req.method === 'POST' && update?.[1]) return this.update(update[1], fields, answer);
-    if (req.method === 'GET' && path === `${base}/Conferences.json`) {
-      const name = new URL(req.url ?? '', 'http://x').searchParams.get('FriendlyName') ?? '';
+    if (method === 'POST' && update?.[1]) return this.update(update[1], fields, answer);
+    if (method === 'GET' && path === `${base}/Conferences.json`) {
+      const name = new URL(url, 'http://x').searchParams.get('FriendlyName') ?? '';
       const sid = this.conferences.get(name);
       const list = sid && this.conferenceMembers(name).length > 0 ? [{ sid, friendly_name: name }] : [];
       return answer(200, { conferences: list, meta: { page: 0, page_size: 50, key: 'conferences' } });
@@ -247,7 +188,7 @@ export class FakeTwilio {
     const participant = new RegExp(
       `^${base}/Conferences/(CF[0-9a-f]{32})/Participants/(CA[0-9a-f]{32})\\.json$`,
     ).exec(path);
-    if (req.method === 'POST' && participant?.[2]) {
+    if (method === 'POST' && participant?.[2]) {
       const call = this.calls.get(participant[2]);
       if (!call?.conference) return answer(404, twilioError(404));
       if (fields.Muted !== undefined) call.conference.muted = fields.Muted === 'true';
@@ -257,14 +198,10 @@ export class FakeTwilio {
         muted: call.conference.muted,
       });
     }
-    answer(404, twilioError(404));
+    return answer(404, twilioError(404));
   }
 
-  private create(
-    fields: Record<string, string>,
-    subscribed: string[],
-    answer: (s: number, b: unknown) => undefined,
-  ): undefined {
+  private create(fields: Record<string, string>, subscribed: string[], answer: Answer): undefined {
     if (!fields.To || !fields.From || !(fields.Url || fields.Twiml)) {
       return answer(400, { code: 21201, message: 'No called number is specified', status: 400 });
     }
@@ -298,11 +235,7 @@ export class FakeTwilio {
   }
 
   /** `Status=completed|canceled` ends the call; `Twiml`/`Url` replaces what it runs. */
-  private update(
-    sid: string,
-    fields: Record<string, string>,
-    answer: (s: number, b: unknown) => undefined,
-  ): undefined {
+  private update(sid: string, fields: Record<string, string>, answer: Answer): undefined {
     const call = this.calls.get(sid);
     if (!call) return answer(404, twilioError(404));
     if (fields.Status === 'completed' || fields.Status === 'canceled') {
@@ -480,12 +413,6 @@ export class FakeTwilio {
   private later(ms: number, work: () => Promise<void>): void {
     this.clock.setTimer(ms, () => this.track(work()));
   }
-
-  private track<T>(work: Promise<T>): void {
-    const tracked = work.catch(() => undefined);
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
-  }
 }
 
 interface Verb {
@@ -569,10 +496,4 @@ export function postForm(
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  return body;
 }

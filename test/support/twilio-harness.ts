@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { VirtualClock } from '../../src/core/clock.ts';
-import { CallEngine } from '../../src/engine/call-engine.ts';
-import { openStore } from '../../src/store/open-store.ts';
 import { TwilioDriver } from '../../src/telephony/twilio/twilio-driver.ts';
+import { engineOnCloud } from './cloud-engine.ts';
 import type { EngineHarness } from './engine-scenarios.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilio } from './fake-twilio.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
@@ -20,7 +16,6 @@ export type TwilioHarness = EngineHarness & {
 
 /** The engine on the Twilio driver, against the fake Twilio, with callbacks through a receiver. */
 export async function twilioHarness(): Promise<TwilioHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'engine-twilio-'));
   const clock = new VirtualClock();
   const fake = new FakeTwilio(clock);
   const apiBaseUrl = await fake.listen();
@@ -38,21 +33,7 @@ export async function twilioHarness(): Promise<TwilioHarness> {
   receiver.attach(driver);
   fake.voiceUrl = `${receiver.url}/api/v1/telephony/twilio/voice`;
   fake.statusUrl = `${receiver.url}/api/v1/telephony/twilio/status`;
-  const store = await openStore({ kind: 'sqlite', file: join(dir, 'switchboard.db') });
-  const engine = new CallEngine({ driver, clock, store });
-  const settle = async () => {
-    for (let round = 0; round < 50; round++) {
-      const before = fake.requests.length + fake.callbacks.length;
-      await fake.settle();
-      do await engine.idle();
-      while (engine.busy);
-      await fake.settle();
-      if (fake.requests.length + fake.callbacks.length === before && !engine.busy) return;
-    }
-    throw new Error('engine and fake Twilio did not settle');
-  };
-  clock.onSettle(settle);
-  await engine.start();
+  const { engine, close } = await engineOnCloud(driver, clock, fake);
   const sids = new Map<string, string>();
   const sidOf = (channelId: string) => {
     const sid = sids.get(channelId);
@@ -108,11 +89,9 @@ export async function twilioHarness(): Promise<TwilioHarness> {
     live: (id) => !['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call(id).status),
     bridgeOf: (id) => call(id).conference?.name,
     async close() {
-      await engine.stop();
+      await close();
       await receiver.close();
       await fake.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

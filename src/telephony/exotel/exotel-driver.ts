@@ -10,12 +10,11 @@ import {
   type WebhookReply,
   type WebhookRequest,
 } from '../../core/provider-callbacks.ts';
+import { CloudDriverBase } from '../cloud/cloud-driver.ts';
 import type { ProviderFetch } from '../cloud/provider-http.ts';
 import {
   type DriverCapabilities,
   DriverError,
-  type DriverEvent,
-  type DriverRecordings,
   type OriginateRequest,
   type TelephonyDriver,
 } from '../driver.ts';
@@ -93,16 +92,10 @@ const UP = new Set(['in-progress', 'answered', 'completed']);
  * forward once, so repeated or late callbacks change nothing. A call not heard of for a while is read
  * back from Call details, in case its terminal callback was lost (Exotel advises it).
  */
-export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
+export class ExotelDriver extends CloudDriverBase implements TelephonyDriver, WebhookReceiver {
   readonly name = 'exotel';
   readonly provider = 'exotel';
   readonly capabilities = EXOTEL_CAPABILITIES;
-  readonly recordings: DriverRecordings = {
-    pause: async () => notSupported('pause recordings'),
-    resume: async () => notSupported('resume recordings'),
-    file: async () => notSupported('hand over recording files'),
-    remove: async () => notSupported('remove recordings'),
-  };
   readonly publicBaseUrl: string;
   private readonly options: ExotelDriverOptions;
   private readonly api: ExotelApi;
@@ -110,12 +103,11 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
   private readonly secret: Buffer;
   private readonly channels = new Map<string, ExotelChannel>();
   private readonly bridges = new Map<string, Set<string>>();
-  private listeners: readonly ((event: DriverEvent) => void)[] = [];
   private poll: TimerHandle | undefined;
   private reconciling: Promise<void> = Promise.resolve();
-  private started = false;
 
   constructor(options: ExotelDriverOptions) {
+    super();
     this.options = options;
     this.log = options.log ?? SILENT_LOG;
     this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
@@ -133,23 +125,13 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
   }
 
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.schedulePoll();
-    this.emit({ type: 'driver.connected' });
+    if (this.markStarted()) this.schedulePoll();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     if (this.poll) this.options.clock.clearTimer(this.poll);
     this.poll = undefined;
-  }
-
-  onEvent(listener: (event: DriverEvent) => void): () => void {
-    this.listeners = [...this.listeners, listener];
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
   }
 
   /** Resolves once a read-back of quiet calls in progress (if any) is done. */
@@ -249,7 +231,7 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
     const channel = this.channel(channelId);
     for (const memberId of members) {
       if (this.channels.get(memberId)?.connection !== channel.connection) {
-        notSupported('join parties of different calls');
+        this.notSupported('join parties of different calls');
       }
     }
     members.add(channelId);
@@ -260,40 +242,40 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
   }
 
   async answer(): Promise<void> {
-    notSupported('answer calls (inbound calls run their Exotel flow)');
+    this.notSupported('answer calls (inbound calls run their Exotel flow)');
   }
   async ring(): Promise<void> {
-    notSupported('send ringback');
+    this.notSupported('send ringback');
   }
   async hold(): Promise<void> {
-    notSupported('hold a party');
+    this.notSupported('hold a party');
   }
   async unhold(): Promise<void> {
-    notSupported('hold a party');
+    this.notSupported('hold a party');
   }
   async sendDtmf(): Promise<void> {
-    notSupported('send DTMF');
+    this.notSupported('send DTMF');
   }
   async redirect(): Promise<void> {
-    notSupported('move a call in progress');
+    this.notSupported('move a call in progress');
   }
   async mute(): Promise<void> {
-    notSupported('mute a party');
+    this.notSupported('mute a party');
   }
   async unmute(): Promise<void> {
-    notSupported('mute a party');
+    this.notSupported('mute a party');
   }
   async play(): Promise<void> {
-    notSupported('play prompts');
+    this.notSupported('play prompts');
   }
   async stopPlayback(): Promise<void> {
-    notSupported('play prompts');
+    this.notSupported('play prompts');
   }
   async startRecording(): Promise<void> {
-    notSupported('record through the engine (set recording on the Exotel flow)');
+    this.notSupported('record through the engine (set recording on the Exotel flow)');
   }
   async stopRecording(): Promise<void> {
-    notSupported('record through the engine');
+    this.notSupported('record through the engine');
   }
 
   // --- Callbacks ---------------------------------------------------------------------------------
@@ -409,22 +391,10 @@ export class ExotelDriver implements TelephonyDriver, WebhookReceiver {
     return `${this.publicBaseUrl}${callbackPath(this.provider)}`;
   }
 
-  private emit(event: DriverEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
   private channel(channelId: string): ExotelChannel {
     this.assertStarted();
     const channel = this.channels.get(channelId);
     if (!channel) throw new DriverError('not_found', `no channel "${channelId}"`);
     return channel;
   }
-
-  private assertStarted(): void {
-    if (!this.started) throw new DriverError('unavailable', 'the Exotel driver is not started');
-  }
-}
-
-function notSupported(what: string): never {
-  throw new DriverError('not_supported', `the Exotel driver cannot ${what}`);
 }

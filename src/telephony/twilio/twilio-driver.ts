@@ -7,14 +7,14 @@ import {
   type WebhookReply,
   type WebhookRequest,
 } from '../../core/provider-callbacks.ts';
+import { CloudDriverBase } from '../cloud/cloud-driver.ts';
 import type { ProviderFetch } from '../cloud/provider-http.ts';
 import {
   type BridgeRole,
   type DriverCapabilities,
   DriverError,
-  type DriverEvent,
-  type DriverRecordings,
   type OriginateRequest,
+  PBX_CAPABILITIES,
   type TelephonyDriver,
 } from '../driver.ts';
 import { handleTwilioWebhook } from './twilio-callbacks.ts';
@@ -28,15 +28,8 @@ import { type ChannelUrls, dialTwiml, digitsTwiml, type Plan, planTwiml, playTwi
  * Twilio's `coach` of the bridge's agent.
  */
 export const TWILIO_CAPABILITIES: DriverCapabilities = Object.freeze({
-  hold: true,
-  dtmf: true,
-  redirect: true,
-  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
-  mute: true,
-  playback: true,
+  ...PBX_CAPABILITIES,
   recording: false,
-  hangup: true,
-  bridging: true,
 });
 
 export interface TwilioDriverOptions {
@@ -71,16 +64,13 @@ const MAX_RING_SECONDS = 600;
  * callbacks, signed with `X-Twilio-Signature` and checked before anything is believed; duplicates and
  * late (out-of-order) callbacks are ignored, since a call only moves forward.
  */
-export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCallbackTarget {
+export class TwilioDriver
+  extends CloudDriverBase
+  implements TelephonyDriver, WebhookReceiver, TwilioCallbackTarget
+{
   readonly name = 'twilio';
   readonly provider = 'twilio';
   readonly capabilities = TWILIO_CAPABILITIES;
-  readonly recordings: DriverRecordings = {
-    pause: async () => notSupported('pause recordings'),
-    resume: async () => notSupported('resume recordings'),
-    file: async () => notSupported('hand over recording files'),
-    remove: async () => notSupported('remove recordings'),
-  };
   readonly publicBaseUrl: string;
   readonly mediaBaseUrl: string;
   readonly options: TwilioDriverOptions;
@@ -96,10 +86,9 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCal
   readonly playbacks = new Map<string, string>();
   /** Conference SIDs by bridge id, as Twilio's conference callbacks tell them. */
   readonly conferences = new Map<string, string>();
-  private listeners: readonly ((event: DriverEvent) => void)[] = [];
-  private started = false;
 
   constructor(options: TwilioDriverOptions) {
+    super();
     this.options = options;
     this.authToken = options.authToken;
     this.log = options.log ?? SILENT_LOG;
@@ -120,24 +109,11 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCal
 
   /** Twilio keeps no connection open: the driver is ready once started; callbacks arrive over HTTP. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.emit({ type: 'driver.connected' });
+    this.markStarted();
   }
 
   async stop(): Promise<void> {
     this.started = false;
-  }
-
-  onEvent(listener: (event: DriverEvent) => void): () => void {
-    this.listeners = [...this.listeners, listener];
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
-  }
-
-  emit(event: DriverEvent): void {
-    for (const listener of this.listeners) listener(event);
   }
 
   handleWebhook(request: WebhookRequest): Promise<WebhookReply> {
@@ -313,11 +289,11 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCal
   }
 
   async startRecording(): Promise<void> {
-    notSupported('record through the engine');
+    this.notSupported('record through the engine');
   }
 
   async stopRecording(): Promise<void> {
-    notSupported('record through the engine');
+    this.notSupported('record through the engine');
   }
 
   // --- Inside ------------------------------------------------------------------------------------
@@ -432,12 +408,4 @@ export class TwilioDriver implements TelephonyDriver, WebhookReceiver, TwilioCal
     if (!members) throw new DriverError('not_found', `no bridge "${bridgeId}"`);
     return members;
   }
-
-  private assertStarted(): void {
-    if (!this.started) throw new DriverError('unavailable', 'the Twilio driver is not started');
-  }
-}
-
-function notSupported(what: string): never {
-  throw new DriverError('not_supported', `the Twilio driver does not ${what}`);
 }
