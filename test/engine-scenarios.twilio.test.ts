@@ -1,4 +1,4 @@
 import { engineScenarios } from './support/engine-scenarios.ts';
 import { twilioHarness } from './support/twilio-harness.ts';
 
-engineScenarios('twilio (fake Twilio)', twilioHarness, { lacks: ['recording', 'reconnect'] });
+engineScenarios('twilio (fake Twilio)', twilioHarness, { lacks: ['reconnect'] });

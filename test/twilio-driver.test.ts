@@ -122,17 +122,6 @@ describe('Twilio driver: callbacks as they really come, and the provider failing
     await h.advance(0);
     expect((await h.engine.get(call.id)).status).toBe('ended');
   });
-
-  it('refuses before dialling what Twilio here cannot do: recording through the engine', async () => {
-    const call = await h.engine.originate({ to: CUSTOMER });
-    await h.partyAnswer(await h.dialled(CUSTOMER));
-    const before = h.fake.requests.length;
-    await expect(h.engine.recordings.start(call.id, 'on_demand')).rejects.toMatchObject({
-      code: 'NOT_SUPPORTED',
-      message: expect.stringContaining('twilio'),
-    });
-    expect(h.fake.requests.length).toBe(before);
-  });
 });
 
 describe('Twilio driver: an outage', () => {

@@ -32,11 +32,15 @@ export abstract class FakeProviderServer {
   /** Serves an authenticated request that drew no fault. */
   protected abstract route(request: ProviderRequest, answer: Answer): undefined;
 
+  /** Where the fake listens, once it does. */
+  baseUrl = '';
+
   async listen(): Promise<string> {
     const server = createServer((req, res) => this.track(this.serve(req, res)));
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.baseUrl;
   }
 
   async close(): Promise<void> {
@@ -79,8 +83,10 @@ export abstract class FakeProviderServer {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const answer: Answer = (status, body, headers = {}) => {
       this.requests.push({ method, path, fields, status });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(body));
+      // Bytes (a recording's file) go as they are, with the content type given; anything else as JSON.
+      const raw = body instanceof Uint8Array;
+      res.writeHead(status, { ...(!raw && { 'content-type': 'application/json' }), ...headers });
+      res.end(raw ? body : status === 204 ? undefined : JSON.stringify(body));
       return undefined;
     };
     const fault = this.faults.shift();

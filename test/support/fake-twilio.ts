@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { VirtualClock } from '../../src/core/clock.ts';
+import { WAV_HEADER_BYTES, wavHeader, wavSize } from '../../src/telephony/sim/wav.ts';
 import { type Answer, FakeProviderServer, type ProviderRequest } from './fake-provider.ts';
 
 /**
@@ -67,6 +68,8 @@ export class FakeTwilio extends FakeProviderServer {
   statusUrl = '';
   /** Numbers Twilio refuses to dial (21211 Invalid 'To' Phone Number). */
   readonly unknownNumbers = new Set<string>();
+  /** Call recordings by SID. */
+  readonly recordings = new Map<string, FakeRecording>();
   private held: (() => Promise<void>)[] = [];
   private conferences = new Map<string, string>();
   private nextSid = 1;
@@ -179,6 +182,20 @@ export class FakeTwilio extends FakeProviderServer {
     if (method === 'POST' && path === `${base}/Calls.json`) return this.create(fields, events, answer);
     const update = new RegExp(`^${base}/Calls/(CA[0-9a-f]{32})\\.json$`).exec(path);
     if (method === 'POST' && update?.[1]) return this.update(update[1], fields, answer);
+    const recordings = new RegExp(
+      `^${base}/Calls/(CA[0-9a-f]{32})/Recordings(?:/(RE[0-9a-f]{32}))?\\.json$`,
+    ).exec(path);
+    if (method === 'POST' && recordings?.[1])
+      return this.recordingRequest(recordings[1], recordings[2], fields, form, answer);
+    const file = new RegExp(`^${base}/Recordings/(RE[0-9a-f]{32})\\.(wav|json)$`).exec(path);
+    const stored = file?.[1] ? this.recordings.get(file[1]) : undefined;
+    if (stored && file?.[2] === 'wav' && method === 'GET' && stored.status === 'completed') {
+      return answer(200, silenceWav(stored.recordedMs), { 'content-type': 'audio/x-wav' });
+    }
+    if (stored && file?.[2] === 'json' && method === 'DELETE') {
+      this.recordings.delete(stored.sid);
+      return answer(204, undefined);
+    }
     if (method === 'GET' && path === `${base}/Conferences.json`) {
       const name = new URL(url, 'http://x').searchParams.get('FriendlyName') ?? '';
       const sid = this.conferences.get(name);
@@ -261,8 +278,69 @@ export class FakeTwilio extends FakeProviderServer {
     return call;
   }
 
+  /** Starts a recording of a call, or pauses, resumes or stops one (`Status`). */
+  private recordingRequest(
+    callSid: string,
+    sid: string | undefined,
+    fields: Record<string, string>,
+    form: URLSearchParams,
+    answer: Answer,
+  ): undefined {
+    const call = this.calls.get(callSid);
+    if (!call) return answer(404, twilioError(404));
+    if (sid === undefined) {
+      if (call.status !== 'in-progress') {
+        return answer(400, { code: 21220, message: 'Call is not in-progress', status: 400 });
+      }
+      const recording: FakeRecording = {
+        sid: `RE${(this.nextSid++).toString(16).padStart(32, '0')}`,
+        callSid,
+        status: 'in-progress',
+        recordedMs: 0,
+        since: this.clock.now(),
+        callback: fields.RecordingStatusCallback,
+        events: form.getAll('RecordingStatusCallbackEvent'),
+      };
+      this.recordings.set(recording.sid, recording);
+      return answer(201, { sid: recording.sid, call_sid: callSid, status: recording.status, channels: 1 });
+    }
+    const recording = this.recordings.get(sid);
+    if (!recording || recording.callSid !== callSid) return answer(404, twilioError(404));
+    const now = this.clock.now();
+    if (recording.since !== undefined) recording.recordedMs += now - recording.since;
+    recording.since = undefined;
+    if (fields.Status === 'in-progress') recording.since = now;
+    if (fields.Status === 'paused' || fields.Status === 'in-progress') recording.status = fields.Status;
+    if (fields.Status === 'stopped') this.completeRecording(recording);
+    return answer(200, { sid, call_sid: callSid, status: recording.status });
+  }
+
+  /** A recording ends (stopped, or its call ended): Twilio posts `completed` with its URL and whole seconds. */
+  private completeRecording(recording: FakeRecording): void {
+    if (recording.status === 'completed') return;
+    if (recording.since !== undefined) recording.recordedMs += this.clock.now() - recording.since;
+    recording.since = undefined;
+    recording.status = 'completed';
+    if (!recording.callback || !recording.events.includes('completed')) return;
+    this.track(
+      this.post(recording.callback, {
+        AccountSid: ACCOUNT_SID,
+        CallSid: recording.callSid,
+        RecordingSid: recording.sid,
+        RecordingUrl: `${this.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${recording.sid}`,
+        RecordingStatus: 'completed',
+        RecordingDuration: String(Math.round(recording.recordedMs / 1_000)),
+        RecordingChannels: '1',
+        RecordingSource: 'StartCallRecordingAPI',
+      }),
+    );
+  }
+
   private finish(call: FakeCall, status: string, extra: Record<string, string> = {}): void {
     if (isFinal(call.status)) return;
+    for (const recording of this.recordings.values()) {
+      if (recording.callSid === call.sid) this.completeRecording(recording);
+    }
     call.status = status;
     call.run++;
     call.conference = undefined;
@@ -413,6 +491,22 @@ export class FakeTwilio extends FakeProviderServer {
   private later(ms: number, work: () => Promise<void>): void {
     this.clock.setTimer(ms, () => this.track(work()));
   }
+}
+
+export interface FakeRecording {
+  readonly sid: string;
+  readonly callSid: string;
+  status: 'in-progress' | 'paused' | 'completed';
+  recordedMs: number;
+  since: number | undefined;
+  readonly callback: string | undefined;
+  readonly events: readonly string[];
+}
+
+/** A recording's file as Twilio stores it: a WAV of the time recorded (silence will do). */
+function silenceWav(durationMs: number): Uint8Array {
+  const data = wavSize(durationMs) - WAV_HEADER_BYTES;
+  return Buffer.concat([wavHeader(data), Buffer.alloc(data)]);
 }
 
 interface Verb {

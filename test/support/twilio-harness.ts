@@ -33,7 +33,7 @@ export async function twilioHarness(): Promise<TwilioHarness> {
   receiver.attach(driver);
   fake.voiceUrl = `${receiver.url}/api/v1/telephony/twilio/voice`;
   fake.statusUrl = `${receiver.url}/api/v1/telephony/twilio/status`;
-  const { engine, close } = await engineOnCloud(driver, clock, fake);
+  const { engine, close } = await engineOnCloud(driver, clock, fake, () => driver.idle());
   const sids = new Map<string, string>();
   const sidOf = (channelId: string) => {
     const sid = sids.get(channelId);

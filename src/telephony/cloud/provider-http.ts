@@ -4,10 +4,11 @@ import { DriverError, type DriverErrorKind } from '../driver.ts';
 /** The fetch the cloud drivers send through (the project's outbound fetch, or a test's plain one). */
 export type ProviderFetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-/** What a provider answered: its status, headers and body text. */
+/** What a provider answered: its status, headers and body (as bytes, and as text). */
 export interface ProviderAnswer {
   readonly status: number;
   readonly headers: Headers;
+  readonly bytes: Uint8Array;
   readonly text: string;
 }
 
@@ -40,7 +41,13 @@ export async function sendToProvider(
       signal: controller.signal,
       redirect: 'error',
     });
-    return { status: response.status, headers: response.headers, text: await response.text() };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return {
+      status: response.status,
+      headers: response.headers,
+      bytes,
+      text: new TextDecoder().decode(bytes),
+    };
   } catch (error) {
     const why = controller.signal.aborted
       ? `did not answer within ${timeoutMs} ms`

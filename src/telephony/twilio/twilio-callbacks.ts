@@ -28,6 +28,7 @@ const HANDLERS: Readonly<Record<string, (driver: TwilioDriver, request: WebhookR
   '/gather': gathered,
   '/played': played,
   '/conference': conference,
+  '/recording': recording,
 };
 
 /**
@@ -139,6 +140,16 @@ function conference(driver: TwilioDriver, request: WebhookRequest): WebhookReply
   const bridgeId = request.query.bridge ?? body.FriendlyName;
   if (bridgeId && body.ConferenceSid && driver.bridges.has(bridgeId)) {
     driver.conferences.set(bridgeId, body.ConferenceSid);
+  }
+  return acknowledged();
+}
+
+/** A recording's status callback: `completed` when it was stopped or its call ended. */
+function recording(driver: TwilioDriver, request: WebhookRequest): WebhookReply {
+  const body = request.body as Record<string, string | undefined>;
+  const recordingId = request.query.recording;
+  if (recordingId !== undefined && body.RecordingStatus === 'completed') {
+    driver.recordingCompleted(recordingId, body.RecordingSid, body.RecordingUrl);
   }
   return acknowledged();
 }

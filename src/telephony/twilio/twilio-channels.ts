@@ -70,4 +70,5 @@ export interface TwilioCallbackTarget {
   knowSid(channel: TwilioChannel, sid: string): void;
   end(channel: TwilioChannel, cause: HangupCause): void;
   planOf(channel: TwilioChannel): string;
+  recordingCompleted(recordingId: string, sid: string | undefined, url: string | undefined): void;
 }

@@ -15,22 +15,20 @@ import {
   DriverError,
   type OriginateRequest,
   PBX_CAPABILITIES,
+  type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
 import { handleTwilioWebhook } from './twilio-callbacks.ts';
 import { PROGRESS, type TwilioCallbackTarget, type TwilioChannel, twilioTo } from './twilio-channels.ts';
+import { TwilioRecordings } from './twilio-recordings.ts';
 import { type TwilioRest, twilioRest } from './twilio-rest.ts';
 import { type ChannelUrls, dialTwiml, digitsTwiml, type Plan, planTwiml, playTwiml } from './twiml.ts';
 
 /**
- * What Twilio does here: everything but recordings through the engine (its recordings are Twilio's
- * own, fetched from Twilio), with conferences for bridges: a listener joins `muted`, a whisperer as
- * Twilio's `coach` of the bridge's agent.
+ * What Twilio does here: the whole contract, with conferences for bridges (a listener joins `muted`, a
+ * whisperer as Twilio's `coach` of the bridge's agent) and Twilio's call recordings.
  */
-export const TWILIO_CAPABILITIES: DriverCapabilities = Object.freeze({
-  ...PBX_CAPABILITIES,
-  recording: false,
-});
+export const TWILIO_CAPABILITIES: DriverCapabilities = PBX_CAPABILITIES;
 
 export interface TwilioDriverOptions {
   readonly accountSid: string;
@@ -86,6 +84,7 @@ export class TwilioDriver
   readonly playbacks = new Map<string, string>();
   /** Conference SIDs by bridge id, as Twilio's conference callbacks tell them. */
   readonly conferences = new Map<string, string>();
+  override readonly recordings: TwilioRecordings;
 
   constructor(options: TwilioDriverOptions) {
     super();
@@ -103,6 +102,13 @@ export class TwilioDriver
       clock: options.clock,
       timeoutMs: options.requestTimeoutMs ?? 10_000,
     });
+    this.recordings = new TwilioRecordings({
+      rest: this.rest,
+      clock: options.clock,
+      accountSid: options.accountSid,
+      emit: (event) => this.emit(event),
+      callbackUrl: (recordingId) => `${this.base()}/recording?recording=${encodeURIComponent(recordingId)}`,
+    });
   }
 
   // --- Lifecycle and events ----------------------------------------------------------------------
@@ -114,6 +120,11 @@ export class TwilioDriver
 
   async stop(): Promise<void> {
     this.started = false;
+  }
+
+  /** Resolves once work the driver began by itself (a recording's time limit) is done. */
+  idle(): Promise<void> {
+    return this.recordings.idle();
   }
 
   handleWebhook(request: WebhookRequest): Promise<WebhookReply> {
@@ -288,12 +299,24 @@ export class TwilioDriver
     this.emit({ type: 'playback.finished', playbackId, channelId: channel.id });
   }
 
-  async startRecording(): Promise<void> {
-    this.notSupported('record through the engine');
+  /** Records a channel's call, or a bridge through the call of its first member (it hears them all). */
+  async startRecording(
+    target: RecordingTarget,
+    recordingId: string,
+    options: { maxDurationMs?: number } = {},
+  ): Promise<void> {
+    const channelId = target.kind === 'channel' ? target.id : [...this.bridge(target.id).keys()][0];
+    if (channelId === undefined) throw new DriverError('invalid', `bridge "${target.id}" is empty`);
+    const channel = this.answered(channelId, 'record');
+    await this.recordings.start(target, recordingId, channel, options.maxDurationMs);
   }
 
-  async stopRecording(): Promise<void> {
-    this.notSupported('record through the engine');
+  async stopRecording(recordingId: string): Promise<void> {
+    await this.recordings.stop(recordingId);
+  }
+
+  recordingCompleted(recordingId: string, sid: string | undefined, url: string | undefined): void {
+    this.recordings.completed(recordingId, sid, url);
   }
 
   // --- Inside ------------------------------------------------------------------------------------
@@ -326,7 +349,11 @@ export class TwilioDriver
     if (channel.progress === 'ended') return;
     channel.progress = 'ended';
     this.channels.delete(channel.id);
-    if (channel.sid) this.bySid.delete(channel.sid);
+    if (channel.sid) {
+      this.bySid.delete(channel.sid);
+      // Twilio completes a call's recordings with it: they end before the channel does.
+      this.recordings.callEnded(channel.sid);
+    }
     for (const members of this.bridges.values()) members.delete(channel.id);
     for (const [playbackId, channelId] of this.playbacks) {
       if (channelId === channel.id) this.playbacks.delete(playbackId);

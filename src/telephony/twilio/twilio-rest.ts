@@ -57,7 +57,9 @@ export function twilioRest(options: TwilioRestOptions): TwilioRest {
         },
         options.timeoutMs,
       );
-      const parsed = parseJson(answer.text);
+      // Recording files come back as they are; everything else is JSON.
+      const audio = (answer.headers.get('content-type') ?? '').startsWith('audio/');
+      const parsed = audio ? Buffer.from(answer.bytes) : parseJson(answer.text);
       if (answer.status >= 400) {
         const said = (parsed as { message?: unknown } | undefined)?.message;
         throw failureOf('Twilio', answer, typeof said === 'string' ? said : answer.text.slice(0, 200));
