@@ -32,7 +32,7 @@ export interface FakeCall {
   readonly events: readonly string[];
   readonly timeoutS: number;
   /** What the call runs now. */
-  conference?: { name: string; muted: boolean; coach?: string };
+  conference?: { name: string; muted: boolean; coach?: string; held?: boolean };
   looping?: string;
   gather?: { action: string };
   dialled?: string;
@@ -209,6 +209,11 @@ export class FakeTwilio extends FakeProviderServer {
       const call = this.calls.get(participant[2]);
       if (!call?.conference) return answer(404, twilioError(404));
       if (fields.Muted !== undefined) call.conference.muted = fields.Muted === 'true';
+      // A participant on hold hears the hold music instead of the conference, and is not heard.
+      if (fields.Hold !== undefined) {
+        call.conference.held = fields.Hold === 'true';
+        call.looping = call.conference.held ? fields.HoldUrl : undefined;
+      }
       return answer(200, {
         call_sid: call.sid,
         conference_sid: participant[1],

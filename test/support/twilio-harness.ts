@@ -1,13 +1,13 @@
 import { VirtualClock } from '../../src/core/clock.ts';
 import { TwilioDriver } from '../../src/telephony/twilio/twilio-driver.ts';
 import { engineOnCloud } from './cloud-engine.ts';
-import type { EngineHarness } from './engine-scenarios.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilio } from './fake-twilio.ts';
+import type { PartyHarness } from './party-scenarios.ts';
 import { startWebhookReceiver } from './webhook-receiver.ts';
 
 export const TWILIO_NUMBER = '+15005550006';
 
-export type TwilioHarness = EngineHarness & {
+export type TwilioHarness = PartyHarness & {
   readonly fake: FakeTwilio;
   readonly driver: TwilioDriver;
   /** The fake's call SID behind a channel. */
@@ -44,6 +44,11 @@ export async function twilioHarness(): Promise<TwilioHarness> {
   const act = async (work: () => void) => {
     work();
     await clock.advance(0);
+  };
+  /** The channel behind a fake call: named in its TwiML URL (outbound), or made of its SID (inbound). */
+  const channelOf = (sid: string) => {
+    const found = fake.call(sid);
+    return (found.url && new URL(found.url).searchParams.get('channel')) || `twilio-${sid}`;
   };
   /** Media URLs played as the media URIs asked for (`sound:x`, `tone:x`). */
   const asMedia = (url: string) =>
@@ -88,10 +93,31 @@ export async function twilioHarness(): Promise<TwilioHarness> {
     onHold: (id) => call(id).looping?.includes('hold-music') ?? false,
     live: (id) => !['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call(id).status),
     bridgeOf: (id) => call(id).conference?.name,
+    hears: (id) => hearsOnTwilio(fake, sidOf(id)).map(channelOf),
     async close() {
       await close();
       await receiver.close();
       await fake.close();
     },
   };
+}
+
+/**
+ * Who hears whom in the fake Twilio's conferences, as Twilio documents its participants: a party hears
+ * the others in its conference, but not one `muted` or on hold, and a `coach` only when it is the party
+ * coached. A party on hold, or out of its conference (hearing a prompt), hears none of them.
+ */
+export function hearsOnTwilio(fake: FakeTwilio, sid: string): string[] {
+  const call = fake.call(sid);
+  const room = call.conference?.name;
+  if (!room || call.conference?.held) return [];
+  return fake
+    .conferenceMembers(room)
+    .filter((other) => other !== sid)
+    .filter((other) => {
+      const seat = fake.call(other).conference;
+      return (
+        seat !== undefined && !seat.muted && !seat.held && (seat.coach === undefined || seat.coach === sid)
+      );
+    });
 }

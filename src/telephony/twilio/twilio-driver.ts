@@ -207,16 +207,13 @@ export class TwilioDriver
     this.end(channel, cause);
   }
 
+  /** A party in a conference is held there (participant `hold`, music from `holdUrl`); one alone hears music. */
   async hold(channelId: string): Promise<void> {
-    const channel = this.answered(channelId, 'hold');
-    channel.held = true;
-    await this.push(channel, this.planOf(channel));
+    await this.setHeld(this.answered(channelId, 'hold'), true);
   }
 
   async unhold(channelId: string): Promise<void> {
-    const channel = this.answered(channelId, 'unhold');
-    channel.held = false;
-    await this.push(channel, this.planOf(channel));
+    await this.setHeld(this.answered(channelId, 'unhold'), false);
   }
 
   async sendDtmf(channelId: string, digits: string): Promise<void> {
@@ -335,7 +332,7 @@ export class TwilioDriver
 
   /** The TwiML a channel runs now: on hold, or its plan. */
   planOf(channel: TwilioChannel): string {
-    const plan: Plan = channel.held ? { kind: 'hold' } : channel.plan;
+    const plan: Plan = channel.held && channel.plan.kind !== 'bridge' ? { kind: 'hold' } : channel.plan;
     return planTwiml(plan, this.urls(channel.id), this.mediaBaseUrl);
   }
 
@@ -380,16 +377,33 @@ export class TwilioDriver
     await this.rest.calls(channel.sid).update({ twiml });
   }
 
+  private async setHeld(channel: TwilioChannel, held: boolean): Promise<void> {
+    if (channel.plan.kind !== 'bridge') {
+      channel.held = held;
+      await this.push(channel, this.planOf(channel));
+      return;
+    }
+    await this.updateParticipant(channel, {
+      hold: held,
+      ...(held && { holdUrl: `${this.mediaBaseUrl}/sound/hold-music.wav`, holdMethod: 'GET' as const }),
+    });
+    channel.held = held;
+  }
+
   private async setMuted(channelId: string, muted: boolean): Promise<void> {
-    const channel = this.channel(channelId);
+    await this.updateParticipant(this.channel(channelId), { muted });
+  }
+
+  /** Changes the channel's participant in its bridge's conference (mute, hold). */
+  private async updateParticipant(
+    channel: TwilioChannel,
+    change: { muted?: boolean; hold?: boolean; holdUrl?: string; holdMethod?: 'GET' },
+  ): Promise<void> {
     if (!channel.sid || channel.plan.kind !== 'bridge') {
-      throw new DriverError(
-        'invalid',
-        `channel "${channelId}" is not in a conference: only a conference mutes`,
-      );
+      throw new DriverError('invalid', `channel "${channel.id}" is not in a conference`);
     }
     const conference = await this.conferenceSid(channel.plan.bridgeId);
-    await this.rest.conferences(conference).participants(channel.sid).update({ muted });
+    await this.rest.conferences(conference).participants(channel.sid).update(change);
   }
 
   private async conferenceSid(bridgeId: string): Promise<string> {
