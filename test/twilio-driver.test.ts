@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallSnapshot } from '../src/core/call.ts';
+import { VirtualClock } from '../src/core/clock.ts';
 import type { DomainEvent } from '../src/core/events.ts';
 import { asEngineError } from '../src/engine/driver-errors.ts';
+import { TwilioDriver } from '../src/telephony/twilio/twilio-driver.ts';
 import { callStory } from './support/call-story.ts';
-import { type TwilioHarness, twilioHarness } from './support/twilio-harness.ts';
+import { driverConformance } from './support/driver-conformance.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilio } from './support/fake-twilio.ts';
+import { TWILIO_NUMBER, type TwilioHarness, twilioHarness } from './support/twilio-harness.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 const AGENT = '1001';
 const CUSTOMER = '+12125550198';
@@ -148,4 +153,46 @@ describe('Twilio driver: an outage', () => {
       await h.close();
     }
   });
+});
+
+driverConformance('twilio (fake Twilio)', async () => {
+  const clock = new VirtualClock();
+  const fake = new FakeTwilio(clock);
+  const apiBaseUrl = await fake.listen();
+  const receiver = await startWebhookReceiver();
+  const driver = new TwilioDriver({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    callerId: TWILIO_NUMBER,
+    publicBaseUrl: receiver.url,
+    apiBaseUrl,
+    mediaBaseUrl: 'https://media.example.com',
+    fetch,
+    clock,
+  });
+  receiver.attach(driver);
+  fake.voiceUrl = `${receiver.url}/api/v1/telephony/twilio/voice`;
+  fake.statusUrl = `${receiver.url}/api/v1/telephony/twilio/status`;
+  clock.onSettle(async () => {
+    await driver.idle();
+    await fake.settle();
+  });
+  const sidOf = (channelId: string) => {
+    const found = [...fake.calls.values()].find(
+      (c) => c.url && new URL(c.url).searchParams.get('channel') === channelId,
+    );
+    return found?.sid ?? channelId.replace(/^twilio-/, '');
+  };
+  return {
+    driver,
+    quietTarget: { kind: 'number', value: '+12125550123' },
+    advance: (ms) => clock.advance(ms),
+    partyAnswer: async (channelId) => fake.partyAnswer(sidOf(channelId)),
+    partyHangup: async (channelId) => fake.partyHangup(sidOf(channelId)),
+    placeInbound: async (from, to) => void fake.inboundCall(from, to),
+    dispose: async () => {
+      await receiver.close();
+      await fake.close();
+    },
+  };
 });

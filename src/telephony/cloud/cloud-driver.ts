@@ -35,6 +35,14 @@ export abstract class CloudDriverBase {
     return true;
   }
 
+  /** Stops taking commands; live calls are left to the provider (the engine ends them first). */
+  protected markStopped(): boolean {
+    if (!this.started) return false;
+    this.started = false;
+    this.emit({ type: 'driver.disconnected', reason: 'stopped' });
+    return true;
+  }
+
   protected assertStarted(): void {
     if (!this.started) throw new DriverError('unavailable', `the ${this.name} driver is not started`);
   }

@@ -129,7 +129,7 @@ export class ExotelDriver extends CloudDriverBase implements TelephonyDriver, We
   }
 
   async stop(): Promise<void> {
-    this.started = false;
+    this.markStopped();
     if (this.poll) this.options.clock.clearTimer(this.poll);
     this.poll = undefined;
   }

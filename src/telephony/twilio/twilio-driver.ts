@@ -119,7 +119,7 @@ export class TwilioDriver
   }
 
   async stop(): Promise<void> {
-    this.started = false;
+    this.markStopped();
   }
 
   /** Resolves once work the driver began by itself (a recording's time limit) is done. */
