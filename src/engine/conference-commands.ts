@@ -141,12 +141,7 @@ export class ConferenceCommands implements CallConference {
   }
 
   private requireMute(): void {
-    const { driver } = this.ctx.ops.deps;
-    if (!driver.capabilities.mute) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot mute a party.`, {
-        capability: 'mute',
-      });
-    }
+    requireCapability(this.ctx.ops.deps.driver, 'mute', 'mute a party');
   }
 }
 
