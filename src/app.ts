@@ -9,8 +9,12 @@ import type { SwitchboardApp } from './apps/app-contract.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
+import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
 import type { SwitchboardConfig } from './config/config.ts';
+import { createThreeCxApp } from './connectors/3cx/app.ts';
+import type { CdrSource } from './connectors/3cx/cdr-source.ts';
+import { loadThreeCxConfig } from './connectors/3cx/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
 import type { WebhookReceiver } from './core/provider-callbacks.ts';
@@ -46,6 +50,8 @@ export interface Switchboard {
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /** Resolves once the engine and every app have no work queued (what the virtual clock waits for). */
+  idle(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -55,6 +61,10 @@ export interface SwitchboardParts {
   readonly clock?: Clock;
   readonly store?: StoreConfig;
   readonly logger?: Logger | false;
+  /** Where `${VAR}` in the 3CX connector's YAML is read; the process's environment by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A CDR source to use instead of 3CX v20's database (another 3CX version, a test's). */
+  readonly cdrSource?: CdrSource;
 }
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
@@ -73,7 +83,7 @@ export async function createSwitchboard(
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const demo = config.demo ? new DemoSite(clock) : undefined;
-  const store = await openStore(parts.store ?? config.store);
+  const store = await openStore(parts.store ?? config.store, { owner: config.nodeId });
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({
@@ -154,16 +164,37 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
+    createOutboundApp({ ...common, acd, options: config.outbound }),
+    ...(config.threecxConfig === undefined
+      ? []
+      : [
+          createThreeCxApp({
+            ...common,
+            config: loadThreeCxConfig(config.threecxConfig, parts.env ?? process.env),
+            defaultCountry,
+            sink: notifications,
+            // A watched group that is one of Switchboard's queues: its members available in the ACD.
+            presence: {
+              available: async (groupId) => {
+                const queue = acd.listQueues().find((q) => q.id === groupId);
+                if (queue === undefined) return undefined;
+                const members = new Set(queue.members);
+                return acd.listAgents().filter((a) => members.has(a.id) && a.status.state === 'available')
+                  .length;
+              },
+            },
+            ...(parts.cdrSource && { source: parts.cdrSource }),
+          }),
+        ]),
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
-  if (clock instanceof VirtualClock) {
-    clock.onSettle(async () => {
-      do {
-        for (const worker of workers) await worker.idle();
-      } while (workers.some((w) => w.busy));
-    });
-  }
+  const idle = async () => {
+    do {
+      for (const worker of workers) await worker.idle();
+    } while (workers.some((w) => w.busy));
+  };
+  if (clock instanceof VirtualClock) clock.onSettle(idle);
   await engine.start();
   for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
@@ -247,6 +278,7 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    idle,
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);

@@ -112,3 +112,69 @@ describe('Twilio through the HTTP server', () => {
     expect(other.status).toBe(421);
   });
 });
+
+describe('Twilio down: the outbound circuit breaker', () => {
+  it('provider outage: each outbound call Twilio refuses (503) counts; the circuit opens and refuses further calls, then half-opens once Twilio is back', async () => {
+    const fake = new FakeTwilio(new VirtualClock());
+    const apiUrl = await fake.listen();
+    const server = await startServer({
+      env: {
+        SWITCHBOARD_DRIVER: 'twilio',
+        TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+        TWILIO_CALLER_ID: '+15005550006',
+        TWILIO_API_URL: apiUrl,
+        SWITCHBOARD_PUBLIC_URL: PUBLIC,
+        OUTBOUND_HTTP_ALLOW: '127.0.0.1',
+        OUTBOUND_BREAKER_THRESHOLD: '3',
+        OUTBOUND_BREAKER_RESET_MS: '60000',
+        RETRY_NETWORK_ERROR_MAX: '0',
+      },
+    });
+    try {
+      const clock = server.sb.clock as VirtualClock;
+      const agent = await server.request('POST', '/api/v1/agents', {
+        id: 'alice',
+        name: 'Alice',
+        endpoint: 'alice',
+      });
+      expect(agent.status).toBeLessThan(300);
+      const stats = async () => (await server.request('GET', '/api/v1/calls/outbound/stats')).body.data;
+      fake.outage();
+      for (let i = 0; i < 3; i++) {
+        const res = await server.request('POST', '/api/v1/calls/outbound', {
+          phoneNumber: CUSTOMER,
+          agentId: 'alice',
+        });
+        expect(res.status, JSON.stringify(res.body)).toBe(503);
+        expect(res.body.error.code).toBe('PROVIDER_UNAVAILABLE');
+        await clock.advance(0);
+      }
+      expect((await stats()).circuitBreaker).toBe('open');
+      const sent = fake.requests.length;
+      const refused = await server.request('POST', '/api/v1/calls/outbound', {
+        phoneNumber: CUSTOMER,
+        agentId: 'alice',
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({
+        code: 'API_UNAVAILABLE',
+        details: { circuitBreaker: 'open' },
+      });
+      // Refused by the breaker: Twilio was not asked again.
+      expect(fake.requests.length).toBe(sent);
+      fake.recover();
+      await clock.advance(60_000);
+      const trial = await server.request('POST', '/api/v1/calls/outbound', {
+        phoneNumber: CUSTOMER,
+        agentId: 'alice',
+      });
+      expect(trial.status, JSON.stringify(trial.body)).toBeLessThan(300);
+      await fake.settle();
+      expect(fake.callTo('client:alice')).toBeDefined();
+    } finally {
+      await server.close({ removeData: true });
+      await fake.close();
+    }
+  });
+});

@@ -4,7 +4,8 @@ import { HANGUP_CAUSES, type HangupCause } from '../core/call.ts';
 import { enumOf } from './schemas/call.ts';
 
 /** How a simulated remote party ends a call attempt it does not answer. */
-export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number';
+/** `network_error` is the provider failing (not the callee): what trips the outbound circuit breaker. */
+export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number' | 'network_error';
 
 /** Scripted behaviour of a simulated remote party. */
 export interface SimProfile {
@@ -81,6 +82,7 @@ export const SimOutcomeSchema = enumOf<SimOutcome>({
   rejected: true,
   unreachable: true,
   invalid_number: true,
+  network_error: true,
 });
 
 export const SimRejectCauseSchema = enumOf<SimRejectCause>({ busy: true, rejected: true });

@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../core/outbound.ts';
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
@@ -80,7 +82,33 @@ export interface SwitchboardConfig {
    * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
+  /** The outbound calling service's limits, breaker and retries (see the README's Outbound section). */
+  readonly outbound: OutboundLimits;
+  /**
+   * This process among those sharing a database (`SWITCHBOARD_NODE_ID`, default the host name): at
+   * start-up it closes only the live calls it left. Give each process on one host its own.
+   */
+  readonly nodeId: string;
+  /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
+  readonly threecxConfig: string | undefined;
 }
+
+/** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */
+const RETRY_DEFAULTS: Record<RetryCategory, { max: number; delayMs: number }> = {
+  no_answer: { max: 2, delayMs: 300_000 },
+  busy: { max: 3, delayMs: 60_000 },
+  voicemail: { max: 1, delayMs: 3_600_000 },
+  network_error: { max: 3, delayMs: 30_000 },
+  rate_limited: { max: 5, delayMs: 10_000 },
+  api_unavailable: { max: 5, delayMs: 60_000 },
+};
+
+const retryEnv = Object.fromEntries(
+  RETRY_CATEGORIES.flatMap((c) => [
+    [`RETRY_${c.toUpperCase()}_MAX`, z.coerce.number().int().min(0).max(100).optional()],
+    [`RETRY_${c.toUpperCase()}_DELAY_MS`, z.coerce.number().int().min(0).max(604_800_000).optional()],
+  ]),
+) as Record<`RETRY_${Uppercase<RetryCategory>}_${'MAX' | 'DELAY_MS'}`, z.ZodOptional<z.ZodCoercedNumber>>;
 
 export type IvrVariable = string | number | boolean | null;
 
@@ -221,6 +249,19 @@ const envSchema = z.object({
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   ...cloudEnv,
+  MAX_CONCURRENT_OUTBOUND_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
+  OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_MAX_STARTING: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_BULK_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  OUTBOUND_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).optional(),
+  OUTBOUND_BREAKER_RESET_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1000).max(604_800_000).optional(),
+  ...retryEnv,
+  SWITCHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'use 1 to 64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  THREECX_CONFIG: z.string().min(1).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -300,6 +341,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
+    outbound: {
+      maxConcurrentCalls: e.MAX_CONCURRENT_OUTBOUND_CALLS ?? 10,
+      startsPerSecond: e.OUTBOUND_RATE_PER_SECOND ?? 20,
+      maxStarting: e.OUTBOUND_MAX_STARTING ?? 10,
+      bulkIntervalMs: e.OUTBOUND_BULK_INTERVAL_MS ?? 1000,
+      breakerThreshold: e.OUTBOUND_BREAKER_THRESHOLD ?? 5,
+      breakerResetMs: e.OUTBOUND_BREAKER_RESET_MS ?? 60_000,
+      retries: Object.fromEntries(
+        RETRY_CATEGORIES.map((c) => {
+          const upper = c.toUpperCase() as Uppercase<RetryCategory>;
+          return [
+            c,
+            {
+              max: e[`RETRY_${upper}_MAX`] ?? RETRY_DEFAULTS[c].max,
+              delayMs: e[`RETRY_${upper}_DELAY_MS`] ?? RETRY_DEFAULTS[c].delayMs,
+            },
+          ];
+        }),
+      ) as Record<RetryCategory, { max: number; delayMs: number }>,
+      retryMaxDelayMs: e.RETRY_MAX_DELAY_MS ?? 3_600_000,
+    },
+    nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
+    threecxConfig: e.THREECX_CONFIG,
   };
 }
 

@@ -29,6 +29,19 @@ export const ERROR_CATALOGUE = {
   QUEUE_NOT_FOUND: { status: 404, message: 'No queue has that id.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No inbound route has that id; GET /api/v1/routes lists them.' },
   EMERGENCY_NOT_FOUND: { status: 404, message: 'No emergency has that id.' },
+  PBX_CALL_NOT_FOUND: {
+    status: 404,
+    message: 'No PBX call has that id; GET /api/v1/integrations/3cx/calls/pending-pbx lists those pending.',
+  },
+  ALERT_NOT_FOUND: {
+    status: 404,
+    message: 'No call-group alert has that id; GET /api/v1/integrations/3cx/alerts/call-groups lists them.',
+  },
+  CONNECTOR_UNAVAILABLE: {
+    status: 503,
+    message:
+      'The 3CX CDR database cannot be reached now; the import retries by itself, or try again shortly.',
+  },
   FLOW_NOT_FOUND: { status: 404, message: 'No IVR flow has that id (or version).' },
   SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
   PARTICIPANT_NOT_FOUND: {
@@ -46,6 +59,10 @@ export const ERROR_CATALOGUE = {
   RECORDING_NOT_READY: {
     status: 409,
     message: 'That recording has no file yet: stop it first, or retry shortly once it is stored.',
+  },
+  SCHEDULE_IN_PAST: {
+    status: 400,
+    message: 'That time has passed; schedule the call for a time still to come (mind the time zone).',
   },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {

@@ -6,8 +6,23 @@ import { z } from 'zod';
  * talks, and which DTMF it sends.
  */
 
-export const PARTY_OUTCOMES = ['answer', 'busy', 'rejected', 'unreachable', 'invalid_number'] as const;
+export const PARTY_OUTCOMES = [
+  'answer',
+  'busy',
+  'rejected',
+  'unreachable',
+  'invalid_number',
+  'network_error',
+] as const;
 export type PartyOutcome = (typeof PARTY_OUTCOMES)[number];
+
+/** Outcomes that fail a dialled channel before it ever rings. */
+export const FAILS_WITHOUT_RINGING: ReadonlySet<PartyOutcome> = new Set([
+  'busy',
+  'invalid_number',
+  'unreachable',
+  'network_error',
+]);
 
 /** Digits a party presses after answering, one at a time through the clock. */
 export interface DtmfScript {
@@ -26,7 +41,8 @@ export interface PartyProfile {
   /**
    * What happens instead of answering: 'busy' | 'rejected' | 'unreachable' | 'invalid_number' fail the
    * channel after `failAfterMs` (default 0 for invalid_number/unreachable, 1000 for busy/rejected) with
-   * that hangup cause. 'answer' (default) answers after answerAfterMs.
+   * that hangup cause; 'network_error' is the provider failing (default after 0 ms, without ringing).
+   * 'answer' (default) answers after answerAfterMs.
    */
   outcome?: PartyOutcome;
   failAfterMs?: number;
@@ -244,6 +260,7 @@ const DEFAULT_FAIL_AFTER_MS: Record<PartyOutcome, number> = {
   rejected: 1_000,
   unreachable: 0,
   invalid_number: 0,
+  network_error: 0,
 };
 
 /** Fills a profile's missing fields from `defaults`; the result is frozen so it can be shared. */
