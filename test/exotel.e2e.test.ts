@@ -81,4 +81,35 @@ describe('Exotel through the HTTP server', () => {
     await settle();
     expect(await get(res.body.data.id)).toMatchObject({ status: 'ringing' });
   });
+
+  it('an outbound call (the outbound service) runs as one Exotel connect: agent, then customer; its log follows to completed', async () => {
+    const agent = await server.request(
+      'POST',
+      '/api/v1/agents',
+      { id: 'asha', name: 'Asha', endpoint: AGENT },
+      auth,
+    );
+    expect(agent.status).toBeLessThan(300);
+    const placed = await server.request(
+      'POST',
+      '/api/v1/calls/outbound',
+      { phoneNumber: CUSTOMER, agentId: 'asha' },
+      auth,
+    );
+    expect(placed.status, JSON.stringify(placed.body)).toBeLessThan(300);
+    await settle();
+    const call = fake.legTo(AGENT)?.call;
+    if (!call) throw new Error('Exotel was not asked to call');
+    expect(call.legs.map((l) => l.number)).toEqual([AGENT, CUSTOMER]);
+    fake.partyAnswer(call.sid, 0);
+    await settle();
+    fake.partyAnswer(call.sid, 1);
+    await settle();
+    fake.partyHangup(call.sid, 0);
+    await settle();
+    const log = (
+      await server.request('GET', `/api/v1/calls/outbound/${placed.body.data.callLogId}`, undefined, auth)
+    ).body.data;
+    expect(log).toMatchObject({ status: 'completed', outboundStatus: 'completed' });
+  });
 });

@@ -102,6 +102,40 @@ describe('Twilio through the HTTP server', () => {
     );
   });
 
+  it('an outbound call (the outbound service) rings the agent on Twilio, then the customer; its log follows to completed', async () => {
+    const agent = await server.request(
+      'POST',
+      '/api/v1/agents',
+      { id: 'alice', name: 'Alice', endpoint: 'alice' },
+      auth,
+    );
+    expect(agent.status).toBeLessThan(300);
+    const placed = await server.request(
+      'POST',
+      '/api/v1/calls/outbound',
+      { phoneNumber: CUSTOMER, agentId: 'alice' },
+      auth,
+    );
+    expect(placed.status, JSON.stringify(placed.body)).toBeLessThan(300);
+    await settle();
+    const agentCall = fake.callTo('client:alice');
+    if (!agentCall) throw new Error('Twilio was not asked to call the agent');
+    fake.partyAnswer(agentCall.sid);
+    await settle();
+    const customerCall = fake.callTo(CUSTOMER);
+    if (!customerCall) throw new Error('Twilio was not asked to call the customer');
+    fake.partyAnswer(customerCall.sid);
+    await settle();
+    // Both sit in the call's conference.
+    expect(agentCall.conference?.name).toBe(customerCall.conference?.name);
+    fake.partyHangup(customerCall.sid);
+    await settle();
+    const log = (
+      await server.request('GET', `/api/v1/calls/outbound/${placed.body.data.callLogId}`, undefined, auth)
+    ).body.data;
+    expect(log).toMatchObject({ status: 'completed', outboundStatus: 'completed' });
+  });
+
   it('the rest of the API still needs its key, and foreign hosts are still refused', async () => {
     expect((await server.request('GET', '/api/v1/calls')).status).toBe(401);
     const { statusUrl } = await placeCall();
