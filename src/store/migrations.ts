@@ -389,11 +389,21 @@ export async function migrateToLatest(db: Kysely<unknown>, kind: StoreKind, sche
     provider,
     ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return;
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // Kysely's set-up looks for its tables through every schema of the database; another schema dropped
+    // in that instant (another process's, another test's) fails the look-up. Nothing was migrated: look again.
+    if (failed === undefined && attempt < 3 && isVanishedRelation(error)) continue;
     throw new Error(`Store migration ${failed ?? '(setup)'} failed: ${describe(error)}`, { cause: error });
   }
+}
+
+/** PostgreSQL's "relation does not exist" (42P01) or "schema does not exist" (3F000). */
+function isVanishedRelation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === '42P01' || code === '3F000';
 }
 
 function describe(error: unknown): string {
