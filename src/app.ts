@@ -10,6 +10,8 @@ import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
+import { createWebhooksApp } from './apps/webhooks/app.ts';
+import { DEFAULT_DELIVERY_OPTIONS } from './apps/webhooks/delivery-worker.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
@@ -123,6 +125,9 @@ export async function createSwitchboard(
   const acd = acdApp.service;
   engine.useDirectory(acd);
   const notifications = new MemorySink();
+  // One outbound-host policy for every HTTP request Switchboard makes: IVR look-ups and webhooks.
+  const outboundPolicy = createOutboundPolicy({ allow: config.outboundHttpAllow });
+  const outboundFetch = createOutboundFetch(outboundPolicy);
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
   // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
   const ivrVariables = { ...config.ivrVariables };
@@ -131,11 +136,16 @@ export async function createSwitchboard(
     acd,
     options: {
       variables: ivrVariables,
-      fetch: createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow })),
+      fetch: outboundFetch,
       ...(flowsDir !== undefined && { flowsDir }),
     },
   });
   const ivr = ivrApp.service;
+  const webhooksApp = createWebhooksApp({
+    ...common,
+    outbound: { fetch: outboundFetch, policy: outboundPolicy },
+    options: { ...DEFAULT_DELIVERY_OPTIONS, ...config.webhooks },
+  });
   /** The apps, in the order they start; adding an app is one entry here. */
   const apps: readonly SwitchboardApp[] = [
     acdApp,
@@ -148,6 +158,7 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
+    webhooksApp,
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
@@ -158,6 +169,7 @@ export async function createSwitchboard(
       } while (workers.some((w) => w.busy));
     });
   }
+  await webhooksApp.service.attach();
   await engine.start();
   for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);

@@ -67,6 +67,11 @@ export interface SwitchboardConfig {
    * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
+  /**
+   * Webhook deliveries: deadline of one POST (`WEBHOOK_TIMEOUT_MS`, 10 s) and how long a failing
+   * delivery is retried before it is dead-lettered (`WEBHOOK_RETRY_FOR_MS`, a day).
+   */
+  readonly webhooks: { readonly timeoutMs: number; readonly retryForMs: number };
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -207,6 +212,13 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  WEBHOOK_RETRY_FOR_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -284,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000, retryForMs: e.WEBHOOK_RETRY_FOR_MS ?? 86_400_000 },
   };
 }
 

@@ -35,6 +35,7 @@ import type {
   EventFeed,
   OnlyIfWaiting,
   OriginateCommand,
+  OutboxRouter,
   PartyDirectory,
   QueuedCallCommand,
   TransferOptions,
@@ -156,6 +157,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   /** Lets an app (the ACD) say who a name in `from` or a transfer's `to` is. */
   useDirectory(directory: PartyDirectory): void {
     this.directory = directory;
+  }
+
+  /** Lets an app (webhooks) add outbox rows to the commit of each event; see {@link OutboxRouter}. */
+  useOutbox(router: OutboxRouter): void {
+    this.publisher.useOutbox(router);
   }
 
   /** Whether the telephony driver is connected (commands that start calls need it). */

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import type { Store } from '../store/types.ts';
-import type { EventFeed } from './types.ts';
+import type { EventFeed, OutboxRouter } from './types.ts';
 
 interface Waiter {
   readonly id: string;
@@ -40,6 +40,7 @@ export class EventPublisher implements EventFeed {
   private idleWaiters: Array<() => void> = [];
   /** Waiting on the clock to try a failed commit again: for time to pass, which is not work. */
   private backingOff = false;
+  private outbox: OutboxRouter | undefined;
 
   constructor(
     private readonly store: Pick<Store, 'events' | 'commit'>,
@@ -50,6 +51,11 @@ export class EventPublisher implements EventFeed {
   /** Continues numbering after what the log holds; call once before publishing. */
   async init(): Promise<void> {
     this.seq = await this.store.events.lastSeq();
+  }
+
+  /** Adds the webhook deliveries of each batch to its commit. */
+  useOutbox(router: OutboxRouter): void {
+    this.outbox = router;
   }
 
   get lastSeq(): number {
@@ -135,7 +141,9 @@ export class EventPublisher implements EventFeed {
     while (pending.length > 0) {
       const events = pending.map((waiter, i) => this.numbered(waiter, this.seq + 1 + i));
       try {
-        await this.store.commit({ calls: pending.flatMap((w) => (w.record ? [w.record] : [])), events });
+        const calls = pending.flatMap((w) => (w.record ? [w.record] : []));
+        const deliveries = this.outbox?.(events, this.clock.now());
+        await this.store.commit(deliveries ? { calls, events, deliveries } : { calls, events });
       } catch (error) {
         const refused = pending.map((waiter, i) => unstorable(waiter, events[i]!));
         if (refused.some((problem) => problem !== undefined)) {

@@ -22,6 +22,7 @@ import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commi
 import { withStatementCache } from './sqlite-statements.ts';
 import { type SqliteWriter, startSqliteWriter } from './sqlite-writer.ts';
 import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
+import { createWebhookDeliveryRepository, insertDeliveries } from './webhook-deliveries.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -156,18 +157,19 @@ function assembleStore(
   return {
     kind,
     calls: createCallRecordRepository(useDb),
-    async commit({ calls, events }) {
-      if (calls.length === 0 && events.length === 0) return;
+    async commit(batch) {
+      if (batch.calls.length === 0 && batch.events.length === 0) return;
       if (backendCommit) {
         useDb();
-        await backendCommit({ calls, events });
+        await backendCommit(batch);
         return;
       }
       await useDb()
         .transaction()
         .execute(async (trx) => {
-          await upsertCalls(trx, calls);
-          await insertEvents(trx, events);
+          await upsertCalls(trx, batch.calls);
+          await insertEvents(trx, batch.events);
+          if (batch.deliveries?.length) await insertDeliveries(trx, batch.deliveries);
         });
     },
     events: createEventLogRepository(useDb),
@@ -180,6 +182,8 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    webhookSubscriptions: createConfigRepository<StoredDocument>(useDb, 'webhook_subscriptions'),
+    webhookDeliveries: createWebhookDeliveryRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

@@ -38,7 +38,12 @@ export interface DocumentTable {
 }
 
 /** The tables that hold {@link DocumentTable} rows; each backs one ConfigRepository. */
-export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes' | 'emergencies';
+export type DocumentTableName =
+  | 'agents'
+  | 'queues'
+  | 'inbound_routes'
+  | 'emergencies'
+  | 'webhook_subscriptions';
 
 export interface AgentStateLogTable {
   /** Insertion order, which breaks ties between entries of the same instant. */
@@ -107,6 +112,39 @@ export interface RecordingsTable {
   deleted_at: string | null;
 }
 
+/** One webhook delivery of the outbox; see WebhookDeliveryRepository. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_seq: BigIntColumn;
+  /** The call the event is about: a call's deliveries go out one at a time, in seq order. */
+  order_key: string | null;
+  /** `pending`, `delivered` or `dead`. */
+  state: string;
+  attempts: number;
+  next_attempt_ms: BigIntColumn;
+  /** Retries stop a set time after this: the event's commit, or the last redelivery. */
+  window_start_ms: BigIntColumn;
+  /** A process sending it holds it until then, so that no other sends it meanwhile. */
+  lease_until_ms: NullableBigIntColumn;
+  last_attempt_ms: NullableBigIntColumn;
+  last_status: number | null;
+  last_error: string | null;
+  /** The start of the last answer's body, for the dead-letter list. */
+  last_response: string | null;
+  duration_ms: NullableBigIntColumn;
+  delivered_at_ms: NullableBigIntColumn;
+  created_at_ms: BigIntColumn;
+}
+
+/** One API key, kept by the SHA-256 digest of the key; the document holds its role and scopes. */
+export interface ApiKeysTable {
+  id: string;
+  digest: string;
+  document: string;
+  revoked_at_ms: NullableBigIntColumn;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -119,6 +157,9 @@ export interface Database {
   ivr_flows: IvrFlowsTable;
   idempotency_keys: IdempotencyKeysTable;
   recordings: RecordingsTable;
+  webhook_subscriptions: DocumentTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  api_keys: ApiKeysTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

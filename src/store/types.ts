@@ -4,6 +4,7 @@ import type { DomainEvent } from '../core/events.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import type { OutboxEntry, WebhookDeliveryRepository } from './webhook-types.ts';
 
 /**
  * Storage contracts. Every implementation (embedded SQLite, PostgreSQL) passes the same suite
@@ -22,16 +23,18 @@ export interface Store {
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
   readonly recordings: RecordingRepository;
+  /** Webhook subscriptions, as the webhooks app saves them (it owns their type). */
+  readonly webhookSubscriptions: ConfigRepository<StoredDocument>;
+  /** The webhook outbox; its rows are written by `commit`. */
+  readonly webhookDeliveries: WebhookDeliveryRepository;
   /**
-   * Makes call records and the events about them durable together, in one transaction: either all of
-   * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
-   * group of changes this way, so a record and its event can never disagree after a crash, and many
-   * calls' changes share one commit.
+   * Makes call records, the events about them and the webhook deliveries of those events durable
+   * together, in one transaction: either all of the batch is written or none of it (a duplicate seq
+   * rejects the batch). The engine commits each group of changes this way, so a record and its event
+   * can never disagree after a crash, no event is lost to a webhook, and many calls' changes share
+   * one commit.
    */
-  commit(batch: {
-    readonly calls: readonly CallSnapshot[];
-    readonly events: readonly DomainEvent[];
-  }): Promise<void>;
+  commit(batch: CommitBatch): Promise<void>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /** Flushes and closes; later calls reject. */
@@ -39,6 +42,14 @@ export interface Store {
 }
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+/** What one commit writes. */
+export interface CommitBatch {
+  readonly calls: readonly CallSnapshot[];
+  readonly events: readonly DomainEvent[];
+  /** Outbox rows of these events (none when no webhook subscribes). */
+  readonly deliveries?: readonly OutboxEntry[];
+}
 
 /**
  * Call records: every call with its legs, timestamps, duration, end reason and context.
