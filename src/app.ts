@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
+import { Authenticator } from './api/auth.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
@@ -226,7 +227,7 @@ export async function createSwitchboard(
       distribution: acd.distributionFigures(),
     }),
     idempotency: { keys: store.idempotency, clock },
-    auth: { apiKeys: config.apiKeys },
+    auth: { apiKeys: config.apiKeys, keys: store.apiKeys, perMinute: config.rateLimitPerMinute },
     cors: { origins: config.corsOrigins },
     site: {
       listenHost: config.host,
@@ -284,4 +285,18 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
+}
+
+/** The key book of a site's store, for the CLI (`switchboard keys ...`) without starting the server. */
+export async function openKeyBook(config: SwitchboardConfig): Promise<{
+  readonly auth: Authenticator;
+  readonly keyCount: () => Promise<number>;
+  close(): Promise<void>;
+}> {
+  const store = await openStore(config.store);
+  return {
+    auth: new Authenticator(config.apiKeys, store.apiKeys),
+    keyCount: () => store.apiKeys.count(),
+    close: () => store.close(),
+  };
 }

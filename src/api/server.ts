@@ -4,8 +4,9 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../apps/app-contract.ts';
 import type { CallConference, CallControl, CallMonitoring, EventFeed } from '../engine/types.ts';
-import type { IdempotencyRepository } from '../store/types.ts';
-import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
+import type { ApiKeyRepository, IdempotencyRepository } from '../store/types.ts';
+import { registerAccess } from './access.ts';
+import { Authenticator, credentialId } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpTimeoutOptions } from './http-timeouts.ts';
@@ -18,6 +19,7 @@ import { conferenceRoutes } from './routes/conference.ts';
 import { ctiRoutes } from './routes/cti.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitor.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
@@ -52,8 +54,16 @@ export interface ApiDeps {
    * header (the composition root always passes it).
    */
   readonly idempotency?: { readonly keys: IdempotencyRepository; readonly clock: { now(): number } };
-  /** No keys: authentication off. Otherwise /api/* and Socket.io need one of them. */
-  readonly auth: { readonly apiKeys: readonly string[] };
+  /**
+   * Keys from the configuration (admins) and the key book (keys with roles, made through /api/v1/keys
+   * or the CLI). With no key of either kind, authentication is off; otherwise /api/* and Socket.io
+   * need one. `perMinute`: requests one key may make per minute (0 or absent: no limit).
+   */
+  readonly auth: {
+    readonly apiKeys: readonly string[];
+    readonly keys?: ApiKeyRepository;
+    readonly perMinute?: number;
+  };
   /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
   readonly cors: { readonly origins: readonly string[] | '*' | false };
   /**
@@ -106,12 +116,13 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
       exposedHeaders: ['Idempotent-Replayed'],
     });
   }
-  const checkKey = createKeyCheck(deps.auth.apiKeys);
-  if (checkKey) registerHttpAuth(app, checkKey);
+  const auth = new Authenticator(deps.auth.apiKeys, deps.auth.keys);
+  await auth.init();
+  await registerAccess(app, { auth, calls: deps.calls, perMinute: deps.auth.perMinute ?? 0 });
   if (deps.idempotency) {
     registerIdempotency(app, {
       ...deps.idempotency,
-      scopeOf: checkKey ? (request) => credentialId(request.headers) : () => 'open',
+      scopeOf: (request) => (auth.required ? credentialId(request.headers) : 'open'),
     });
   }
 
@@ -141,6 +152,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   if (deps.telephonyCheck) {
     await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
   }
+  if (deps.auth.keys) await app.register(keyRoutes, { prefix: '/api/v1', auth });
   await app.register(eventRoutes, {
     prefix: '/api/v1',
     events: deps.events,
@@ -153,7 +165,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
 
   const gateway = createSocketGateway(app.server, {
     events: deps.events,
-    checkKey,
+    auth,
     cors: deps.cors.origins,
     site,
     ...(deps.replay && { replay: deps.replay }),

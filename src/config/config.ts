@@ -24,6 +24,8 @@ export interface SwitchboardConfig {
   readonly realtime: RealtimeConfig | undefined;
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
+  /** Requests one API key may make per minute (`RATE_LIMIT_PER_MINUTE`, 3000; 0: no limit). */
+  readonly rateLimitPerMinute: number;
   readonly corsOrigins: readonly string[] | '*' | false;
   /** Host names served besides loopback and `host` (`ALLOWED_HOSTS`); `'*'` any; unset: the default rule. */
   readonly allowedHosts: readonly string[] | '*' | undefined;
@@ -212,6 +214,7 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   WEBHOOK_RETRY_FOR_MS: z.coerce
     .number()
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       : undefined,
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? 3000,
     corsOrigins:
       e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
     allowedHosts: e.ALLOWED_HOSTS === '*' ? '*' : e.ALLOWED_HOSTS ? splitList(e.ALLOWED_HOSTS) : undefined,
@@ -336,10 +340,10 @@ function ariConfig(e: {
 }
 
 /** Listening beyond loopback without a key would hand the phones to anyone on the network. */
-export function assertSafeExposure(config: SwitchboardConfig): void {
-  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+export function assertSafeExposure(config: SwitchboardConfig, storedKeys = 0): void {
+  if (!isLoopback(config.host) && config.apiKeys.length === 0 && storedKeys === 0) {
     throw new Error(
-      `Refusing to listen on ${config.host} without authentication: set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
+      `Refusing to listen on ${config.host} without authentication: create a key (switchboard keys create), set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
     );
   }
 }

@@ -8,6 +8,7 @@ import { SwitchboardError } from '../core/errors.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
+import { createApiKeyRepository } from './api-keys.ts';
 import { createAuditLogRepository } from './audit-log.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createConfigRepository } from './config-repository.ts';
@@ -182,6 +183,7 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    apiKeys: createApiKeyRepository(useDb),
     webhookSubscriptions: createConfigRepository<StoredDocument>(useDb, 'webhook_subscriptions'),
     webhookDeliveries: createWebhookDeliveryRepository(useDb),
     close() {

@@ -25,6 +25,7 @@ export interface Store {
   readonly recordings: RecordingRepository;
   /** Webhook subscriptions, as the webhooks app saves them (it owns their type). */
   readonly webhookSubscriptions: ConfigRepository<StoredDocument>;
+  readonly apiKeys: ApiKeyRepository;
   /** The webhook outbox; its rows are written by `commit`. */
   readonly webhookDeliveries: WebhookDeliveryRepository;
   /**
@@ -261,4 +262,35 @@ export interface RecordingRepository {
   listByCall(callId: string): Promise<StoredRecording[]>;
   expired(before: string, limit: number): Promise<StoredRecording[]>;
   unstored(): Promise<StoredRecording[]>;
+}
+
+/** Who may use the API, and how much of it: see the README's Security section. */
+export type Role = 'admin' | 'supervisor' | 'agent' | 'integration';
+
+/** An API key as kept: everything but the key, which is shown once when it is created. */
+export interface StoredApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** For `agent` keys: the agent whose calls and state the key may act on. */
+  readonly agentId?: string;
+  /** When present, only these (`calls:write`, `events:read`, `webhooks:*`, ...). */
+  readonly scopes?: readonly string[];
+  /** The key's first characters, to tell keys apart in a list. */
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+/**
+ * API keys. `add` keeps a key under the digest of its secret (a digest in use rejects); `byDigest`
+ * finds it, revoked or not; `revoke` marks it revoked (once; later calls answer it unchanged),
+ * undefined for an unknown id; `count` counts every key ever made, revoked ones included.
+ */
+export interface ApiKeyRepository {
+  add(key: StoredApiKey, digest: string): Promise<void>;
+  byDigest(digest: string): Promise<StoredApiKey | undefined>;
+  list(): Promise<StoredApiKey[]>;
+  revoke(id: string, at: string): Promise<StoredApiKey | undefined>;
+  count(): Promise<number>;
 }
