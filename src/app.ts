@@ -227,6 +227,7 @@ export async function createSwitchboard(
       distribution: acd.distributionFigures(),
     }),
     idempotency: { keys: store.idempotency, clock },
+    audit: store.audit,
     auth: { apiKeys: config.apiKeys, keys: store.apiKeys, perMinute: config.rateLimitPerMinute },
     cors: { origins: config.corsOrigins },
     site: {

@@ -216,4 +216,34 @@ describe('roles', () => {
     server = await startServer({ dataDir });
     expect((await as(key!)('GET', '/api/v1/webhooks')).status).toBe(401);
   });
+
+  it('keeps an audit log of changes and security events, for admins only', async () => {
+    server = await startServer();
+    const { admin, alice, bob } = await site();
+    const placed = await alice('POST', '/api/cti/call', { from: ALICE, to: DRIVER });
+    await bob('POST', '/api/cti/hangup', { callId: placed.body.callId });
+    await as('sb_wrong')('POST', '/api/cti/call', { from: ALICE, to: DRIVER });
+    expect((await alice('GET', '/api/v1/audit')).status).toBe(403);
+
+    const log = (await admin('GET', '/api/v1/audit?limit=1000')).body.data as {
+      id: number;
+      topic: string;
+      action: string;
+      at: string;
+      detail: Record<string, unknown>;
+    }[];
+    const ids = log.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const call = log.find((e) => e.action === 'POST /api/cti/call' && e.detail.status === 200);
+    expect(call?.detail).toMatchObject({ role: 'agent', agentId: ALICE, ip: '127.0.0.1' });
+    expect(call?.detail.keyId).toMatch(/^key_/);
+    const security = (await admin('GET', '/api/v1/audit?topic=security')).body.data as typeof log;
+    const actions = security.map((e) => e.action);
+    expect(actions).toContain('UNAUTHORIZED');
+    expect(actions.filter((a) => a === 'key.created')).toHaveLength(4); // admin, two agents, supervisor
+    const forbidden = security.filter((e) => e.action === 'FORBIDDEN').map((e) => e.detail);
+    expect(forbidden).toContainEqual(expect.objectContaining({ agentId: BOB, path: '/api/cti/hangup' }));
+    expect(forbidden).toContainEqual(expect.objectContaining({ agentId: ALICE, path: '/api/v1/audit' }));
+    expect(security.find((e) => e.action === 'UNAUTHORIZED')?.detail).toMatchObject({ keyId: 'none' });
+  });
 });

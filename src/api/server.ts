@@ -4,8 +4,9 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../apps/app-contract.ts';
 import type { CallConference, CallControl, CallMonitoring, EventFeed } from '../engine/types.ts';
-import type { ApiKeyRepository, IdempotencyRepository } from '../store/types.ts';
+import type { ApiKeyRepository, AuditLogRepository, IdempotencyRepository } from '../store/types.ts';
 import { registerAccess } from './access.ts';
+import { AuditTrail, auditRoutes, registerRequestAudit } from './audit.ts';
 import { Authenticator, credentialId } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
@@ -54,6 +55,8 @@ export interface ApiDeps {
    * header (the composition root always passes it).
    */
   readonly idempotency?: { readonly keys: IdempotencyRepository; readonly clock: { now(): number } };
+  /** Where the audit trail of requests and security events is kept; none when absent. */
+  readonly audit?: AuditLogRepository;
   /**
    * Keys from the configuration (admins) and the key book (keys with roles, made through /api/v1/keys
    * or the CLI). With no key of either kind, authentication is off; otherwise /api/* and Socket.io
@@ -118,7 +121,26 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   }
   const auth = new Authenticator(deps.auth.apiKeys, deps.auth.keys);
   await auth.init();
-  await registerAccess(app, { auth, calls: deps.calls, perMinute: deps.auth.perMinute ?? 0 });
+  const trail =
+    deps.audit &&
+    new AuditTrail(deps.audit, Date.now, (err) => app.log.error({ err }, 'audit entry not stored'));
+  await registerAccess(app, {
+    auth,
+    calls: deps.calls,
+    perMinute: deps.auth.perMinute ?? 0,
+    ...(trail && {
+      onRefused: (request, code) =>
+        trail.record('security', code, {
+          ...AuditTrail.who(request),
+          method: request.method,
+          path: request.url.split('?', 1)[0],
+        }),
+    }),
+  });
+  if (trail) {
+    registerRequestAudit(app, trail);
+    app.addHook('onClose', () => trail.flush());
+  }
   if (deps.idempotency) {
     registerIdempotency(app, {
       ...deps.idempotency,
@@ -152,7 +174,8 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   if (deps.telephonyCheck) {
     await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
   }
-  if (deps.auth.keys) await app.register(keyRoutes, { prefix: '/api/v1', auth });
+  if (deps.auth.keys) await app.register(keyRoutes, { prefix: '/api/v1', auth, ...(trail && { trail }) });
+  if (deps.audit && trail) await app.register(auditRoutes, { prefix: '/api/v1', repo: deps.audit, trail });
   await app.register(eventRoutes, {
     prefix: '/api/v1',
     events: deps.events,

@@ -147,7 +147,20 @@ export interface AgentStateEntry {
  */
 export interface AuditLogRepository {
   append(entry: AuditEntry): Promise<void>;
+  /** Appends several in order (the request trail writes in groups). */
+  appendMany(entries: readonly AuditEntry[]): Promise<void>;
   list(topic: string, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Entries newest first, optionally of one topic, in [since, until), older than the entry numbered
+   * `before` (paging); at most `limit` (1..10000).
+   */
+  search(filter: {
+    readonly topic?: string;
+    readonly since?: string;
+    readonly until?: string;
+    readonly before?: number;
+    readonly limit: number;
+  }): Promise<(AuditEntry & { readonly id: number })[]>;
 }
 
 export interface AuditEntry {

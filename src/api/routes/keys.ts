@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { envelope, idInput, isoTime, ok, v1Errors } from '../../apps/http-kit/schemas.ts';
+import { AuditTrail } from '../audit.ts';
 import type { Authenticator } from '../auth.ts';
 
 const ROLES = ['admin', 'supervisor', 'agent', 'integration'] as const;
@@ -39,7 +40,10 @@ const ApiKeySchema = z
 const tags = ['keys'];
 
 /** /api/v1/keys: the key book (admins only). */
-export const keyRoutes: FastifyPluginAsyncZod<{ auth: Authenticator }> = async (app, { auth }) => {
+export const keyRoutes: FastifyPluginAsyncZod<{ auth: Authenticator; trail?: AuditTrail }> = async (
+  app,
+  { auth, trail },
+) => {
   app.post(
     '/keys',
     {
@@ -56,6 +60,11 @@ export const keyRoutes: FastifyPluginAsyncZod<{ auth: Authenticator }> = async (
     },
     async (request, reply) => {
       const { key, apiKey } = await auth.create(request.body);
+      trail?.record('security', 'key.created', {
+        ...AuditTrail.who(request),
+        createdKeyId: apiKey.id,
+        createdRole: apiKey.role,
+      });
       return reply.code(201).send(ok({ ...apiKey, key }));
     },
   );
@@ -84,6 +93,10 @@ export const keyRoutes: FastifyPluginAsyncZod<{ auth: Authenticator }> = async (
         response: { 200: envelope(ApiKeySchema), ...v1Errors },
       },
     },
-    async (request) => ok(await auth.revoke(request.params.keyId)),
+    async (request) => {
+      const revoked = await auth.revoke(request.params.keyId);
+      trail?.record('security', 'key.revoked', { ...AuditTrail.who(request), revokedKeyId: revoked.id });
+      return ok(revoked);
+    },
   );
 };
