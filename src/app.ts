@@ -21,7 +21,9 @@ import { CallEngine } from './engine/call-engine.ts';
 import { withEngineErrorsOn } from './engine/driver-errors.ts';
 import { createOutboundFetch } from './net/outbound-fetch.ts';
 import { createOutboundPolicy } from './net/outbound-policy.ts';
+import { alertSinks, NO_SINK } from './notify/alert-sinks.ts';
 import { MemorySink } from './notify/notification.ts';
+import { FanOutSink } from './notify/webhook-sink.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
 import { AriDriver } from './telephony/ari/ari-driver.ts';
@@ -125,10 +127,15 @@ export async function createSwitchboard(
   });
   const acd = acdApp.service;
   engine.useDirectory(acd);
-  const notifications = new MemorySink();
   // One outbound-host policy for every HTTP request Switchboard makes: IVR look-ups and webhooks.
   const outboundPolicy = createOutboundPolicy({ allow: config.outboundHttpAllow });
   const outboundFetch = createOutboundFetch(outboundPolicy);
+  // The in-memory sink is the simulator's (readable at GET /api/v1/notifications); the configured
+  // sinks (SMTP, SMS gateway, webhook) serve every driver.
+  const notifications = driver ? new MemorySink() : undefined;
+  const configuredSinks = alertSinks(config.alerts, outboundFetch, () => clock.now());
+  const allSinks = [...(notifications ? [notifications] : []), ...configuredSinks];
+  const sink = allSinks.length === 0 ? NO_SINK : new FanOutSink(allSinks);
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
   // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
   const ivrVariables = { ...config.ivrVariables };
@@ -153,8 +160,8 @@ export async function createSwitchboard(
     createEmergencyApp({
       ...common,
       acd,
-      sink: notifications,
-      readableSink: notifications,
+      sink,
+      ...(notifications && { readableSink: notifications }),
       ...(demo && { drivers: demo.fleet }),
     }),
     ivrApp,

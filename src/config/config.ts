@@ -74,6 +74,19 @@ export interface SwitchboardConfig {
    * delivery is retried before it is dead-lettered (`WEBHOOK_RETRY_FOR_MS`, a day).
    */
   readonly webhooks: { readonly timeoutMs: number; readonly retryForMs: number };
+  /** Where supervisor alerts (emergencies) go besides the simulator's in-memory sink; see AlertConfig. */
+  readonly alerts: AlertConfig;
+}
+
+/**
+ * Alert sinks, each on when its variables are set: e-mail (`SMTP_URL`, `ALERT_EMAIL_TO`,
+ * `ALERT_EMAIL_FROM`), SMS through an HTTP gateway (`SMS_GATEWAY_URL`, `SMS_GATEWAY_TOKEN`,
+ * `ALERT_SMS_TO`), and a signed webhook (`ALERT_WEBHOOK_URL`, `ALERT_WEBHOOK_SECRET`).
+ */
+export interface AlertConfig {
+  readonly email?: { readonly url: string; readonly from: string; readonly to: readonly string[] };
+  readonly sms?: { readonly gatewayUrl: string; readonly token?: string; readonly to: readonly string[] };
+  readonly webhook?: { readonly url: string; readonly secret: string };
 }
 
 export type IvrVariable = string | number | boolean | null;
@@ -215,6 +228,17 @@ const envSchema = z.object({
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'use smtp://host:port or smtps://host:port')
+    .optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).max(256).optional(),
+  ALERT_EMAIL_TO: z.string().optional(),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  ALERT_SMS_TO: z.string().optional(),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
   WEBHOOK_RETRY_FOR_MS: z.coerce
     .number()
@@ -301,6 +325,48 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000, retryForMs: e.WEBHOOK_RETRY_FOR_MS ?? 86_400_000 },
+    alerts: alertConfig(e),
+  };
+}
+
+function alertConfig(e: {
+  SMTP_URL?: string | undefined;
+  ALERT_EMAIL_FROM?: string | undefined;
+  ALERT_EMAIL_TO?: string | undefined;
+  SMS_GATEWAY_URL?: string | undefined;
+  SMS_GATEWAY_TOKEN?: string | undefined;
+  ALERT_SMS_TO?: string | undefined;
+  ALERT_WEBHOOK_URL?: string | undefined;
+  ALERT_WEBHOOK_SECRET?: string | undefined;
+}): AlertConfig {
+  const emailTo = splitList(e.ALERT_EMAIL_TO);
+  const smsTo = splitList(e.ALERT_SMS_TO);
+  if ((e.SMTP_URL === undefined) !== (emailTo.length === 0)) {
+    throw new Error('Invalid configuration: SMTP_URL and ALERT_EMAIL_TO go together; set both or neither');
+  }
+  if ((e.SMS_GATEWAY_URL === undefined) !== (smsTo.length === 0)) {
+    throw new Error(
+      'Invalid configuration: SMS_GATEWAY_URL and ALERT_SMS_TO go together; set both or neither',
+    );
+  }
+  if ((e.ALERT_WEBHOOK_URL === undefined) !== (e.ALERT_WEBHOOK_SECRET === undefined)) {
+    throw new Error('Invalid configuration: ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET (16+ characters)');
+  }
+  return {
+    ...(e.SMTP_URL !== undefined && {
+      email: { url: e.SMTP_URL, from: e.ALERT_EMAIL_FROM ?? 'switchboard@localhost', to: emailTo },
+    }),
+    ...(e.SMS_GATEWAY_URL !== undefined && {
+      sms: {
+        gatewayUrl: e.SMS_GATEWAY_URL,
+        to: smsTo,
+        ...(e.SMS_GATEWAY_TOKEN !== undefined && { token: e.SMS_GATEWAY_TOKEN }),
+      },
+    }),
+    ...(e.ALERT_WEBHOOK_URL !== undefined &&
+      e.ALERT_WEBHOOK_SECRET !== undefined && {
+        webhook: { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET },
+      }),
   };
 }
 

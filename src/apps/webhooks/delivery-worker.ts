@@ -3,10 +3,10 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { type Log, SILENT_LOG } from '../../core/log.ts';
 import type { OutboundFetch } from '../../net/outbound-fetch.ts';
+import { signatureHeader } from '../../net/signature.ts';
 import type { AttemptOutcome, DueDelivery, WebhookDeliveryRepository } from '../../store/webhook-types.ts';
 import type { WebhookSubscription } from './events.ts';
 import type { WebhookNotifier } from './notifier.ts';
-import { signatureHeader } from './signature.ts';
 
 /** How the worker retries, how long it waits for an answer, how often it looks for work. */
 export interface DeliveryOptions {
