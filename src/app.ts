@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { Authenticator } from './api/auth.ts';
+import { Histograms } from './api/histograms.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
@@ -89,7 +90,9 @@ export async function createSwitchboard(
   const ari =
     config.ari && new AriDriver({ ...config.ari, password: config.ari.password, clock, ...(log && { log }) });
   const telephony: TelephonyDriver = driver ?? (ari as AriDriver);
+  const histograms = new Histograms();
   const engine = new CallEngine({
+    onDriverCommand: histograms.onDriverCommand,
     driver: telephony,
     clock,
     store,
@@ -153,7 +156,9 @@ export async function createSwitchboard(
     ...common,
     outbound: { fetch: outboundFetch, policy: outboundPolicy },
     options: { ...DEFAULT_DELIVERY_OPTIONS, ...config.webhooks },
+    observe: histograms.onWebhookDelivery,
   });
+  engine.events.subscribe(histograms.onEvent);
   /** The apps, in the order they start; adding an app is one entry here. */
   const apps: readonly SwitchboardApp[] = [
     acdApp,
@@ -233,6 +238,7 @@ export async function createSwitchboard(
       waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
       distribution: acd.distributionFigures(),
     }),
+    histograms,
     idempotency: { keys: store.idempotency, clock },
     audit: store.audit,
     auth: { apiKeys: config.apiKeys, keys: store.apiKeys, perMinute: config.rateLimitPerMinute },

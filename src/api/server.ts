@@ -9,11 +9,13 @@ import { registerAccess } from './access.ts';
 import { AuditTrail, auditRoutes, registerRequestAudit } from './audit.ts';
 import { Authenticator, credentialId } from './auth.ts';
 import { registerErrorHandling } from './errors.ts';
+import type { Histograms } from './histograms.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, httpTimeoutOptions } from './http-timeouts.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
+import { registerRequestTracing } from './request-tracing.ts';
 import { callTransferRoutes } from './routes/call-transfers.ts';
 import { callRoutes } from './routes/calls.ts';
 import { conferenceRoutes } from './routes/conference.ts';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   readonly telephonyCheck?: TelephonyCheckOptions['check'];
   /** Figures for GET /api/v1/metrics (Prometheus). */
   readonly metrics?: () => MetricsSource;
+  /** Latency histograms served with the metrics. */
+  readonly histograms?: Histograms;
   /**
    * Where `Idempotency-Key`s are kept, and the clock that expires them; without it, routes ignore the
    * header (the composition root always passes it).
@@ -97,6 +101,8 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     return503OnClosing: false,
     bodyLimit: MAX_BODY_BYTES,
   });
+  // First: it wraps the handler of every route added after it.
+  registerRequestTracing(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   acceptJsonOnly(app);
@@ -154,7 +160,13 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     apps.flatMap((a) => a.tags ?? []),
   );
   await app.register(healthRoutes, { health: deps.health });
-  if (deps.metrics) await app.register(metricsRoutes, { prefix: '/api/v1', source: deps.metrics });
+  if (deps.metrics) {
+    await app.register(metricsRoutes, {
+      prefix: '/api/v1',
+      source: deps.metrics,
+      ...(deps.histograms && { histograms: deps.histograms }),
+    });
+  }
   // One encapsulated scope for /api/cti, so its lenient body reading reaches no other route.
   const appRoutes = (prefix: string) => apps.flatMap((a) => a.routes.filter((r) => r.prefix === prefix));
   await app.register(

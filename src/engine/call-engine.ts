@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
-import type { CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
+import type { Address, CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
+import { inSpan } from '../core/tracing.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
 import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
@@ -24,6 +25,7 @@ import { MediaCommands } from './media-commands.ts';
 import { MonitorCommands } from './monitor-commands.ts';
 import { type ResolvedParty, resolveParty } from './parties.ts';
 import { RecordingCommands } from './recording-commands.ts';
+import { type DriverCommandObserver, observedDriver } from './traced-driver.ts';
 import { TransferCommands } from './transfer-commands.ts';
 import type {
   CallConference,
@@ -53,6 +55,8 @@ export interface EngineOptions {
   readonly maxLiveCalls?: number;
   /** How conferences are governed unless a call says otherwise (default: 10 parties, owner may leave). */
   readonly conference?: ConferenceSettings;
+  /** Told of every driver command's duration (the driver-command latency histogram). */
+  readonly onDriverCommand?: DriverCommandObserver;
   readonly log?: Log;
 }
 
@@ -92,7 +96,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     this.maxLiveCalls = options.maxLiveCalls ?? Number.POSITIVE_INFINITY;
     this.ops = new CallRegistry(
       {
-        driver: options.driver,
+        driver: observedDriver(options.driver, options.onDriverCommand),
         clock: options.clock,
         publisher: this.publisher,
         log,
@@ -193,6 +197,15 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     call.agentId = party?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
+    return inSpan('engine.originate', {}, () => this.dialOut(call, party, from, to), call.id);
+  }
+
+  private dialOut(
+    call: LiveCall,
+    party: ReturnType<CallEngine['party']> | undefined,
+    from: Address | undefined,
+    to: Address,
+  ): Promise<CallSnapshot> {
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       // The dial goes out while `call.ringing` is committed, not after: on a PBX the commit would
@@ -331,7 +344,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   /** Runs a command in the call's queue and answers with the call's snapshot after it. */
-  private async command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
+  private command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
+    return inSpan('engine.command', {}, () => this.runCommand(callId, step), callId);
+  }
+
+  private async runCommand(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
     const found = this.ops.calls.get(callId);
     if (!found) {
       const record = await this.options.store.calls.get(callId);

@@ -4,6 +4,7 @@ import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { startSpan } from '../core/tracing.ts';
 import type { Store } from '../store/types.ts';
 import type { EventFeed, OutboxRouter } from './types.ts';
 
@@ -68,8 +69,27 @@ export class EventPublisher implements EventFeed {
    */
   publish(event: NewDomainEvent, record?: CallSnapshot): Promise<DomainEvent> {
     const timestamp = new Date(this.clock.now()).toISOString();
+    // While tracing is on, a span from publishing to delivery, under the command that published it.
+    const end = startSpan(`event ${event.type}`, event.callId);
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), timestamp, event, record, resolve, reject });
+      this.queue.push({
+        id: randomUUID(),
+        timestamp,
+        event,
+        record,
+        resolve: end
+          ? (e) => {
+              end();
+              resolve(e);
+            }
+          : resolve,
+        reject: end
+          ? (error) => {
+              end(error);
+              reject(error);
+            }
+          : reject,
+      });
       this.scheduleFlush();
     });
   }
