@@ -5,6 +5,7 @@ import { Authenticator } from './api/auth.ts';
 import { Histograms } from './api/histograms.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
+import { tracingFromEnv } from './api/tracing-setup.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
 import { createAcdApp } from './apps/acd/app.ts';
 import type { SwitchboardApp } from './apps/app-contract.ts';
@@ -49,6 +50,11 @@ export interface Switchboard {
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /**
+   * Graceful drain (SIGTERM): GET /ready answers 503 and new calls are refused (API_UNAVAILABLE),
+   * commands in flight finish, and the webhook outbox is sent once more; then call {@link close}.
+   */
+  drain(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -209,6 +215,7 @@ export async function createSwitchboard(
         driver.reset();
       },
     });
+  let draining = false;
   const { app } = await buildServer({
     calls: engine,
     parties: engine,
@@ -220,6 +227,18 @@ export async function createSwitchboard(
       ...(ari && { ari: await ari.check() }),
       ...(realtime && { realtime: await realtime.check() }),
     }),
+    readiness: async () => {
+      const pending = await store.check().then(
+        (found) => found.pendingMigrations,
+        () => undefined,
+      );
+      const driver = engine.driverConnected;
+      const migrations = pending === undefined ? 'unknown' : pending === 0 ? 'current' : 'pending';
+      return {
+        ready: !draining && pending === 0 && driver,
+        checks: { store: pending !== undefined, migrations, driver, draining },
+      };
+    },
     health: () => ({
       driver: telephony.name,
       ...(ari && { ari: ari.status() }),
@@ -267,6 +286,12 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    async drain() {
+      draining = true;
+      engine.stopAccepting();
+      await engine.idle();
+      await webhooksApp.service.drain();
+    },
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);
@@ -314,3 +339,6 @@ export async function openKeyBook(config: SwitchboardConfig): Promise<{
     close: () => store.close(),
   };
 }
+
+/** Tracing as the environment asks (OTEL_EXPORTER_OTLP_ENDPOINT); see api/tracing-setup.ts. */
+export const startTracingFromEnv = tracingFromEnv;

@@ -21,7 +21,7 @@ import { callRoutes } from './routes/calls.ts';
 import { conferenceRoutes } from './routes/conference.ts';
 import { ctiRoutes } from './routes/cti.ts';
 import { eventRoutes } from './routes/events.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, type Readiness } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitor.ts';
@@ -48,6 +48,8 @@ export interface ApiDeps {
   readonly apps?: readonly AppApi[];
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
+  /** GET /ready (readiness, distinct from liveness); not served when absent. */
+  readonly readiness?: () => Promise<Readiness>;
   /** GET /api/v1/telephony/check: what the PBX and its realtime database answer now. */
   readonly telephonyCheck?: TelephonyCheckOptions['check'];
   /** Figures for GET /api/v1/metrics (Prometheus). */
@@ -159,7 +161,10 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     app,
     apps.flatMap((a) => a.tags ?? []),
   );
-  await app.register(healthRoutes, { health: deps.health });
+  await app.register(healthRoutes, {
+    health: deps.health,
+    ...(deps.readiness && { readiness: deps.readiness }),
+  });
   if (deps.metrics) {
     await app.register(metricsRoutes, {
       prefix: '/api/v1',

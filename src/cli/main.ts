@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createSwitchboard, openKeyBook } from '../app.ts';
+import { createSwitchboard, openKeyBook, startTracingFromEnv } from '../app.ts';
 import { assertSafeExposure, type ConfigOverrides, loadConfig } from '../config/config.ts';
 import { DEMO_AGENTS, DEMO_LINES } from '../demo/demo-data.ts';
 import { FLEET_PATH } from '../demo/fleet-directory.ts';
@@ -77,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
   if (config.ari) {
     process.stdout.write(`Connecting to Asterisk ARI at ${config.ari.url} as "${config.ari.username}"...\n`);
   }
+  // Before the server is built: its routes and the engine pick up the tracer provider.
+  const tracing = startTracingFromEnv(process.env);
   const switchboard = await createSwitchboard(config);
   const url = await switchboard.listen();
   process.stdout.write(
@@ -92,13 +94,17 @@ async function main(argv: string[]): Promise<number> {
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`\n${signal}: ending live calls and flushing records...\n`);
+      process.stdout.write(
+        `\n${signal}: draining (no new calls, outbox flushed), then ending live calls...\n`,
+      );
       resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await switchboard.drain();
   await switchboard.close();
+  await tracing?.shutdown();
   process.stdout.write('Stopped.\n');
   return 0;
 }

@@ -75,6 +75,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly maxLiveCalls: number;
   private unsubscribe: (() => void) | undefined;
   private driverUp = false;
+  /** Set by {@link stopAccepting}: no new call starts; live ones go on. */
+  private draining = false;
   private directory: PartyDirectory | undefined;
   private readonly distribution: DistributionCommands;
   private readonly mediaCommands: MediaCommands;
@@ -158,6 +160,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     while (this.busy) await Promise.all([this.queue.idle(), this.publisher.idle()]);
   }
 
+  /** Graceful drain: refuses new calls from now on (API_UNAVAILABLE), while live calls go on. */
+  stopAccepting(): void {
+    this.draining = true;
+  }
+
   /** Lets an app (the ACD) say who a name in `from` or a transfer's `to` is. */
   useDirectory(directory: PartyDirectory): void {
     this.directory = directory;
@@ -190,22 +197,17 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   async originate(command: OriginateCommand): Promise<CallSnapshot> {
     const to = parseAddress(command.to, 'to', this.defaultCountry);
     const party = command.from === undefined ? undefined : this.party(command.from, 'from');
-    const from = party?.address;
     this.assertCanStartCall();
     const now = this.options.clock.now();
     const call = new LiveCall(randomUUID(), 'outbound', party?.shown ?? to, to, now, command.context);
     call.agentId = party?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
-    return inSpan('engine.originate', {}, () => this.dialOut(call, party, from, to), call.id);
+    return inSpan('engine.originate', {}, () => this.dialOut(call, party, to), call.id);
   }
 
-  private dialOut(
-    call: LiveCall,
-    party: ReturnType<CallEngine['party']> | undefined,
-    from: Address | undefined,
-    to: Address,
-  ): Promise<CallSnapshot> {
+  private dialOut(call: LiveCall, party: ResolvedParty | undefined, to: Address): Promise<CallSnapshot> {
+    const from = party?.address;
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       // The dial goes out while `call.ringing` is committed, not after: on a PBX the commit would
@@ -407,6 +409,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   private assertCanStartCall(pastTheLimit = false): void {
+    if (this.draining)
+      throw new SwitchboardError('API_UNAVAILABLE', 'The server is stopping; start the call on another.');
     if (!this.driverUp) throw new SwitchboardError('DRIVER_UNAVAILABLE');
     if (!pastTheLimit && this.ops.calls.size >= this.maxLiveCalls) {
       throw new SwitchboardError('CONCURRENT_LIMIT_REACHED', undefined, { limit: this.maxLiveCalls });

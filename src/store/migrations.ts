@@ -273,3 +273,19 @@ export async function migrateToLatest(db: Kysely<unknown>, kind: StoreKind, sche
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** How many of the known migrations the database has not applied (0 once it is current). */
+export async function pendingMigrations(
+  db: Kysely<unknown>,
+  kind: StoreKind,
+  schema?: string,
+): Promise<number> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).length;
+}

@@ -15,7 +15,7 @@ import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
-import { migrateToLatest } from './migrations.ts';
+import { migrateToLatest, pendingMigrations } from './migrations.ts';
 import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -48,7 +48,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, beforeClose, commit);
+  return assembleStore(db, config.kind, beforeClose, commit, schema);
 }
 
 function openSqlite(file: string): {
@@ -148,6 +148,7 @@ function assembleStore(
   kind: StoreKind,
   beforeClose?: () => Promise<void>,
   backendCommit?: Store['commit'],
+  schema?: string,
 ): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -172,6 +173,9 @@ function assembleStore(
           await insertEvents(trx, batch.events);
           if (batch.deliveries?.length) await insertDeliveries(trx, batch.deliveries);
         });
+    },
+    async check() {
+      return { pendingMigrations: await pendingMigrations(useDb() as Kysely<unknown>, kind, schema) };
     },
     events: createEventLogRepository(useDb),
     agents: createConfigRepository<AgentProfile>(useDb, 'agents'),

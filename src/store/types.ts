@@ -36,6 +36,11 @@ export interface Store {
    * one commit.
    */
   commit(batch: CommitBatch): Promise<void>;
+  /**
+   * Readiness: answers once the database answered a query, with the number of migrations it has not
+   * applied (0 when current); rejects when the database does not answer.
+   */
+  check(): Promise<{ readonly pendingMigrations: number }>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /** Flushes and closes; later calls reject. */

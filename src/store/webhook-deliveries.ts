@@ -57,7 +57,7 @@ function deliveryRow(entry: OutboxEntry) {
 /** The outbox repository over either backend. */
 export function createWebhookDeliveryRepository(useDb: UseDb): WebhookDeliveryRepository {
   return {
-    async due(now, limit, subscriptionIds) {
+    async due(now, limit, subscriptionIds, horizon = now) {
       if (subscriptionIds.length === 0) return [];
       const rows = await useDb()
         .selectFrom('webhook_deliveries as d')
@@ -66,7 +66,7 @@ export function createWebhookDeliveryRepository(useDb: UseDb): WebhookDeliveryRe
         .select(['e.body', 'e.type as event_type'])
         .where('d.subscription_id', 'in', [...subscriptionIds])
         .where('d.state', '=', 'pending')
-        .where('d.next_attempt_ms', '<=', now)
+        .where('d.next_attempt_ms', '<=', horizon)
         .where((eb) => eb.or([eb('d.lease_until_ms', 'is', null), eb('d.lease_until_ms', '<=', now)]))
         // Only the head of each lane: a later event of a call waits for the earlier one to settle.
         .where((eb) =>

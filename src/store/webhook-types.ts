@@ -76,8 +76,8 @@ export interface DeliveryFigures {
 
 /**
  * The outbox.
- * - `due` answers pending deliveries of the given subscriptions whose next attempt is due at `now`
- *   and that no process holds, each the oldest pending delivery of its lane (subscription and order
+ * - `due` answers pending deliveries of the given subscriptions whose next attempt is due by
+ *   `horizon` (default `now`; later when draining) and that no process holds at `now`, each the oldest pending delivery of its lane (subscription and order
  *   key), in seq order, at most `limit` (1..1000).
  * - `lease` takes a pending delivery for this process until `until`, atomically across processes
  *   sharing the database: of concurrent leases of one delivery exactly one answers true.
@@ -89,7 +89,12 @@ export interface DeliveryFigures {
  * - `deleteFor` removes every delivery of a subscription; `purge` delivered ones settled before `before`.
  */
 export interface WebhookDeliveryRepository {
-  due(now: number, limit: number, subscriptionIds: readonly string[]): Promise<DueDelivery[]>;
+  due(
+    now: number,
+    limit: number,
+    subscriptionIds: readonly string[],
+    horizon?: number,
+  ): Promise<DueDelivery[]>;
   lease(id: string, now: number, until: number): Promise<boolean>;
   settle(id: string, outcome: AttemptOutcome): Promise<void>;
   get(id: string): Promise<StoredDelivery | undefined>;

@@ -104,10 +104,13 @@ export class DeliveryWorker {
     });
   }
 
-  /** Runs once more, now, and resolves when that run is over (graceful drain). */
+  /**
+   * Graceful drain: tries every pending delivery once more now, retries not yet due included, and
+   * resolves when that is over; what still fails waits in the outbox for the next process.
+   */
   async flush(): Promise<void> {
     await this.running;
-    await this.runOnce();
+    await this.runOnce(Number.MAX_SAFE_INTEGER);
   }
 
   get busy(): boolean {
@@ -142,12 +145,17 @@ export class DeliveryWorker {
     await this.runOnce();
   }
 
-  private async runOnce(): Promise<void> {
+  private async runOnce(horizon?: number): Promise<void> {
     try {
+      const tried = new Set<string>();
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const ids = [...this.deps.active().keys()];
         if (ids.length === 0) break;
-        const due = await this.deps.deliveries.due(this.deps.clock.now(), ROUND_SIZE, ids);
+        const now = this.deps.clock.now();
+        // Draining looks past now, so each delivery is tried once: a failure's retry is not tried again.
+        const found = await this.deps.deliveries.due(now, ROUND_SIZE, ids, horizon ?? now);
+        const due = found.filter((d) => !tried.has(d.id));
+        for (const d of due) tried.add(d.id);
         if (due.length === 0) break;
         await this.sendAll(due);
         if (round === MAX_ROUNDS - 1) this.again = true;
