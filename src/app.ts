@@ -260,7 +260,14 @@ export async function createSwitchboard(
     histograms,
     idempotency: { keys: store.idempotency, clock },
     audit: store.audit,
-    auth: { apiKeys: config.apiKeys, keys: store.apiKeys, perMinute: config.rateLimitPerMinute },
+    auth: {
+      apiKeys: config.apiKeys,
+      keys: store.apiKeys,
+      perMinute: config.rateLimitPerMinute,
+      sessions: store.agentSessions,
+      sessionTtlMs: config.sessionTtlMs,
+      now: () => clock.now(),
+    },
     cors: { origins: config.corsOrigins },
     site: {
       listenHost: config.host,

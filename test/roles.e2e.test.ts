@@ -246,4 +246,43 @@ describe('roles', () => {
     expect(forbidden).toContainEqual(expect.objectContaining({ agentId: ALICE, path: '/api/v1/audit' }));
     expect(security.find((e) => e.action === 'UNAUTHORIZED')?.detail).toMatchObject({ keyId: 'none' });
   });
+
+  it('logs an agent in to the console with a password: a short-lived token, refresh and logout', async () => {
+    server = await startServer();
+    const { admin } = await site();
+    const password = 'correct horse battery';
+    expect((await admin('PUT', `/api/v1/agents/${ALICE}/password`, { password })).status).toBe(200);
+    const login = (body: unknown) => server.request('POST', '/api/v1/sessions', body);
+    expect((await login({ agentId: ALICE, password: 'wrong password' })).status).toBe(401);
+    expect((await login({ agentId: BOB, password })).status).toBe(401);
+
+    const first = await login({ agentId: ALICE, password });
+    expect(first.status).toBe(201);
+    expect(first.body.data.token).toMatch(/^sbs_/);
+    expect(first.body.data.expiresAt).toBe(new Date(server.sb.clock.now() + 3_600_000).toISOString());
+    const alice = as(first.body.data.token);
+    expect((await alice('GET', `/api/v1/agents/${ALICE}`)).status).toBe(200);
+    expect((await alice('GET', `/api/v1/agents/${BOB}`)).status).toBe(403);
+    expect((await alice('POST', '/api/cti/call', { from: ALICE, to: DRIVER })).status).toBe(200);
+    expect(
+      (await alice('PUT', `/api/v1/agents/${ALICE}/password`, { password: 'another good one' })).status,
+    ).toBe(200);
+    expect(
+      (await alice('PUT', `/api/v1/agents/${BOB}/password`, { password: 'another good one' })).status,
+    ).toBe(403);
+
+    const refreshed = await alice('POST', '/api/v1/sessions/refresh');
+    expect(refreshed.status).toBe(200);
+    expect((await alice('GET', `/api/v1/agents/${ALICE}`)).status).toBe(401);
+    const renewed = as(refreshed.body.data.token);
+    expect((await renewed('DELETE', '/api/v1/sessions/current')).status).toBe(200);
+    expect((await renewed('GET', `/api/v1/agents/${ALICE}`)).status).toBe(401);
+    // A key is not a session: it has nothing to log out of.
+    expect((await admin('DELETE', '/api/v1/sessions/current')).status).toBe(403);
+
+    const again = as((await login({ agentId: ALICE, password: 'another good one' })).body.data.token);
+    expect((await again('GET', `/api/v1/agents/${ALICE}`)).status).toBe(200);
+    await advance(61 * 60_000);
+    expect((await again('GET', `/api/v1/agents/${ALICE}`)).status).toBe(401);
+  });
 });

@@ -30,7 +30,7 @@ const DENIED: Readonly<Record<Principal['role'], ReadonlySet<string>>> = {
   // Agents reach only their own calls, state and events: see agentMayAccess.
   agent: new Set(),
 };
-const AGENT_RESOURCES = new Set(['cti', 'calls', 'agents', 'events']);
+const AGENT_RESOURCES = new Set(['cti', 'calls', 'agents', 'events', 'sessions']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -41,7 +41,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export async function registerAccess(app: FastifyInstance, options: AccessOptions): Promise<void> {
   const { auth, calls } = options;
   app.addHook('onRequest', async (request) => {
-    if (!isApiRequest(request)) return;
+    // Logging in is how an agent gets a token: it presents a password instead.
+    if (!isApiRequest(request) || isLogin(request)) return;
     const principal = await auth.resolve(keyFromHeaders(request.headers));
     if (!principal) {
       options.onRefused?.(request, 'UNAUTHORIZED');
@@ -83,6 +84,9 @@ export async function registerAccess(app: FastifyInstance, options: AccessOption
   });
 }
 
+const isLogin = (request: FastifyRequest) =>
+  request.method === 'POST' && requestPath(request) === '/api/v1/sessions';
+
 /** `/api/v1/calls/:callId/hold` → `calls`; `/api/cti/call` → `cti`. */
 export function resourceOf(path: string): string {
   const parts = path.split('/');
@@ -115,6 +119,7 @@ async function agentMayAccess(
   const query = (request.query ?? {}) as Record<string, unknown>;
   if (resource === 'agents') return params.agentId === agentId;
   if (resource === 'events') return request.method === 'GET';
+  if (resource === 'sessions') return true;
   const callId = params.callId ?? body.callId ?? query.callId;
   if (typeof callId === 'string') return ownsCall(calls, callId, agentId);
   // Starting a call: only from the agent's own phone.

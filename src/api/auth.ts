@@ -3,6 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SwitchboardError } from '../core/errors.ts';
 import type { ApiKeyRepository, Role, StoredApiKey } from '../store/types.ts';
 
+/** Console session tokens start so, keys with `sb_`: a token is looked up where it can be. */
+export const SESSION_PREFIX = 'sbs_';
+
 /** Who a request acts as: a stored key's role (and agent, scopes), a configured key, or nobody (open). */
 export interface Principal {
   /** The stored key's id; `configured` for a SWITCHBOARD_API_KEYS key; `open` without authentication. */
@@ -10,6 +13,8 @@ export interface Principal {
   readonly role: Role;
   readonly agentId?: string;
   readonly scopes?: readonly string[];
+  /** A console session's token (see sessions.ts), not a key. */
+  readonly session?: boolean;
 }
 
 /** Loopback without any key: development, everything allowed. */
@@ -42,6 +47,8 @@ export class Authenticator {
     configuredKeys: readonly string[],
     private readonly keys: ApiKeyRepository | undefined,
     private readonly now: () => number = Date.now,
+    /** Console sessions, whose tokens act as agent keys. */
+    private readonly sessions?: { resolve(token: string): Promise<Principal | undefined> },
   ) {
     if (configuredKeys.some((key) => key.length === 0)) throw new Error('an API key must not be empty');
     this.configured = configuredKeys.map(digest);
@@ -66,6 +73,8 @@ export class Authenticator {
     let match = false;
     for (const known of this.configured) match = timingSafeEqual(candidate, known) || match;
     if (match) return CONFIGURED_PRINCIPAL;
+    // A session expires or is logged out at a given instant: it is never served from the cache.
+    if (presented.startsWith(SESSION_PREFIX)) return this.sessions?.resolve(presented);
     if (!this.keys) return undefined;
     const hex = candidate.toString('hex');
     const cached = this.cache.get(hex);

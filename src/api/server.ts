@@ -4,7 +4,12 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../apps/app-contract.ts';
 import type { CallConference, CallControl, CallMonitoring, EventFeed } from '../engine/types.ts';
-import type { ApiKeyRepository, AuditLogRepository, IdempotencyRepository } from '../store/types.ts';
+import type {
+  AgentSessionRepository,
+  ApiKeyRepository,
+  AuditLogRepository,
+  IdempotencyRepository,
+} from '../store/types.ts';
 import { registerAccess } from './access.ts';
 import { AuditTrail, auditRoutes, registerRequestAudit } from './audit.ts';
 import { Authenticator, credentialId } from './auth.ts';
@@ -25,13 +30,18 @@ import { healthRoutes, type Readiness } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitor.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import { type TelephonyCheckOptions, telephonyRoutes } from './routes/telephony.ts';
 import { domainEventSchema } from './schemas/event.ts';
+import { AgentSessions } from './sessions.ts';
 import type { SimControls } from './sim-controls.ts';
 import { registerSiteGuard, sitePolicy } from './site-guard.ts';
 import { createSocketGateway, type SwitchboardIo } from './socket-gateway.ts';
 import type { ReplayLimits } from './socket-replay.ts';
+
+/** How long a console session's token lasts unless configured. */
+const DEFAULT_SESSION_MS = 3_600_000;
 
 /** What the API reads of an app: its routes, its events, the tags its routes use. */
 export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags'>;
@@ -72,6 +82,11 @@ export interface ApiDeps {
     readonly apiKeys: readonly string[];
     readonly keys?: ApiKeyRepository;
     readonly perMinute?: number;
+    /** Agents' console logins; `sessionTtlMs`: how long a session token lasts (an hour when absent). */
+    readonly sessions?: AgentSessionRepository;
+    readonly sessionTtlMs?: number;
+    /** The clock sessions expire by (the server's Clock; wall time when absent). */
+    readonly now?: () => number;
   };
   /** Allowed browser origins; `false` sends no CORS headers, `'*'` allows any origin. */
   readonly cors: { readonly origins: readonly string[] | '*' | false };
@@ -127,7 +142,10 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
       exposedHeaders: ['Idempotent-Replayed'],
     });
   }
-  const auth = new Authenticator(deps.auth.apiKeys, deps.auth.keys);
+  const sessions =
+    deps.auth.sessions &&
+    new AgentSessions(deps.auth.sessions, deps.auth.sessionTtlMs ?? DEFAULT_SESSION_MS, deps.auth.now);
+  const auth = new Authenticator(deps.auth.apiKeys, deps.auth.keys, Date.now, sessions);
   await auth.init();
   const trail =
     deps.audit &&
@@ -191,6 +209,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   if (deps.telephonyCheck) {
     await app.register(telephonyRoutes, { prefix: '/api/v1', check: deps.telephonyCheck });
   }
+  if (sessions) await app.register(sessionRoutes, { prefix: '/api/v1', sessions });
   if (deps.auth.keys) await app.register(keyRoutes, { prefix: '/api/v1', auth, ...(trail && { trail }) });
   if (deps.audit && trail) await app.register(auditRoutes, { prefix: '/api/v1', repo: deps.audit, trail });
   await app.register(eventRoutes, {

@@ -26,6 +26,8 @@ export interface SwitchboardConfig {
   readonly apiKeys: readonly string[];
   /** Requests one API key may make per minute (`RATE_LIMIT_PER_MINUTE`, 3000; 0: no limit). */
   readonly rateLimitPerMinute: number;
+  /** How long an agent's console session token lasts (`AGENT_SESSION_MINUTES`, 60). */
+  readonly sessionTtlMs: number;
   readonly corsOrigins: readonly string[] | '*' | false;
   /** Host names served besides loopback and `host` (`ALLOWED_HOSTS`); `'*'` any; unset: the default rule. */
   readonly allowedHosts: readonly string[] | '*' | undefined;
@@ -227,6 +229,12 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AGENT_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
   SMTP_URL: z
     .string()
@@ -296,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? 3000,
+    sessionTtlMs: (e.AGENT_SESSION_MINUTES ?? 60) * 60_000,
     corsOrigins:
       e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
     allowedHosts: e.ALLOWED_HOSTS === '*' ? '*' : e.ALLOWED_HOSTS ? splitList(e.ALLOWED_HOSTS) : undefined,

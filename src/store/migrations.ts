@@ -245,6 +245,21 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .addColumn('document', 'text', (col) => col.notNull())
           .addColumn('revoked_at_ms', 'bigint')
           .execute();
+        // Agents' console logins: a password (scrypt) per agent, and short-lived session tokens by digest.
+        await db.schema
+          .createTable('agent_passwords')
+          .addColumn('agent_id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('hash', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('agent_sessions')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('digest', 'text', (col) => col.notNull().unique())
+          .addColumn('agent_id', 'text', (col) => col.notNull())
+          .addColumn('created_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('expires_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('revoked_at_ms', 'bigint')
+          .execute();
         // The audit log is read by admins across topics, newest first, by time.
         await db.schema.createIndex('audit_log_at_idx').on('audit_log').columns(['at_ms', 'id']).execute();
       },

@@ -7,6 +7,7 @@ import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import { createAgentSessionRepository } from './agent-sessions.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createApiKeyRepository } from './api-keys.ts';
 import { createAuditLogRepository } from './audit-log.ts';
@@ -188,6 +189,7 @@ function assembleStore(
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
     apiKeys: createApiKeyRepository(useDb),
+    agentSessions: createAgentSessionRepository(useDb),
     webhookSubscriptions: createConfigRepository<StoredDocument>(useDb, 'webhook_subscriptions'),
     webhookDeliveries: createWebhookDeliveryRepository(useDb),
     close() {

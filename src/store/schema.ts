@@ -145,6 +145,22 @@ export interface ApiKeysTable {
   revoked_at_ms: NullableBigIntColumn;
 }
 
+/** An agent's console password, as a scrypt hash (`scrypt$salt$hash`). */
+export interface AgentPasswordsTable {
+  agent_id: string;
+  hash: string;
+}
+
+/** A console session: a short-lived token, kept by its digest. */
+export interface AgentSessionsTable {
+  id: string;
+  digest: string;
+  agent_id: string;
+  created_at_ms: BigIntColumn;
+  expires_at_ms: BigIntColumn;
+  revoked_at_ms: NullableBigIntColumn;
+}
+
 export interface Database {
   calls: CallsTable;
   events: EventsTable;
@@ -160,6 +176,8 @@ export interface Database {
   webhook_subscriptions: DocumentTable;
   webhook_deliveries: WebhookDeliveriesTable;
   api_keys: ApiKeysTable;
+  agent_passwords: AgentPasswordsTable;
+  agent_sessions: AgentSessionsTable;
 }
 
 /** Reads an integer column that `pg` may hand back as a string. */

@@ -26,6 +26,7 @@ export interface Store {
   /** Webhook subscriptions, as the webhooks app saves them (it owns their type). */
   readonly webhookSubscriptions: ConfigRepository<StoredDocument>;
   readonly apiKeys: ApiKeyRepository;
+  readonly agentSessions: AgentSessionRepository;
   /** The webhook outbox; its rows are written by `commit`. */
   readonly webhookDeliveries: WebhookDeliveryRepository;
   /**
@@ -311,4 +312,28 @@ export interface ApiKeyRepository {
   list(): Promise<StoredApiKey[]>;
   revoke(id: string, at: string): Promise<StoredApiKey | undefined>;
   count(): Promise<number>;
+}
+
+/** A console session of an agent. Instants are epoch ms. */
+export interface StoredSession {
+  readonly id: string;
+  readonly agentId: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly revokedAtMs?: number;
+}
+
+/**
+ * Agents' console logins. `setPassword` keeps an agent's password hash (replacing one);
+ * `passwordHash` reads it. Sessions are kept by the digest of their token: `addSession`,
+ * `sessionByDigest` (revoked or expired ones too), `revokeSession` (true when it was live),
+ * `purgeSessions` deletes those expired before `before`.
+ */
+export interface AgentSessionRepository {
+  setPassword(agentId: string, hash: string): Promise<void>;
+  passwordHash(agentId: string): Promise<string | undefined>;
+  addSession(session: StoredSession, digest: string): Promise<void>;
+  sessionByDigest(digest: string): Promise<StoredSession | undefined>;
+  revokeSession(id: string, atMs: number): Promise<boolean>;
+  purgeSessions(before: number): Promise<number>;
 }
