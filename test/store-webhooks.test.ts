@@ -1,5 +1,6 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/core/events.ts';
+import { openStore } from '../src/store/open-store.ts';
 import type { OutboxEntry } from '../src/store/webhook-types.ts';
 import { eachBackend } from './support/store-backends.ts';
 
@@ -152,5 +153,22 @@ eachBackend('webhook outbox', ({ current, reopen }) => {
     expect(await deliveries.purge(T0 + 1)).toBe(1);
     expect(await deliveries.deleteFor('s1')).toBe(2);
     expect(await deliveries.nextDue(['s1'])).toBeUndefined();
+  });
+});
+
+describe('webhook outbox: in-memory SQLite', () => {
+  it('writes deliveries in the commit of their events on the in-process path too', async () => {
+    const store = await openStore({ kind: 'sqlite', file: ':memory:' });
+    try {
+      const events = [event(1, 'a'), event(2, 'a')];
+      await store.commit({ calls: [], events, deliveries: events.map((e) => entry('s1', e)) });
+      expect(ids(await store.webhookDeliveries.due(T0, 100, ['s1']))).toEqual(['s1-1']);
+      await expect(
+        store.commit({ calls: [], events: [event(2)], deliveries: [entry('s2', event(2))] }),
+      ).rejects.toThrow();
+      expect(await store.webhookDeliveries.due(T0, 100, ['s2'])).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });
