@@ -51,6 +51,9 @@ const ROUND_SIZE = 200;
 const MAX_ROUNDS = 50;
 /** How long a process holds a delivery it sends: longer than any POST. */
 const LEASE_MARGIN_MS = 60_000;
+/** Delivered deliveries stay in the log this long; dead and pending ones until dealt with. */
+const DELIVERED_KEPT_MS = 7 * 24 * 3_600_000;
+const PURGE_EVERY_MS = 3_600_000;
 /** How often a process without subscriptions looks for ones another process created. */
 const IDLE_POLL_MS = 60_000;
 /** Bytes of an answer's body kept for the dead-letter list. */
@@ -69,6 +72,7 @@ export class DeliveryWorker {
   private wakeScheduled = false;
   private again = false;
   private stopped = true;
+  private lastPurge = Number.NEGATIVE_INFINITY;
   private readonly log: Log;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
@@ -160,11 +164,20 @@ export class DeliveryWorker {
         await this.sendAll(due);
         if (round === MAX_ROUNDS - 1) this.again = true;
       }
+      await this.purge();
       await this.scheduleNext();
     } catch (err) {
       this.log.error({ err }, 'webhook delivery run failed');
       this.schedule(this.deps.options.pollMs);
     }
+  }
+
+  /** Drops delivered rows past their keeping time, at most hourly. */
+  private async purge(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    await this.deps.deliveries.purge(now - DELIVERED_KEPT_MS);
   }
 
   private async scheduleNext(): Promise<void> {
