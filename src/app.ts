@@ -9,13 +9,18 @@ import { tracingFromEnv } from './api/tracing-setup.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
 import { createAcdApp } from './apps/acd/app.ts';
 import type { SwitchboardApp } from './apps/app-contract.ts';
+import { createCampaignsApp } from './apps/campaigns/app.ts';
 import { createEmergencyApp } from './apps/emergency/app.ts';
 import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
+import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
 import { createWebhooksApp } from './apps/webhooks/app.ts';
 import { DEFAULT_DELIVERY_OPTIONS } from './apps/webhooks/delivery-worker.ts';
 import type { SwitchboardConfig } from './config/config.ts';
+import { createThreeCxApp } from './connectors/3cx/app.ts';
+import type { CdrSource } from './connectors/3cx/cdr-source.ts';
+import { loadThreeCxConfig } from './connectors/3cx/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
 import { DemoSite } from './demo/demo.ts';
@@ -55,6 +60,8 @@ export interface Switchboard {
    * commands in flight finish, and the webhook outbox is sent once more; then call {@link close}.
    */
   drain(): Promise<void>;
+  /** Resolves once the engine and every app have no work queued (what the virtual clock waits for). */
+  idle(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -64,6 +71,10 @@ export interface SwitchboardParts {
   readonly clock?: Clock;
   readonly store?: StoreConfig;
   readonly logger?: Logger | false;
+  /** Where `${VAR}` in the 3CX connector's YAML is read; the process's environment by default. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A CDR source to use instead of 3CX v20's database (another 3CX version, a test's). */
+  readonly cdrSource?: CdrSource;
 }
 
 /** The composition root: builds the store, clock, driver, engine and API from the configuration. */
@@ -82,7 +93,7 @@ export async function createSwitchboard(
   const log = logger || undefined;
   const clock = parts.clock ?? makeClock(config.clock);
   const demo = config.demo ? new DemoSite(clock) : undefined;
-  const store = await openStore(parts.store ?? config.store);
+  const store = await openStore(parts.store ?? config.store, { owner: config.nodeId });
   const driver =
     config.driver === 'simulator'
       ? new SimulatorDriver({
@@ -158,6 +169,7 @@ export async function createSwitchboard(
     },
   });
   const ivr = ivrApp.service;
+  const outboundApp = createOutboundApp({ ...common, acd, options: config.outbound });
   const webhooksApp = createWebhooksApp({
     ...common,
     outbound: { fetch: outboundFetch, policy: outboundPolicy },
@@ -177,17 +189,40 @@ export async function createSwitchboard(
     }),
     ivrApp,
     createRecordingApp({ ...common, acd, options: config.recordings }),
+    outboundApp,
+    // Campaign calls share the outbound service's concurrency limit, start rate and circuit breaker.
+    createCampaignsApp({ ...common, acd, line: outboundApp.service.sharedLimits() }),
+    ...(config.threecxConfig === undefined
+      ? []
+      : [
+          createThreeCxApp({
+            ...common,
+            config: loadThreeCxConfig(config.threecxConfig, parts.env ?? process.env),
+            defaultCountry,
+            sink,
+            // A watched group that is one of Switchboard's queues: its members available in the ACD.
+            presence: {
+              available: async (groupId) => {
+                const queue = acd.listQueues().find((q) => q.id === groupId);
+                if (queue === undefined) return undefined;
+                const members = new Set(queue.members);
+                return acd.listAgents().filter((a) => members.has(a.id) && a.status.state === 'available')
+                  .length;
+              },
+            },
+            ...(parts.cdrSource && { source: parts.cdrSource }),
+          }),
+        ]),
     webhooksApp,
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
-  if (clock instanceof VirtualClock) {
-    clock.onSettle(async () => {
-      do {
-        for (const worker of workers) await worker.idle();
-      } while (workers.some((w) => w.busy));
-    });
-  }
+  const idle = async () => {
+    do {
+      for (const worker of workers) await worker.idle();
+    } while (workers.some((w) => w.busy));
+  };
+  if (clock instanceof VirtualClock) clock.onSettle(idle);
   await webhooksApp.service.attach();
   await engine.start();
   for (const app of apps) await app.start();
@@ -299,6 +334,7 @@ export async function createSwitchboard(
       await engine.idle();
       await webhooksApp.service.drain();
     },
+    idle,
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);

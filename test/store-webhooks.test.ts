@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../src/core/events.ts';
 import { openStore } from '../src/store/open-store.ts';
+import type { Store, StoreConfig } from '../src/store/types.ts';
 import type { OutboxEntry } from '../src/store/webhook-types.ts';
-import { eachBackend } from './support/store-backends.ts';
+import { describeOn, storeBackends } from './support/store-backends.ts';
 
 /** The webhook outbox contract (src/store/webhook-types.ts), on every backend. */
 
@@ -28,6 +29,37 @@ const entry = (subscriptionId: string, e: DomainEvent, createdAtMs = T0): Outbox
 });
 
 const ids = (list: readonly { id: string }[]) => list.map((d) => d.id);
+
+/** Each test gets a fresh store (`current()`); `reopen()` opens the same place again, as a restart. */
+function eachBackend(
+  title: string,
+  body: (context: { current: () => Store; reopen: () => Promise<Store> }) => void,
+): void {
+  for (const backend of backends) {
+    describeOn(backend, `${title}: ${backend.name}`, () => {
+      let config: StoreConfig;
+      let dispose: () => Promise<void>;
+      let store: Store;
+      const opened: Store[] = [];
+      const reopen = async () => {
+        const s = await openStore(config);
+        opened.push(s);
+        return s;
+      };
+      beforeEach(async () => {
+        ({ config, dispose } = await backend.provision());
+        store = await reopen();
+      });
+      afterEach(async () => {
+        await Promise.all(opened.splice(0).map((s) => s.close()));
+        await dispose();
+      });
+      body({ current: () => store, reopen });
+    });
+  }
+}
+
+const backends = await storeBackends();
 
 eachBackend('webhook outbox', ({ current, reopen }) => {
   it('writes deliveries in the commit of their events, and none of a commit that fails', async () => {

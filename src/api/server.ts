@@ -21,6 +21,7 @@ import { registerIdempotency } from './idempotency.ts';
 import { loggerOptions } from './logging.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerRequestTracing } from './request-tracing.ts';
+import { callLogRoutes } from './routes/call-log.ts';
 import { callTransferRoutes } from './routes/call-transfers.ts';
 import { callRoutes } from './routes/calls.ts';
 import { conferenceRoutes } from './routes/conference.ts';
@@ -44,7 +45,7 @@ import type { ReplayLimits } from './socket-replay.ts';
 const DEFAULT_SESSION_MS = 3_600_000;
 
 /** What the API reads of an app: its routes, its events, the tags its routes use. */
-export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags'>;
+export type AppApi = Pick<SwitchboardApp, 'routes' | 'events' | 'tags' | 'callRecords'>;
 
 /** Everything the API needs; it talks to calls and events only through these. */
 export interface ApiDeps {
@@ -200,7 +201,12 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     },
     { prefix: '/api/cti' },
   );
-  await app.register(callRoutes, { prefix: '/api/v1', calls: deps.calls });
+  await app.register(callRoutes, {
+    prefix: '/api/v1',
+    calls: deps.calls,
+    records: apps.flatMap((a) => (a.callRecords ? [a.callRecords] : [])),
+  });
+  await app.register(callLogRoutes, { prefix: '/api/v1', calls: deps.calls });
   await app.register(callTransferRoutes, { prefix: '/api/v1', calls: deps.calls });
   if (deps.parties) {
     await app.register(conferenceRoutes, { prefix: '/api/v1', conference: deps.parties });
@@ -215,6 +221,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   await app.register(eventRoutes, {
     prefix: '/api/v1',
     events: deps.events,
+    calls: deps.calls,
     schema: domainEventSchema(apps.map((a) => a.events)),
   });
   for (const routes of appRoutes('/api/v1')) await app.register(routes.plugin, { prefix: '/api/v1' });

@@ -1,9 +1,13 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../core/outbound.ts';
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
+import { type AlertConfig, alertConfig } from './alerts.ts';
+import { splitList } from './lists.ts';
 
 /**
  * Everything an operator can set, from environment variables (and `switchboard start` flags, which
@@ -71,6 +75,15 @@ export interface SwitchboardConfig {
    * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
+  /** The outbound calling service's limits, breaker and retries (see the README's Outbound section). */
+  readonly outbound: OutboundLimits;
+  /**
+   * This process among those sharing a database (`SWITCHBOARD_NODE_ID`, default the host name): at
+   * start-up it closes only the live calls it left. Give each process on one host its own.
+   */
+  readonly nodeId: string;
+  /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
+  readonly threecxConfig: string | undefined;
   /**
    * Webhook deliveries: deadline of one POST (`WEBHOOK_TIMEOUT_MS`, 10 s) and how long a failing
    * delivery is retried before it is dead-lettered (`WEBHOOK_RETRY_FOR_MS`, a day).
@@ -80,16 +93,22 @@ export interface SwitchboardConfig {
   readonly alerts: AlertConfig;
 }
 
-/**
- * Alert sinks, each on when its variables are set: e-mail (`SMTP_URL`, `ALERT_EMAIL_TO`,
- * `ALERT_EMAIL_FROM`), SMS through an HTTP gateway (`SMS_GATEWAY_URL`, `SMS_GATEWAY_TOKEN`,
- * `ALERT_SMS_TO`), and a signed webhook (`ALERT_WEBHOOK_URL`, `ALERT_WEBHOOK_SECRET`).
- */
-export interface AlertConfig {
-  readonly email?: { readonly url: string; readonly from: string; readonly to: readonly string[] };
-  readonly sms?: { readonly gatewayUrl: string; readonly token?: string; readonly to: readonly string[] };
-  readonly webhook?: { readonly url: string; readonly secret: string };
-}
+/** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */
+const RETRY_DEFAULTS: Record<RetryCategory, { max: number; delayMs: number }> = {
+  no_answer: { max: 2, delayMs: 300_000 },
+  busy: { max: 3, delayMs: 60_000 },
+  voicemail: { max: 1, delayMs: 3_600_000 },
+  network_error: { max: 3, delayMs: 30_000 },
+  rate_limited: { max: 5, delayMs: 10_000 },
+  api_unavailable: { max: 5, delayMs: 60_000 },
+};
+
+const retryEnv = Object.fromEntries(
+  RETRY_CATEGORIES.flatMap((c) => [
+    [`RETRY_${c.toUpperCase()}_MAX`, z.coerce.number().int().min(0).max(100).optional()],
+    [`RETRY_${c.toUpperCase()}_DELAY_MS`, z.coerce.number().int().min(0).max(604_800_000).optional()],
+  ]),
+) as Record<`RETRY_${Uppercase<RetryCategory>}_${'MAX' | 'DELAY_MS'}`, z.ZodOptional<z.ZodCoercedNumber>>;
 
 export type IvrVariable = string | number | boolean | null;
 
@@ -254,6 +273,19 @@ const envSchema = z.object({
     .min(1000)
     .max(7 * 86_400_000)
     .optional(),
+  MAX_CONCURRENT_OUTBOUND_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
+  OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_MAX_STARTING: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_BULK_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  OUTBOUND_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).optional(),
+  OUTBOUND_BREAKER_RESET_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1000).max(604_800_000).optional(),
+  ...retryEnv,
+  SWITCHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'use 1 to 64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  THREECX_CONFIG: z.string().min(1).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -333,49 +365,31 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
+    outbound: {
+      maxConcurrentCalls: e.MAX_CONCURRENT_OUTBOUND_CALLS ?? 10,
+      startsPerSecond: e.OUTBOUND_RATE_PER_SECOND ?? 20,
+      maxStarting: e.OUTBOUND_MAX_STARTING ?? 10,
+      bulkIntervalMs: e.OUTBOUND_BULK_INTERVAL_MS ?? 1000,
+      breakerThreshold: e.OUTBOUND_BREAKER_THRESHOLD ?? 5,
+      breakerResetMs: e.OUTBOUND_BREAKER_RESET_MS ?? 60_000,
+      retries: Object.fromEntries(
+        RETRY_CATEGORIES.map((c) => {
+          const upper = c.toUpperCase() as Uppercase<RetryCategory>;
+          return [
+            c,
+            {
+              max: e[`RETRY_${upper}_MAX`] ?? RETRY_DEFAULTS[c].max,
+              delayMs: e[`RETRY_${upper}_DELAY_MS`] ?? RETRY_DEFAULTS[c].delayMs,
+            },
+          ];
+        }),
+      ) as Record<RetryCategory, { max: number; delayMs: number }>,
+      retryMaxDelayMs: e.RETRY_MAX_DELAY_MS ?? 3_600_000,
+    },
+    nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
+    threecxConfig: e.THREECX_CONFIG,
     webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000, retryForMs: e.WEBHOOK_RETRY_FOR_MS ?? 86_400_000 },
     alerts: alertConfig(e),
-  };
-}
-
-function alertConfig(e: {
-  SMTP_URL?: string | undefined;
-  ALERT_EMAIL_FROM?: string | undefined;
-  ALERT_EMAIL_TO?: string | undefined;
-  SMS_GATEWAY_URL?: string | undefined;
-  SMS_GATEWAY_TOKEN?: string | undefined;
-  ALERT_SMS_TO?: string | undefined;
-  ALERT_WEBHOOK_URL?: string | undefined;
-  ALERT_WEBHOOK_SECRET?: string | undefined;
-}): AlertConfig {
-  const emailTo = splitList(e.ALERT_EMAIL_TO);
-  const smsTo = splitList(e.ALERT_SMS_TO);
-  if ((e.SMTP_URL === undefined) !== (emailTo.length === 0)) {
-    throw new Error('Invalid configuration: SMTP_URL and ALERT_EMAIL_TO go together; set both or neither');
-  }
-  if ((e.SMS_GATEWAY_URL === undefined) !== (smsTo.length === 0)) {
-    throw new Error(
-      'Invalid configuration: SMS_GATEWAY_URL and ALERT_SMS_TO go together; set both or neither',
-    );
-  }
-  if ((e.ALERT_WEBHOOK_URL === undefined) !== (e.ALERT_WEBHOOK_SECRET === undefined)) {
-    throw new Error('Invalid configuration: ALERT_WEBHOOK_URL needs ALERT_WEBHOOK_SECRET (16+ characters)');
-  }
-  return {
-    ...(e.SMTP_URL !== undefined && {
-      email: { url: e.SMTP_URL, from: e.ALERT_EMAIL_FROM ?? 'switchboard@localhost', to: emailTo },
-    }),
-    ...(e.SMS_GATEWAY_URL !== undefined && {
-      sms: {
-        gatewayUrl: e.SMS_GATEWAY_URL,
-        to: smsTo,
-        ...(e.SMS_GATEWAY_TOKEN !== undefined && { token: e.SMS_GATEWAY_TOKEN }),
-      },
-    }),
-    ...(e.ALERT_WEBHOOK_URL !== undefined &&
-      e.ALERT_WEBHOOK_SECRET !== undefined && {
-        webhook: { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET },
-      }),
   };
 }
 
@@ -425,13 +439,6 @@ export function assertSafeExposure(config: SwitchboardConfig, storedKeys = 0): v
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 /** `source` without its unset entries (undefined or empty), so that defaults elsewhere fill them. */

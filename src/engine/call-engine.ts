@@ -131,7 +131,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   async start(): Promise<void> {
     await this.publisher.init();
     const at = new Date(this.options.clock.now()).toISOString();
-    await endLeftoverCalls(this.options.store.calls, this.publisher, at);
+    await endLeftoverCalls(this.options.store.calls, this.publisher, at, this.options.store.owner);
     this.unsubscribe = this.options.driver.onEvent((event) => this.onDriverEvent(event));
     await this.options.driver.start();
     this.driverUp = true;

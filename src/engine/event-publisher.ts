@@ -114,6 +114,10 @@ export class EventPublisher implements EventFeed {
     return this.store.events.after(seq, limit);
   }
 
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]> {
+    return this.store.events.forCall(callId, after, limit);
+  }
+
   /**
    * Flushes after the current turn of the event loop, not at once: SQLite writes block the loop, so
    * without the pause every request would commit alone; with it, everything that arrived in the same

@@ -85,6 +85,8 @@ export interface EventFeed {
   subscribe(listener: (event: DomainEvent) => void): () => void;
   /** Logged events after `seq`, in order, at most `limit`. */
   after(seq: number, limit: number): Promise<DomainEvent[]>;
+  /** One call's logged events after `seq`, in order, at most `limit`: its timeline. */
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]>;
   /** The last seq published (0 before any). */
   readonly lastSeq: number;
 }

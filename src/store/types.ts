@@ -1,10 +1,20 @@
 import type { AgentProfile, AgentState } from '../core/agent.ts';
-import type { CallSnapshot, CallStatus } from '../core/call.ts';
+import type { CallDirection, CallSnapshot, CallStatus, EndReason } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import type { JobQueue } from '../core/jobs.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import type { AgentSessionRepository, ApiKeyRepository } from './key-types.ts';
 import type { OutboxEntry, WebhookDeliveryRepository } from './webhook-types.ts';
+
+export type {
+  AgentSessionRepository,
+  ApiKeyRepository,
+  Role,
+  StoredApiKey,
+  StoredSession,
+} from './key-types.ts';
 
 /**
  * Storage contracts. Every implementation (embedded SQLite, PostgreSQL) passes the same suite
@@ -29,6 +39,19 @@ export interface Store {
   readonly agentSessions: AgentSessionRepository;
   /** The webhook outbox; its rows are written by `commit`. */
   readonly webhookDeliveries: WebhookDeliveryRepository;
+  /** Durable jobs of every kind (see JobQueue for what callers may rely on). */
+  readonly jobs: JobQueue;
+  /** The outbound service's call logs (the app owns their shape; see its repository). */
+  readonly outboundCalls: OutboundCallRepository;
+  /** Calls a PBX reported, until their users complete them (the 3CX connector). */
+  readonly pbxCalls: PbxCallRepository;
+  readonly callGroupAlerts: CallGroupAlertRepository;
+  readonly connectorState: ConnectorStateRepository;
+  /** Campaigns, as the campaigns app saves them (it owns their type). */
+  readonly campaigns: ConfigRepository<StoredDocument>;
+  readonly campaignContacts: CampaignContactRepository;
+  /** The do-not-call list. */
+  readonly dnc: DncRepository;
   /**
    * Makes call records, the events about them and the webhook deliveries of those events durable
    * together, in one transaction: either all of the batch is written or none of it (a duplicate seq
@@ -44,6 +67,11 @@ export interface Store {
   check(): Promise<{ readonly pendingMigrations: number }>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
+  /**
+   * Who this process is among those sharing the database: the records of live calls it writes carry
+   * it, so that at start-up it closes only the calls it left, never another process's live ones.
+   */
+  readonly owner: string;
   /** Flushes and closes; later calls reject. */
   close(): Promise<void>;
 }
@@ -69,13 +97,31 @@ export interface CallRecordRepository {
   save(call: CallSnapshot): Promise<void>;
   get(id: string): Promise<CallSnapshot | undefined>;
   list(filter: CallRecordFilter): Promise<Page<CallSnapshot>>;
+  /**
+   * Writes an imported call (it has `source` and `externalId`) under the id of the record that source
+   * and external id already have, if any: a call imported twice is one record, the latest import wins.
+   * Answers the record as written and whether it was new.
+   */
+  importCall(call: CallSnapshot): Promise<{ readonly call: CallSnapshot; readonly created: boolean }>;
 }
 
 export interface CallRecordFilter {
   /** Any of these statuses. */
   readonly status?: readonly CallStatus[];
-  /** Calls whose `from` or `to` equals this address exactly. */
+  /** Calls where any party (`from`, `to`, a leg, a transfer target) has exactly this address. */
   readonly number?: string;
+  readonly direction?: CallDirection;
+  readonly agentId?: string;
+  readonly queueId?: string;
+  /** Any of these end reasons. */
+  readonly endReason?: readonly EndReason[];
+  /** Seconds of talk, inclusive; a call never answered counts 0. */
+  readonly minDuration?: number;
+  readonly maxDuration?: number;
+  /** `switchboard` or an import (`3cx`). */
+  readonly source?: string;
+  /** Records written by this process (see {@link Store.owner}), or by none recorded. */
+  readonly ownedBy?: string;
   /** Calls started at or after this instant (ISO-8601). */
   readonly since?: string;
   /** Calls started strictly before this instant (ISO-8601). */
@@ -100,6 +146,8 @@ export interface Page<T> {
 export interface EventLogRepository {
   append(events: readonly DomainEvent[]): Promise<void>;
   after(seq: number, limit: number): Promise<DomainEvent[]>;
+  /** One call's events after `seq`, in `seq` order, at most `limit`: the call's timeline. */
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]>;
   lastSeq(): Promise<number>;
 }
 
@@ -283,57 +331,154 @@ export interface RecordingRepository {
   unstored(): Promise<StoredRecording[]>;
 }
 
-/** Who may use the API, and how much of it: see the README's Security section. */
-export type Role = 'admin' | 'supervisor' | 'agent' | 'integration';
-
-/** An API key as kept: everything but the key, which is shown once when it is created. */
-export interface StoredApiKey {
+/** An outbound call log as stored: the fields the store looks it up by, and the app's document. */
+export interface StoredOutboundCall {
   readonly id: string;
-  readonly name: string;
-  readonly role: Role;
-  /** For `agent` keys: the agent whose calls and state the key may act on. */
-  readonly agentId?: string;
-  /** When present, only these (`calls:write`, `events:read`, `webhooks:*`, ...). */
-  readonly scopes?: readonly string[];
-  /** The key's first characters, to tell keys apart in a list. */
-  readonly prefix: string;
-  readonly createdAt: string;
-  readonly revokedAt?: string;
-}
-
-/**
- * API keys. `add` keeps a key under the digest of its secret (a digest in use rejects); `byDigest`
- * finds it, revoked or not; `revoke` marks it revoked (once; later calls answer it unchanged),
- * undefined for an unknown id; `count` counts every key ever made, revoked ones included.
- */
-export interface ApiKeyRepository {
-  add(key: StoredApiKey, digest: string): Promise<void>;
-  byDigest(digest: string): Promise<StoredApiKey | undefined>;
-  list(): Promise<StoredApiKey[]>;
-  revoke(id: string, at: string): Promise<StoredApiKey | undefined>;
-  count(): Promise<number>;
-}
-
-/** A console session of an agent. Instants are epoch ms. */
-export interface StoredSession {
-  readonly id: string;
-  readonly agentId: string;
+  readonly status: string;
+  readonly retryOf?: string | null;
+  readonly callId?: string | null;
+  /** When the log was made (epoch ms): retries list oldest first. */
   readonly createdAtMs: number;
-  readonly expiresAtMs: number;
-  readonly revokedAtMs?: number;
+  readonly [field: string]: unknown;
 }
 
 /**
- * Agents' console logins. `setPassword` keeps an agent's password hash (replacing one);
- * `passwordHash` reads it. Sessions are kept by the digest of their token: `addSession`,
- * `sessionByDigest` (revoked or expired ones too), `revokeSession` (true when it was live),
- * `purgeSessions` deletes those expired before `before`.
+ * Outbound call logs.
+ * - `save` is an upsert by id, durable when it resolves; `get` reads it back deep-equal; `saveAll`
+ *   saves many, all or none.
+ * - `retriesOf` answers the logs whose `retryOf` is `id`, oldest first (then by id).
+ * - `withStatus` answers the logs in any of `statuses`, oldest first (at most 10,000);
+ *   `countWithStatus` counts them.
  */
-export interface AgentSessionRepository {
-  setPassword(agentId: string, hash: string): Promise<void>;
-  passwordHash(agentId: string): Promise<string | undefined>;
-  addSession(session: StoredSession, digest: string): Promise<void>;
-  sessionByDigest(digest: string): Promise<StoredSession | undefined>;
-  revokeSession(id: string, atMs: number): Promise<boolean>;
-  purgeSessions(before: number): Promise<number>;
+export interface OutboundCallRepository {
+  save(log: StoredOutboundCall): Promise<void>;
+  /** `save` of each, in one transaction: all or none. */
+  saveAll(logs: readonly StoredOutboundCall[]): Promise<void>;
+  get(id: string): Promise<StoredOutboundCall | undefined>;
+  retriesOf(id: string): Promise<StoredOutboundCall[]>;
+  withStatus(statuses: readonly string[]): Promise<StoredOutboundCall[]>;
+  countWithStatus(statuses: readonly string[]): Promise<number>;
+}
+
+/** A call a PBX reported (3CX), kept until the user it belongs to has completed it in their app. */
+export interface StoredPbxCall {
+  readonly pbxCallId: string;
+  /** Its record in the call log. */
+  readonly callId: string;
+  readonly ownerEmail: string | null;
+  readonly receivedAt: string;
+  readonly completedAt?: string;
+  /** The call as the connector answers it (its own type), kept whole. */
+  readonly document: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * PBX calls and whether their users completed them.
+ * - `add` stores a call unless its `pbxCallId` exists already, atomically across processes, and answers
+ *   whether it did; `update` replaces the document and owner of an existing one, keeping when it was
+ *   received and whether it was completed.
+ * - `pending` answers those not completed (of one owner, when given), oldest received first.
+ * - `complete` marks one completed at `at` (once: a second call keeps the first time); undefined if unknown.
+ */
+export interface PbxCallRepository {
+  add(call: StoredPbxCall): Promise<boolean>;
+  update(
+    pbxCallId: string,
+    document: Readonly<Record<string, unknown>>,
+    ownerEmail: string | null,
+  ): Promise<void>;
+  get(pbxCallId: string): Promise<StoredPbxCall | undefined>;
+  pending(filter: { readonly ownerEmail?: string; readonly limit: number }): Promise<StoredPbxCall[]>;
+  complete(pbxCallId: string, at: string): Promise<StoredPbxCall | undefined>;
+}
+
+/** An alert about a call group (nobody answered, nobody available); see CallGroupAlertRepository. */
+export interface StoredCallGroupAlert {
+  readonly id: string;
+  readonly callGroupId: string;
+  readonly callGroupName: string;
+  readonly alertType: string;
+  readonly alertMessage: string;
+  readonly isActive: boolean;
+  readonly createdAt: string;
+  readonly resolvedAt: string | null;
+}
+
+/**
+ * Call-group alerts. At most one is active per group and type, across processes: `raise` stores an
+ * active alert and answers it with `created: true`, or, when one of that group and type is active
+ * already, answers that one with `created: false`. `resolve` makes one inactive (once) and answers it,
+ * undefined if unknown. `list` answers newest first, at most `limit`.
+ */
+export interface CallGroupAlertRepository {
+  raise(
+    alert: StoredCallGroupAlert,
+  ): Promise<{ readonly alert: StoredCallGroupAlert; readonly created: boolean }>;
+  resolve(id: string, at: string): Promise<StoredCallGroupAlert | undefined>;
+  get(id: string): Promise<StoredCallGroupAlert | undefined>;
+  list(filter: {
+    readonly active?: boolean;
+    readonly callGroupId?: string;
+    readonly limit: number;
+  }): Promise<StoredCallGroupAlert[]>;
+}
+
+/** Small named values connectors keep (an import's position); `set` is durable when it resolves. */
+export interface ConnectorStateRepository {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/** A campaign contact as stored: what the store finds and orders it by, and the app's document. */
+export interface StoredContact {
+  readonly id: string;
+  readonly campaignId: string;
+  /** Its place in the campaign's list (import order), from 1. */
+  readonly row: number;
+  readonly phoneNumber: string;
+  readonly status: string;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * The contacts of campaigns.
+ * - `add` inserts contacts, durable when it resolves; a number already in the campaign is not added
+ *   again and comes back in the answer (the contacts that were not added), whichever process added it.
+ * - `save` updates a contact that exists (its status and document); `get` reads it back deep-equal.
+ * - `page` lists a campaign's contacts by row, optionally of some statuses, with an opaque cursor.
+ * - `lastRow` is the highest row of a campaign (0 for none); `countByStatus` counts its contacts.
+ * - `withStatus` answers a campaign's contacts in a status by row, at most `limit` (1..10,000).
+ */
+export interface CampaignContactRepository {
+  add(contacts: readonly StoredContact[]): Promise<StoredContact[]>;
+  save(contact: StoredContact): Promise<void>;
+  get(id: string): Promise<StoredContact | undefined>;
+  page(
+    campaignId: string,
+    filter: { readonly status?: readonly string[]; readonly cursor?: string; readonly limit: number },
+  ): Promise<Page<StoredContact>>;
+  lastRow(campaignId: string): Promise<number>;
+  countByStatus(campaignId: string): Promise<Record<string, number>>;
+  withStatus(campaignId: string, status: string, limit: number): Promise<StoredContact[]>;
+}
+
+export interface DncEntry {
+  readonly phoneNumber: string;
+  readonly addedAt: string;
+  readonly reason?: string;
+}
+
+/**
+ * The do-not-call list: numbers (E.164) never dialled by a campaign.
+ * - `add` inserts entries, keeping the first `addedAt` of a number already listed; `remove` answers
+ *   whether it was listed; `has` is checked at dial time, `listed` at import; `list` orders by number,
+ *   paged by cursor.
+ */
+export interface DncRepository {
+  add(entries: readonly DncEntry[]): Promise<void>;
+  remove(phoneNumber: string): Promise<boolean>;
+  has(phoneNumber: string): Promise<boolean>;
+  /** Which of `numbers` are listed (any number of them). */
+  listed(numbers: readonly string[]): Promise<Set<string>>;
+  list(filter: { readonly cursor?: string; readonly limit: number }): Promise<Page<DncEntry>>;
 }

@@ -3,18 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeEach, describe, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.ts';
+import { describe, it } from 'vitest';
 import type { Store, StoreConfig } from '../../src/store/types.ts';
 
 /**
- * The backends every store suite runs on. Each test gets a store of its own (a new SQLite file, or a
- * new PostgreSQL schema) so that lists never see another test's rows and files run in parallel.
+ * The store backends a suite runs on: a new SQLite file, or a new PostgreSQL schema, per provision,
+ * so that tests never see each other's rows and files run in parallel.
  */
 
-const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** CI names its PostgreSQL: there a missing server is a failure, not a skip. */
-export const PG_EXPECTED = process.env.SWITCHBOARD_TEST_PG_URL !== undefined;
+const PG_EXPECTED = process.env.SWITCHBOARD_TEST_PG_URL !== undefined;
 
 export interface Backend {
   readonly name: Store['kind'];
@@ -23,18 +22,6 @@ export interface Backend {
   /** A fresh, empty place to open a store at, and how to remove it. */
   provision(): Promise<{ config: StoreConfig; dispose(): Promise<void> }>;
 }
-
-const tempRoot = mkdtempSync(join(tmpdir(), 'switchboard-store-test-'));
-afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
-
-export const sqliteBackend: Backend = {
-  name: 'sqlite',
-  async provision() {
-    // A nested path checks that openStore creates missing parent folders.
-    const file = join(tempRoot, randomUUID(), 'data', 'switchboard.db');
-    return { config: { kind: 'sqlite', file }, dispose: async () => {} };
-  },
-};
 
 async function pgUnavailable(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
@@ -50,66 +37,53 @@ async function pgUnavailable(): Promise<string | undefined> {
   }
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    return await work(client);
+    await client.query(`drop schema if exists "${schema}" cascade`);
   } finally {
     await client.end();
   }
 }
 
-export const postgresBackend: Backend = {
-  name: 'postgres',
-  unavailable: await pgUnavailable(),
-  async provision() {
-    const schema = `sb_test_${process.pid}_${randomUUID().replaceAll('-', '')}`;
-    return {
-      config: { kind: 'postgres', url: PG_URL, schema },
-      dispose: () => withAdmin((c) => c.query(`drop schema if exists "${schema}" cascade`).then(() => {})),
-    };
-  },
-};
+/** Both backends; PostgreSQL says why it is unavailable when it is. */
+export async function storeBackends(): Promise<Backend[]> {
+  const sqlite: Backend = {
+    name: 'sqlite',
+    async provision() {
+      const dir = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
+      return {
+        config: { kind: 'sqlite', file: join(dir, 'switchboard.db') },
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  };
+  const unavailable = await pgUnavailable();
+  const postgres: Backend = {
+    name: 'postgres',
+    ...(unavailable !== undefined && { unavailable }),
+    async provision() {
+      const schema = `sb_test_${process.pid}_${randomUUID().replaceAll('-', '')}`;
+      return { config: { kind: 'postgres', url: PG_URL, schema }, dispose: () => dropSchema(schema) };
+    },
+  };
+  return [sqlite, postgres];
+}
 
 /**
- * Runs `body` as one suite per backend, each test with a fresh store (`current()`); `reopen()` closes
- * nothing and opens the same place again, as a restarted process would. A PostgreSQL that CI named but
- * that does not answer is a failure, not a skip.
+ * `describe` for a backend: skipped (with a warning) where it cannot run, failing where CI expects it
+ * (SWITCHBOARD_TEST_PG_URL is set) and it cannot.
  */
-export function eachBackend(
-  title: string,
-  body: (context: { current: () => Store; reopen: () => Promise<Store> }) => void,
-): void {
-  for (const backend of [sqliteBackend, postgresBackend]) {
-    if (backend.unavailable !== undefined && backend.name === 'postgres' && PG_EXPECTED) {
-      describe(`${title}: ${backend.name}`, () => {
-        it('is expected here (SWITCHBOARD_TEST_PG_URL is set)', () => {
-          throw new Error(`SWITCHBOARD_TEST_PG_URL names a PostgreSQL, but ${backend.unavailable}`);
-        });
+export function describeOn(backend: Backend, title: string, body: () => void): void {
+  if (backend.unavailable !== undefined && backend.name === 'postgres' && PG_EXPECTED) {
+    describe(title, () => {
+      it('is expected here (SWITCHBOARD_TEST_PG_URL is set)', () => {
+        throw new Error(`SWITCHBOARD_TEST_PG_URL names a PostgreSQL, but ${backend.unavailable}`);
       });
-      continue;
-    }
-    const suite = backend.unavailable === undefined ? describe : describe.skip;
-    suite(`${title}: ${backend.name}`, () => {
-      let config: StoreConfig;
-      let dispose: () => Promise<void>;
-      let store: Store;
-      const opened: Store[] = [];
-      const reopen = async () => {
-        const s = await openStore(config);
-        opened.push(s);
-        return s;
-      };
-      beforeEach(async () => {
-        ({ config, dispose } = await backend.provision());
-        store = await reopen();
-      });
-      afterEach(async () => {
-        await Promise.all(opened.splice(0).map((s) => s.close()));
-        await dispose();
-      });
-      body({ current: () => store, reopen });
     });
+    return;
   }
+  if (backend.unavailable !== undefined) console.warn(`Skipping ${title}: ${backend.unavailable}`);
+  (backend.unavailable === undefined ? describe : describe.skip)(title, body);
 }

@@ -20,6 +20,7 @@ import { SimMedia } from './media.ts';
 import { SimPhones } from './phones.ts';
 import {
   addressKindOf,
+  FAILS_WITHOUT_RINGING,
   ProfileError,
   type ProfileRule,
   ProfileTable,
@@ -47,7 +48,6 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
 });
 
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
-const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
 
 const PARTY_DTMF_GAP_MS = 250;
 const PARTY_DTMF_TONE_MS = 100;
