@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
+import { Authenticator } from './api/auth.ts';
+import { Histograms } from './api/histograms.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
+import { tracingFromEnv } from './api/tracing-setup.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
 import { createAcdApp } from './apps/acd/app.ts';
 import type { SwitchboardApp } from './apps/app-contract.ts';
@@ -12,6 +15,8 @@ import { createIvrApp } from './apps/ivr/app.ts';
 import type { IvrService } from './apps/ivr/ivr-service.ts';
 import { createOutboundApp } from './apps/outbound/app.ts';
 import { createRecordingApp } from './apps/recording/app.ts';
+import { createWebhooksApp } from './apps/webhooks/app.ts';
+import { DEFAULT_DELIVERY_OPTIONS } from './apps/webhooks/delivery-worker.ts';
 import type { SwitchboardConfig } from './config/config.ts';
 import { createThreeCxApp } from './connectors/3cx/app.ts';
 import type { CdrSource } from './connectors/3cx/cdr-source.ts';
@@ -24,7 +29,9 @@ import { CallEngine } from './engine/call-engine.ts';
 import { withEngineErrorsOn } from './engine/driver-errors.ts';
 import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
 import { createOutboundPolicy } from './net/outbound-policy.ts';
+import { alertSinks, NO_SINK } from './notify/alert-sinks.ts';
 import { MemorySink } from './notify/notification.ts';
+import { FanOutSink } from './notify/webhook-sink.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store, StoreConfig } from './store/types.ts';
 import { AriDriver } from './telephony/ari/ari-driver.ts';
@@ -51,6 +58,11 @@ export interface Switchboard {
   readonly store: Store;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /**
+   * Graceful drain (SIGTERM): GET /ready answers 503 and new calls are refused (API_UNAVAILABLE),
+   * commands in flight finish, and the webhook outbox is sent once more; then call {@link close}.
+   */
+  drain(): Promise<void>;
   /** Resolves once the engine and every app have no work queued (what the virtual clock waits for). */
   idle(): Promise<void>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
@@ -97,11 +109,15 @@ export async function createSwitchboard(
       : undefined;
   const ari =
     config.ari && new AriDriver({ ...config.ari, password: config.ari.password, clock, ...(log && { log }) });
-  // One outbound host policy for every request Switchboard makes: IVR look-ups and the cloud providers' APIs.
-  const outboundFetch = createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow }));
+  // One outbound-host policy for every HTTP request Switchboard makes: the cloud providers' APIs, IVR
+  // look-ups, webhooks and alert sinks.
+  const outboundPolicy = createOutboundPolicy({ allow: config.outboundHttpAllow });
+  const outboundFetch = createOutboundFetch(outboundPolicy);
   const cloud = cloudDriver(config, { clock, fetch: outboundFetch, ...(log && { log }) });
   const telephony: TelephonyDriver = driver ?? ari ?? (cloud as TelephonyDriver & WebhookReceiver);
+  const histograms = new Histograms();
   const engine = new CallEngine({
+    onDriverCommand: histograms.onDriverCommand,
     driver: telephony,
     clock,
     store,
@@ -139,7 +155,12 @@ export async function createSwitchboard(
   });
   const acd = acdApp.service;
   engine.useDirectory(acd);
-  const notifications = new MemorySink();
+  // The in-memory sink is the simulator's (readable at GET /api/v1/notifications); the configured
+  // sinks (SMTP, SMS gateway, webhook) serve every driver.
+  const notifications = driver ? new MemorySink() : undefined;
+  const configuredSinks = alertSinks(config.alerts, outboundFetch, () => clock.now());
+  const allSinks = [...(notifications ? [notifications] : []), ...configuredSinks];
+  const sink = allSinks.length === 0 ? NO_SINK : new FanOutSink(allSinks);
   const flowsDir = config.flowsDir ?? (existsSync('flows') ? 'flows' : undefined);
   // Kept by reference: the demo adds `dispatchApi` once the server listens and its port is known.
   const ivrVariables = { ...config.ivrVariables };
@@ -154,14 +175,21 @@ export async function createSwitchboard(
   });
   const ivr = ivrApp.service;
   const outboundApp = createOutboundApp({ ...common, acd, options: config.outbound });
+  const webhooksApp = createWebhooksApp({
+    ...common,
+    outbound: { fetch: outboundFetch, policy: outboundPolicy },
+    options: { ...DEFAULT_DELIVERY_OPTIONS, ...config.webhooks },
+    observe: histograms.onWebhookDelivery,
+  });
+  engine.events.subscribe(histograms.onEvent);
   /** The apps, in the order they start; adding an app is one entry here. */
   const apps: readonly SwitchboardApp[] = [
     acdApp,
     createEmergencyApp({
       ...common,
       acd,
-      sink: notifications,
-      readableSink: notifications,
+      sink,
+      ...(notifications && { readableSink: notifications }),
       ...(demo && { drivers: demo.fleet }),
     }),
     ivrApp,
@@ -176,7 +204,7 @@ export async function createSwitchboard(
             ...common,
             config: loadThreeCxConfig(config.threecxConfig, parts.env ?? process.env),
             defaultCountry,
-            sink: notifications,
+            sink,
             // A watched group that is one of Switchboard's queues: its members available in the ACD.
             presence: {
               available: async (groupId) => {
@@ -190,6 +218,7 @@ export async function createSwitchboard(
             ...(parts.cdrSource && { source: parts.cdrSource }),
           }),
         ]),
+    webhooksApp,
   ];
   // Virtual time waits for every consequence of a timer: engine steps and the apps' reactions to them.
   const workers = [engine, ...apps];
@@ -199,6 +228,7 @@ export async function createSwitchboard(
     } while (workers.some((w) => w.busy));
   };
   if (clock instanceof VirtualClock) clock.onSettle(idle);
+  await webhooksApp.service.attach();
   await engine.start();
   for (const app of apps) await app.start();
   await demo?.seed({ acd, ivr }, config.defaultCountry as CountryCode);
@@ -225,6 +255,7 @@ export async function createSwitchboard(
         driver.reset();
       },
     });
+  let draining = false;
   const { app } = await buildServer({
     calls: engine,
     parties: engine,
@@ -237,6 +268,18 @@ export async function createSwitchboard(
       ...(ari && { ari: await ari.check() }),
       ...(realtime && { realtime: await realtime.check() }),
     }),
+    readiness: async () => {
+      const pending = await store.check().then(
+        (found) => found.pendingMigrations,
+        () => undefined,
+      );
+      const driver = engine.driverConnected;
+      const migrations = pending === undefined ? 'unknown' : pending === 0 ? 'current' : 'pending';
+      return {
+        ready: !draining && pending === 0 && driver,
+        checks: { store: pending !== undefined, migrations, driver, draining },
+      };
+    },
     health: () => ({
       driver: telephony.name,
       ...(ari && { ari: ari.status() }),
@@ -255,8 +298,17 @@ export async function createSwitchboard(
       waitingByQueue: Object.fromEntries(acd.listQueues().map((q) => [q.id, acd.waitingIn(q.id).length])),
       distribution: acd.distributionFigures(),
     }),
+    histograms,
     idempotency: { keys: store.idempotency, clock },
-    auth: { apiKeys: config.apiKeys },
+    audit: store.audit,
+    auth: {
+      apiKeys: config.apiKeys,
+      keys: store.apiKeys,
+      perMinute: config.rateLimitPerMinute,
+      sessions: store.agentSessions,
+      sessionTtlMs: config.sessionTtlMs,
+      now: () => clock.now(),
+    },
     cors: { origins: config.corsOrigins },
     site: {
       listenHost: config.host,
@@ -282,6 +334,12 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    async drain() {
+      draining = true;
+      engine.stopAccepting();
+      await engine.idle();
+      await webhooksApp.service.drain();
+    },
     idle,
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
@@ -365,3 +423,20 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
 }
+
+/** The key book of a site's store, for the CLI (`switchboard keys ...`) without starting the server. */
+export async function openKeyBook(config: SwitchboardConfig): Promise<{
+  readonly auth: Authenticator;
+  readonly keyCount: () => Promise<number>;
+  close(): Promise<void>;
+}> {
+  const store = await openStore(config.store);
+  return {
+    auth: new Authenticator(config.apiKeys, store.apiKeys),
+    keyCount: () => store.apiKeys.count(),
+    close: () => store.close(),
+  };
+}
+
+/** Tracing as the environment asks (OTEL_EXPORTER_OTLP_ENDPOINT); see api/tracing-setup.ts. */
+export const startTracingFromEnv = tracingFromEnv;

@@ -7,8 +7,8 @@ import { TwilioDriver } from '../src/telephony/twilio/twilio-driver.ts';
 import { callStory } from './support/call-story.ts';
 import { driverConformance } from './support/driver-conformance.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilio } from './support/fake-twilio.ts';
+import { startProviderCallbackServer } from './support/provider-callback-server.ts';
 import { TWILIO_NUMBER, type TwilioHarness, twilioHarness } from './support/twilio-harness.ts';
-import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 const AGENT = '1001';
 const CUSTOMER = '+12125550198';
@@ -159,7 +159,7 @@ driverConformance('twilio (fake Twilio)', async () => {
   const clock = new VirtualClock();
   const fake = new FakeTwilio(clock);
   const apiBaseUrl = await fake.listen();
-  const receiver = await startWebhookReceiver();
+  const receiver = await startProviderCallbackServer();
   const driver = new TwilioDriver({
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,

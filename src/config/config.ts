@@ -6,6 +6,7 @@ import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../co
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
+import { type AlertConfig, alertConfig } from './alerts.ts';
 import {
   cloudEnv,
   type ExotelConfig,
@@ -13,6 +14,7 @@ import {
   type TwilioConfig,
   twilioConfig,
 } from './cloud-config.ts';
+import { splitList } from './lists.ts';
 
 export type DriverName = 'simulator' | 'ari' | 'twilio' | 'exotel';
 
@@ -39,6 +41,10 @@ export interface SwitchboardConfig {
   readonly realtime: RealtimeConfig | undefined;
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
+  /** Requests one API key may make per minute (`RATE_LIMIT_PER_MINUTE`, 3000; 0: no limit). */
+  readonly rateLimitPerMinute: number;
+  /** How long an agent's console session token lasts (`AGENT_SESSION_MINUTES`, 60). */
+  readonly sessionTtlMs: number;
   readonly corsOrigins: readonly string[] | '*' | false;
   /** Host names served besides loopback and `host` (`ALLOWED_HOSTS`); `'*'` any; unset: the default rule. */
   readonly allowedHosts: readonly string[] | '*' | undefined;
@@ -91,6 +97,13 @@ export interface SwitchboardConfig {
   readonly nodeId: string;
   /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
   readonly threecxConfig: string | undefined;
+  /**
+   * Webhook deliveries: deadline of one POST (`WEBHOOK_TIMEOUT_MS`, 10 s) and how long a failing
+   * delivery is retried before it is dead-lettered (`WEBHOOK_RETRY_FOR_MS`, a day).
+   */
+  readonly webhooks: { readonly timeoutMs: number; readonly retryForMs: number };
+  /** Where supervisor alerts (emergencies) go besides the simulator's in-memory sink; see AlertConfig. */
+  readonly alerts: AlertConfig;
 }
 
 /** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */
@@ -249,6 +262,31 @@ const envSchema = z.object({
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   ...cloudEnv,
+  AGENT_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'use smtp://host:port or smtps://host:port')
+    .optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).max(256).optional(),
+  ALERT_EMAIL_TO: z.string().optional(),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  ALERT_SMS_TO: z.string().optional(),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  WEBHOOK_RETRY_FOR_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .optional(),
   MAX_CONCURRENT_OUTBOUND_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
   OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
   OUTBOUND_MAX_STARTING: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -313,6 +351,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       : undefined,
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? 3000,
+    sessionTtlMs: (e.AGENT_SESSION_MINUTES ?? 60) * 60_000,
     corsOrigins:
       e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
     allowedHosts: e.ALLOWED_HOSTS === '*' ? '*' : e.ALLOWED_HOSTS ? splitList(e.ALLOWED_HOSTS) : undefined,
@@ -364,6 +404,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     },
     nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
     threecxConfig: e.THREECX_CONFIG,
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000, retryForMs: e.WEBHOOK_RETRY_FOR_MS ?? 86_400_000 },
+    alerts: alertConfig(e),
   };
 }
 
@@ -404,23 +446,16 @@ function ariConfig(e: {
 }
 
 /** Listening beyond loopback without a key would hand the phones to anyone on the network. */
-export function assertSafeExposure(config: SwitchboardConfig): void {
-  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+export function assertSafeExposure(config: SwitchboardConfig, storedKeys = 0): void {
+  if (!isLoopback(config.host) && config.apiKeys.length === 0 && storedKeys === 0) {
     throw new Error(
-      `Refusing to listen on ${config.host} without authentication: set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
+      `Refusing to listen on ${config.host} without authentication: create a key (switchboard keys create), set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
     );
   }
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 /** `source` without its unset entries (undefined or empty), so that defaults elsewhere fill them. */

@@ -60,6 +60,20 @@ export const ERROR_CATALOGUE = {
     status: 409,
     message: 'That recording has no file yet: stop it first, or retry shortly once it is stored.',
   },
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    message: 'No webhook subscription has that id; GET /api/v1/webhooks lists them.',
+  },
+  DELIVERY_NOT_FOUND: {
+    status: 404,
+    message: 'No delivery of that webhook has that id; GET /api/v1/webhooks/{id}/deliveries lists them.',
+  },
+  WEBHOOK_TARGET_REFUSED: {
+    status: 422,
+    message:
+      'The outbound-host policy refuses that URL (private, loopback or link-local); list the host in OUTBOUND_HTTP_ALLOW to allow it.',
+  },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No API key has that id; GET /api/v1/keys lists them.' },
   SCHEDULE_IN_PAST: {
     status: 400,
     message: 'That time has passed; schedule the call for a time still to come (mind the time zone).',

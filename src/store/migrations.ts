@@ -375,6 +375,79 @@ function migrations(kind: StoreKind): Record<string, Migration> {
           .execute();
       },
     },
+    '011_webhooks_and_keys': {
+      async up(db: Kysely<unknown>) {
+        const idCollation = kind === 'postgres' ? sql`collate "C"` : sql``;
+        await db.schema
+          .createTable('webhook_subscriptions')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('document', 'text', (col) => col.notNull())
+          .execute();
+        // The outbox: one row per (subscription, event), written in the event's own commit. The event's
+        // body stays in the event log; a row holds only where it goes and how its delivery stands.
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('subscription_id', 'text', (col) => col.notNull().modifyFront(idCollation))
+          .addColumn('event_seq', 'bigint', (col) => col.notNull())
+          .addColumn('order_key', 'text', (col) => col.modifyFront(idCollation))
+          .addColumn('state', 'text', (col) => col.notNull())
+          .addColumn('attempts', 'integer', (col) => col.notNull())
+          .addColumn('next_attempt_ms', 'bigint', (col) => col.notNull())
+          .addColumn('window_start_ms', 'bigint', (col) => col.notNull())
+          .addColumn('lease_until_ms', 'bigint')
+          .addColumn('last_attempt_ms', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('last_response', 'text')
+          .addColumn('duration_ms', 'bigint')
+          .addColumn('delivered_at_ms', 'bigint')
+          .addColumn('created_at_ms', 'bigint', (col) => col.notNull())
+          .execute();
+        // The worker looks for what is due; per-call order asks for the oldest pending one of a call.
+        await db.schema
+          .createIndex('webhook_deliveries_due_idx')
+          .on('webhook_deliveries')
+          .columns(['state', 'next_attempt_ms'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_lane_idx')
+          .on('webhook_deliveries')
+          .columns(['subscription_id', 'state', 'order_key', 'event_seq'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_log_idx')
+          .on('webhook_deliveries')
+          .columns(['subscription_id', 'event_seq'])
+          .execute();
+
+        // API keys are kept as SHA-256 digests: the key itself is shown once, when it is created.
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('digest', 'text', (col) => col.notNull().unique())
+          .addColumn('document', 'text', (col) => col.notNull())
+          .addColumn('revoked_at_ms', 'bigint')
+          .execute();
+        // Agents' console logins: a password (scrypt) per agent, and short-lived session tokens by digest.
+        await db.schema
+          .createTable('agent_passwords')
+          .addColumn('agent_id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('hash', 'text', (col) => col.notNull())
+          .execute();
+        await db.schema
+          .createTable('agent_sessions')
+          .addColumn('id', 'text', (col) => col.primaryKey().modifyFront(idCollation))
+          .addColumn('digest', 'text', (col) => col.notNull().unique())
+          .addColumn('agent_id', 'text', (col) => col.notNull())
+          .addColumn('created_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('expires_at_ms', 'bigint', (col) => col.notNull())
+          .addColumn('revoked_at_ms', 'bigint')
+          .execute();
+        // The audit log is read by admins across topics, newest first, by time.
+        await db.schema.createIndex('audit_log_at_idx').on('audit_log').columns(['at_ms', 'id']).execute();
+      },
+    },
   };
 }
 
@@ -408,4 +481,20 @@ function isVanishedRelation(error: unknown): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** How many of the known migrations the database has not applied (0 once it is current). */
+export async function pendingMigrations(
+  db: Kysely<unknown>,
+  kind: StoreKind,
+  schema?: string,
+): Promise<number> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).length;
 }

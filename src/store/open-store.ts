@@ -8,7 +8,9 @@ import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import { createAgentSessionRepository } from './agent-sessions.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
+import { createApiKeyRepository } from './api-keys.ts';
 import { createAuditLogRepository } from './audit-log.ts';
 import { createCallGroupAlertRepository } from './call-group-alerts.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
@@ -18,7 +20,7 @@ import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
 import { createJobQueue } from './jobs.ts';
-import { migrateToLatest } from './migrations.ts';
+import { migrateToLatest, pendingMigrations } from './migrations.ts';
 import { createOutboundCallRepository } from './outbound-calls.ts';
 import { createConnectorStateRepository, createPbxCallRepository } from './pbx-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
@@ -28,6 +30,7 @@ import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commi
 import { withStatementCache } from './sqlite-statements.ts';
 import { type SqliteWriter, startSqliteWriter } from './sqlite-writer.ts';
 import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
+import { createWebhookDeliveryRepository, insertDeliveries } from './webhook-deliveries.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -56,7 +59,7 @@ export async function openStore(config: StoreConfig, options: { owner?: string }
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, owner, beforeClose, commit);
+  return assembleStore(db, config.kind, owner, beforeClose, commit, schema);
 }
 
 function openSqlite(
@@ -160,6 +163,7 @@ function assembleStore(
   owner: string,
   beforeClose?: () => Promise<void>,
   backendCommit?: Store['commit'],
+  schema?: string,
 ): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -171,19 +175,23 @@ function assembleStore(
     kind,
     owner,
     calls: createCallRecordRepository(useDb, owner),
-    async commit({ calls, events }) {
-      if (calls.length === 0 && events.length === 0) return;
+    async commit(batch) {
+      if (batch.calls.length === 0 && batch.events.length === 0) return;
       if (backendCommit) {
         useDb();
-        await backendCommit({ calls, events });
+        await backendCommit(batch);
         return;
       }
       await useDb()
         .transaction()
         .execute(async (trx) => {
-          await upsertCalls(trx, calls, owner);
-          await insertEvents(trx, events);
+          await upsertCalls(trx, batch.calls, owner);
+          await insertEvents(trx, batch.events);
+          if (batch.deliveries?.length) await insertDeliveries(trx, batch.deliveries);
         });
+    },
+    async check() {
+      return { pendingMigrations: await pendingMigrations(useDb() as Kysely<unknown>, kind, schema) };
     },
     events: createEventLogRepository(useDb),
     agents: createConfigRepository<AgentProfile>(useDb, 'agents'),
@@ -195,6 +203,10 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    apiKeys: createApiKeyRepository(useDb),
+    agentSessions: createAgentSessionRepository(useDb),
+    webhookSubscriptions: createConfigRepository<StoredDocument>(useDb, 'webhook_subscriptions'),
+    webhookDeliveries: createWebhookDeliveryRepository(useDb),
     campaigns: createConfigRepository<StoredDocument>(useDb, 'campaigns'),
     campaignContacts: createCampaignContactRepository(useDb),
     dnc: createDncRepository(useDb),

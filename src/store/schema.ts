@@ -78,7 +78,13 @@ export interface DocumentTable {
 }
 
 /** The tables that hold {@link DocumentTable} rows; each backs one ConfigRepository. */
-export type DocumentTableName = 'agents' | 'queues' | 'inbound_routes' | 'emergencies' | 'campaigns';
+export type DocumentTableName =
+  | 'agents'
+  | 'queues'
+  | 'inbound_routes'
+  | 'emergencies'
+  | 'campaigns'
+  | 'webhook_subscriptions';
 
 export interface AgentStateLogTable {
   /** Insertion order, which breaks ties between entries of the same instant. */
@@ -147,6 +153,55 @@ export interface RecordingsTable {
   deleted_at: string | null;
 }
 
+/** One webhook delivery of the outbox; see WebhookDeliveryRepository. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  subscription_id: string;
+  event_seq: BigIntColumn;
+  /** The call the event is about: a call's deliveries go out one at a time, in seq order. */
+  order_key: string | null;
+  /** `pending`, `delivered` or `dead`. */
+  state: string;
+  attempts: number;
+  next_attempt_ms: BigIntColumn;
+  /** Retries stop a set time after this: the event's commit, or the last redelivery. */
+  window_start_ms: BigIntColumn;
+  /** A process sending it holds it until then, so that no other sends it meanwhile. */
+  lease_until_ms: NullableBigIntColumn;
+  last_attempt_ms: NullableBigIntColumn;
+  last_status: number | null;
+  last_error: string | null;
+  /** The start of the last answer's body, for the dead-letter list. */
+  last_response: string | null;
+  duration_ms: NullableBigIntColumn;
+  delivered_at_ms: NullableBigIntColumn;
+  created_at_ms: BigIntColumn;
+}
+
+/** One API key, kept by the SHA-256 digest of the key; the document holds its role and scopes. */
+export interface ApiKeysTable {
+  id: string;
+  digest: string;
+  document: string;
+  revoked_at_ms: NullableBigIntColumn;
+}
+
+/** An agent's console password, as a scrypt hash (`scrypt$salt$hash`). */
+export interface AgentPasswordsTable {
+  agent_id: string;
+  hash: string;
+}
+
+/** A console session: a short-lived token, kept by its digest. */
+export interface AgentSessionsTable {
+  id: string;
+  digest: string;
+  agent_id: string;
+  created_at_ms: BigIntColumn;
+  expires_at_ms: BigIntColumn;
+  revoked_at_ms: NullableBigIntColumn;
+}
+
 /** One durable job; see JobQueue in core/jobs.ts. */
 export interface JobsTable {
   id: string;
@@ -200,6 +255,11 @@ export interface Database {
   ivr_flows: IvrFlowsTable;
   idempotency_keys: IdempotencyKeysTable;
   recordings: RecordingsTable;
+  webhook_subscriptions: DocumentTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  api_keys: ApiKeysTable;
+  agent_passwords: AgentPasswordsTable;
+  agent_sessions: AgentSessionsTable;
   jobs: JobsTable;
   outbound_calls: OutboundCallsTable;
   connector_state: ConnectorStateTable;

@@ -6,8 +6,10 @@ import { toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
 import type { Row, SqliteWriter, WriterStatements } from './sqlite-writer.ts';
+import type { CommitBatch } from './types.ts';
+import { deliveryParams, INSERT_DELIVERY_SQL } from './webhook-deliveries.ts';
 
-/** The two statements of every commit, for the writer thread and for the in-process path alike. */
+/** The statements of every commit, for the writer thread and for the in-process path alike. */
 export const COMMIT_STATEMENTS: WriterStatements = {
   upsertCallSql: `insert into calls (id, direction, status, from_address, to_address, started_at_ms,
   answered_at_ms, ended_at_ms, end_reason, snapshot, source, external_id, owner, agent_id, queue_id,
@@ -20,9 +22,10 @@ export const COMMIT_STATEMENTS: WriterStatements = {
   agent_id = excluded.agent_id, queue_id = excluded.queue_id, duration_s = excluded.duration_s,
   parties = excluded.parties`,
   insertEventSql: 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)',
+  insertDeliverySql: INSERT_DELIVERY_SQL,
 };
 
-type Commit = (batch: { calls: readonly CallSnapshot[]; events: readonly DomainEvent[] }) => Promise<void>;
+type Commit = (batch: CommitBatch) => Promise<void>;
 
 /**
  * The store's combined commit of call records and events on SQLite, as two prepared statements run row
@@ -32,9 +35,9 @@ type Commit = (batch: { calls: readonly CallSnapshot[]; events: readonly DomainE
  * for the publisher to tell which event is at fault); a file database writes them on its writer thread.
  */
 export function sqliteCommit(writer: SqliteWriter, owner: string): Commit {
-  return ({ calls, events }) => {
-    const rows = commitRows(calls, events, owner);
-    return writer.write(rows.calls, rows.events);
+  return (batch) => {
+    const rows = commitRows(batch.calls, batch.events, owner);
+    return writer.write(rows.calls, rows.events, outboxRows(batch));
   };
 }
 
@@ -44,19 +47,31 @@ export function sqliteCommit(writer: SqliteWriter, owner: string): Commit {
  */
 export function inProcessCommit(db: Kysely<Database>, database: BetterSqliteDatabase, owner: string): Commit {
   // Prepared on first use: the store is opened before its tables are migrated.
-  let statements: { upsertCall: Statement; insertEvent: Statement } | undefined;
-  const write = database.transaction((calls: readonly Row[], events: readonly Row[]) => {
-    statements ??= {
-      upsertCall: database.prepare(COMMIT_STATEMENTS.upsertCallSql),
-      insertEvent: database.prepare(COMMIT_STATEMENTS.insertEventSql),
-    };
-    for (const row of calls) statements.upsertCall.run(row);
-    for (const row of events) statements.insertEvent.run(row);
-  });
-  return ({ calls, events }) => {
-    const rows = commitRows(calls, events, owner);
-    return db.connection().execute(async () => write(rows.calls, rows.events));
+  let statements: { upsertCall: Statement; insertEvent: Statement; insertDelivery: Statement } | undefined;
+  const write = database.transaction(
+    (calls: readonly Row[], events: readonly Row[], deliveries: readonly Row[]) => {
+      statements ??= {
+        upsertCall: database.prepare(COMMIT_STATEMENTS.upsertCallSql),
+        insertEvent: database.prepare(COMMIT_STATEMENTS.insertEventSql),
+        insertDelivery: database.prepare(COMMIT_STATEMENTS.insertDeliverySql),
+      };
+      for (const row of calls) statements.upsertCall.run(row);
+      for (const row of events) statements.insertEvent.run(row);
+      for (const row of deliveries) statements.insertDelivery.run(row);
+    },
+  );
+  return (batch) => {
+    const rows = commitRows(batch.calls, batch.events, owner);
+    const deliveries = outboxRows(batch);
+    return db.connection().execute(async () => write(rows.calls, rows.events, deliveries));
   };
+}
+
+const NO_ROWS: readonly Row[] = [];
+
+/** The batch's outbox rows; none, and nothing allocated, when no webhook subscribes. */
+function outboxRows(batch: CommitBatch): readonly Row[] {
+  return batch.deliveries?.length ? batch.deliveries.map(deliveryParams) : NO_ROWS;
 }
 
 /** A batch as rows; a call with several events in one batch is written once, as it stands after the last. */

@@ -5,6 +5,16 @@ import type { JobQueue } from '../core/jobs.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { RecordingReason, RecordingState } from '../core/recording.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import type { AgentSessionRepository, ApiKeyRepository } from './key-types.ts';
+import type { OutboxEntry, WebhookDeliveryRepository } from './webhook-types.ts';
+
+export type {
+  AgentSessionRepository,
+  ApiKeyRepository,
+  Role,
+  StoredApiKey,
+  StoredSession,
+} from './key-types.ts';
 
 /**
  * Storage contracts. Every implementation (embedded SQLite, PostgreSQL) passes the same suite
@@ -23,6 +33,12 @@ export interface Store {
   readonly flows: FlowRepository;
   readonly idempotency: IdempotencyRepository;
   readonly recordings: RecordingRepository;
+  /** Webhook subscriptions, as the webhooks app saves them (it owns their type). */
+  readonly webhookSubscriptions: ConfigRepository<StoredDocument>;
+  readonly apiKeys: ApiKeyRepository;
+  readonly agentSessions: AgentSessionRepository;
+  /** The webhook outbox; its rows are written by `commit`. */
+  readonly webhookDeliveries: WebhookDeliveryRepository;
   /** Durable jobs of every kind (see JobQueue for what callers may rely on). */
   readonly jobs: JobQueue;
   /** The outbound service's call logs (the app owns their shape; see its repository). */
@@ -37,15 +53,18 @@ export interface Store {
   /** The do-not-call list. */
   readonly dnc: DncRepository;
   /**
-   * Makes call records and the events about them durable together, in one transaction: either all of
-   * the batch is written or none of it (a duplicate seq rejects the batch). The engine commits each
-   * group of changes this way, so a record and its event can never disagree after a crash, and many
-   * calls' changes share one commit.
+   * Makes call records, the events about them and the webhook deliveries of those events durable
+   * together, in one transaction: either all of the batch is written or none of it (a duplicate seq
+   * rejects the batch). The engine commits each group of changes this way, so a record and its event
+   * can never disagree after a crash, no event is lost to a webhook, and many calls' changes share
+   * one commit.
    */
-  commit(batch: {
-    readonly calls: readonly CallSnapshot[];
-    readonly events: readonly DomainEvent[];
-  }): Promise<void>;
+  commit(batch: CommitBatch): Promise<void>;
+  /**
+   * Readiness: answers once the database answered a query, with the number of migrations it has not
+   * applied (0 when current); rejects when the database does not answer.
+   */
+  check(): Promise<{ readonly pendingMigrations: number }>;
   /** Which backend this is (`sqlite`, `postgres`), for health and logs. */
   readonly kind: StoreKind;
   /**
@@ -58,6 +77,14 @@ export interface Store {
 }
 
 export type StoreKind = 'sqlite' | 'postgres';
+
+/** What one commit writes. */
+export interface CommitBatch {
+  readonly calls: readonly CallSnapshot[];
+  readonly events: readonly DomainEvent[];
+  /** Outbox rows of these events (none when no webhook subscribes). */
+  readonly deliveries?: readonly OutboxEntry[];
+}
 
 /**
  * Call records: every call with its legs, timestamps, duration, end reason and context.
@@ -174,7 +201,20 @@ export interface AgentStateEntry {
  */
 export interface AuditLogRepository {
   append(entry: AuditEntry): Promise<void>;
+  /** Appends several in order (the request trail writes in groups). */
+  appendMany(entries: readonly AuditEntry[]): Promise<void>;
   list(topic: string, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Entries newest first, optionally of one topic, in [since, until), older than the entry numbered
+   * `before` (paging); at most `limit` (1..10000).
+   */
+  search(filter: {
+    readonly topic?: string;
+    readonly since?: string;
+    readonly until?: string;
+    readonly before?: number;
+    readonly limit: number;
+  }): Promise<(AuditEntry & { readonly id: number })[]>;
 }
 
 export interface AuditEntry {

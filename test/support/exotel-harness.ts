@@ -3,7 +3,7 @@ import { ExotelDriver } from '../../src/telephony/exotel/exotel-driver.ts';
 import { engineOnCloud } from './cloud-engine.ts';
 import type { EngineHarness } from './engine-scenarios.ts';
 import { EXOTEL_KEY, EXOTEL_SID, EXOTEL_TOKEN, FakeExotel } from './fake-exotel.ts';
-import { startWebhookReceiver } from './webhook-receiver.ts';
+import { startProviderCallbackServer } from './provider-callback-server.ts';
 
 export const EXOPHONE = '+918047091234';
 
@@ -20,7 +20,7 @@ export async function exotelHarness(): Promise<ExotelHarness> {
   const clock = new VirtualClock();
   const fake = new FakeExotel(clock);
   const apiBaseUrl = await fake.listen();
-  const receiver = await startWebhookReceiver();
+  const receiver = await startProviderCallbackServer();
   const driver = new ExotelDriver({
     sid: EXOTEL_SID,
     apiKey: EXOTEL_KEY,

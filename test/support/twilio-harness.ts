@@ -3,7 +3,7 @@ import { TwilioDriver } from '../../src/telephony/twilio/twilio-driver.ts';
 import { engineOnCloud } from './cloud-engine.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, FakeTwilio } from './fake-twilio.ts';
 import type { PartyHarness } from './party-scenarios.ts';
-import { startWebhookReceiver } from './webhook-receiver.ts';
+import { startProviderCallbackServer } from './provider-callback-server.ts';
 
 export const TWILIO_NUMBER = '+15005550006';
 
@@ -19,7 +19,7 @@ export async function twilioHarness(): Promise<TwilioHarness> {
   const clock = new VirtualClock();
   const fake = new FakeTwilio(clock);
   const apiBaseUrl = await fake.listen();
-  const receiver = await startWebhookReceiver();
+  const receiver = await startProviderCallbackServer();
   const driver = new TwilioDriver({
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { envelope, ok, v1Errors } from '../../apps/http-kit/schemas.ts';
 import type { DomainEvent } from '../../core/events.ts';
 import type { CallControl, EventFeed } from '../../engine/types.ts';
+import { visibleToAgent } from '../event-visibility.ts';
 import { CallParams } from './calls.ts';
 
 const EventsQuery = z.strictObject({
@@ -31,7 +32,12 @@ export const eventRoutes: FastifyPluginAsyncZod<{
         response: { 200: envelope(z.array(schema)), ...v1Errors },
       },
     },
-    async (request) => ok(await events.after(request.query.after, request.query.limit)),
+    async (request) => {
+      const { after, limit } = request.query;
+      const agentId = request.principal?.role === 'agent' ? request.principal.agentId : undefined;
+      if (agentId === undefined) return ok(await events.after(after, limit));
+      return ok(await agentEvents(events, agentId, after, limit));
+    },
   );
 
   app.get(
@@ -56,3 +62,26 @@ export const eventRoutes: FastifyPluginAsyncZod<{
     },
   );
 };
+
+/** Pages of the log read to fill one answer for an agent, at most; the next request goes on. */
+const MAX_SCAN_PAGES = 20;
+const SCAN_PAGE = 1000;
+
+/**
+ * An agent's own events after `after`: the log is read on until `limit` of them are found or the log
+ * ends, so that paging by the last seq received still ends only at the end of the log.
+ */
+async function agentEvents(events: EventFeed, agentId: string, after: number, limit: number) {
+  const found: DomainEvent[] = [];
+  let cursor = after;
+  for (let page = 0; page < MAX_SCAN_PAGES && found.length < limit; page++) {
+    const batch = await events.after(cursor, SCAN_PAGE);
+    for (const event of batch) {
+      if (visibleToAgent(event, agentId)) found.push(event);
+      if (found.length === limit) break;
+    }
+    if (batch.length < SCAN_PAGE) break;
+    cursor = batch[batch.length - 1]?.seq ?? cursor;
+  }
+  return found;
+}
