@@ -67,7 +67,6 @@ export const CampaignBody = z.strictObject({
     'Number or endpoint to call from, where the phone system lets it be chosen.',
   ).optional(),
 });
-export type CampaignBodyInput = z.output<typeof CampaignBody>;
 
 const campaignShape = z.object({
   id: z.string(),
