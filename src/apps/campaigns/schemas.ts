@@ -64,7 +64,7 @@ export const CampaignBody = z.strictObject({
     .default(3_600_000)
     .describe('Wait before another attempt after busy or no answer.'),
   callerId: addressInput(
-    'Number or endpoint to call from, where the phone system lets it be chosen.',
+    'Number to present to contacts; carried in each call’s context (`campaign.callerId`) for the phone system’s dial plan.',
   ).optional(),
 });
 
