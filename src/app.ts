@@ -18,10 +18,11 @@ import type { CdrSource } from './connectors/3cx/cdr-source.ts';
 import { loadThreeCxConfig } from './connectors/3cx/config.ts';
 import { type Clock, SystemClock, VirtualClock } from './core/clock.ts';
 import type { NewDomainEvent } from './core/events.ts';
+import type { WebhookReceiver } from './core/provider-callbacks.ts';
 import { DemoSite } from './demo/demo.ts';
 import { CallEngine } from './engine/call-engine.ts';
 import { withEngineErrorsOn } from './engine/driver-errors.ts';
-import { createOutboundFetch } from './net/outbound-fetch.ts';
+import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
 import { createOutboundPolicy } from './net/outbound-policy.ts';
 import { MemorySink } from './notify/notification.ts';
 import { openStore } from './store/open-store.ts';
@@ -30,8 +31,10 @@ import { AriDriver } from './telephony/ari/ari-driver.ts';
 import { realtimeAgentPhones } from './telephony/ari/provisioning/agent-phones.ts';
 import { RealtimePhones } from './telephony/ari/provisioning/realtime-phones.ts';
 import type { TelephonyDriver } from './telephony/driver.ts';
+import { ExotelDriver } from './telephony/exotel/exotel-driver.ts';
 import { loadProfilesFile } from './telephony/sim/load-profiles.ts';
 import { SimulatorDriver } from './telephony/sim/simulator.ts';
+import { TwilioDriver } from './telephony/twilio/twilio-driver.ts';
 
 /** A running Switchboard: its parts, for the CLI and for tests that drive it from outside. */
 export interface Switchboard {
@@ -94,7 +97,10 @@ export async function createSwitchboard(
       : undefined;
   const ari =
     config.ari && new AriDriver({ ...config.ari, password: config.ari.password, clock, ...(log && { log }) });
-  const telephony: TelephonyDriver = driver ?? (ari as AriDriver);
+  // One outbound host policy for every request Switchboard makes: IVR look-ups and the cloud providers' APIs.
+  const outboundFetch = createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow }));
+  const cloud = cloudDriver(config, { clock, fetch: outboundFetch, ...(log && { log }) });
+  const telephony: TelephonyDriver = driver ?? ari ?? (cloud as TelephonyDriver & WebhookReceiver);
   const engine = new CallEngine({
     driver: telephony,
     clock,
@@ -142,7 +148,7 @@ export async function createSwitchboard(
     acd,
     options: {
       variables: ivrVariables,
-      fetch: createOutboundFetch(createOutboundPolicy({ allow: config.outboundHttpAllow })),
+      fetch: outboundFetch,
       ...(flowsDir !== undefined && { flowsDir }),
     },
   });
@@ -225,6 +231,7 @@ export async function createSwitchboard(
     events: engine.events,
     sim,
     apps,
+    ...(cloud && { providerCallbacks: cloud }),
     telephonyCheck: async () => ({
       driver: telephony.name,
       ...(ari && { ari: await ari.check() }),
@@ -253,7 +260,7 @@ export async function createSwitchboard(
     cors: { origins: config.corsOrigins },
     site: {
       listenHost: config.host,
-      ...(config.allowedHosts !== undefined && { allowedHosts: config.allowedHosts }),
+      ...withPublicHost(config.host, config.allowedHosts, cloud?.publicBaseUrl),
     },
     timeouts: config.httpTimeouts,
     replay: config.socketReplay,
@@ -295,6 +302,55 @@ export async function createSwitchboard(
       return closing;
     },
   };
+}
+
+/** The cloud driver configured, if any. */
+function cloudDriver(
+  config: SwitchboardConfig,
+  deps: { clock: Clock; fetch: OutboundFetch; log?: Logger },
+): (TelephonyDriver & WebhookReceiver) | undefined {
+  const { twilio } = config;
+  if (twilio) {
+    return new TwilioDriver({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      ...(twilio.apiKey && { apiKey: twilio.apiKey, apiSecret: twilio.apiSecret }),
+      callerId: twilio.callerId,
+      publicBaseUrl: twilio.publicUrl,
+      ...(twilio.apiUrl && { apiBaseUrl: twilio.apiUrl }),
+      ...(twilio.mediaUrl && { mediaBaseUrl: twilio.mediaUrl }),
+      ...deps,
+    });
+  }
+  const { exotel } = config;
+  if (exotel) {
+    return new ExotelDriver({
+      sid: exotel.sid,
+      apiKey: exotel.apiKey,
+      apiToken: exotel.apiToken,
+      apiBaseUrl: exotel.apiUrl ?? `https://${exotel.subdomain}`,
+      virtualNumber: exotel.virtualNumber,
+      ...(exotel.appId && { appId: exotel.appId }),
+      publicBaseUrl: exotel.publicUrl,
+      ...deps,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * The host names served: the provider calls back at the public URL's host, which is served too unless
+ * any host already is (ALLOWED_HOSTS=*, or listening on every interface with no list).
+ */
+function withPublicHost(
+  listenHost: string,
+  allowed: readonly string[] | '*' | undefined,
+  publicUrl: string | undefined,
+): { allowedHosts?: readonly string[] | '*' } {
+  const anyHost =
+    allowed === '*' || (allowed === undefined && ['0.0.0.0', '::', '[::]'].includes(listenHost));
+  if (!publicUrl || anyHost) return allowed === undefined ? {} : { allowedHosts: allowed };
+  return { allowedHosts: [...(allowed ?? []), new URL(publicUrl).hostname] };
 }
 
 function makeClock(setting: SwitchboardConfig['clock']): Clock {

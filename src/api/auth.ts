@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../core/errors.ts';
 import { isApiRequest } from './request-path.ts';
+import { isProviderCallback } from './routes/telephony-callbacks.ts';
 
 /** Whether a presented key is one of the configured ones. */
 export type KeyCheck = (presented: string | undefined) => boolean;
@@ -36,10 +37,13 @@ export function keyFromHeaders(headers: IncomingHttpHeaders): string | undefined
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : undefined;
 }
 
-/** Requires a valid key on every /api/* request; /health, /docs and /openapi.json stay open. */
+/**
+ * Requires a valid key on every /api/* request; /health, /docs and /openapi.json stay open, and so do
+ * a voice provider's callbacks, which its driver verifies by signature instead.
+ */
 export function registerHttpAuth(app: FastifyInstance, check: KeyCheck): void {
   app.addHook('onRequest', async (request) => {
-    if (!isApiRequest(request)) return;
+    if (!isApiRequest(request) || isProviderCallback(request)) return;
     if (!check(keyFromHeaders(request.headers))) throw new SwitchboardError('UNAUTHORIZED');
   });
 }

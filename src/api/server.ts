@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { SwitchboardApp } from '../apps/app-contract.ts';
+import type { WebhookReceiver } from '../core/provider-callbacks.ts';
 import type { CallConference, CallControl, CallMonitoring, EventFeed } from '../engine/types.ts';
 import type { IdempotencyRepository } from '../store/types.ts';
 import { createKeyCheck, credentialId, registerHttpAuth } from './auth.ts';
@@ -23,6 +24,7 @@ import { type MetricsSource, metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitor.ts';
 import { simRoutes, simUnavailableRoutes } from './routes/sim.ts';
 import { type TelephonyCheckOptions, telephonyRoutes } from './routes/telephony.ts';
+import { telephonyCallbackRoutes } from './routes/telephony-callbacks.ts';
 import { domainEventSchema } from './schemas/event.ts';
 import type { SimControls } from './sim-controls.ts';
 import { registerSiteGuard, sitePolicy } from './site-guard.ts';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   readonly apps?: readonly AppApi[];
   /** Merged into GET /health after `status: 'ok'`. */
   readonly health: () => Record<string, unknown>;
+  /** A cloud driver's callbacks, served under /api/v1/telephony/<provider>/ when present. */
+  readonly providerCallbacks?: WebhookReceiver;
   /** GET /api/v1/telephony/check: what the PBX and its realtime database answer now. */
   readonly telephonyCheck?: TelephonyCheckOptions['check'];
   /** Figures for GET /api/v1/metrics (Prometheus). */
@@ -154,6 +158,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
     schema: domainEventSchema(apps.map((a) => a.events)),
   });
   for (const routes of appRoutes('/api/v1')) await app.register(routes.plugin, { prefix: '/api/v1' });
+  if (deps.providerCallbacks) await app.register(telephonyCallbackRoutes(deps.providerCallbacks));
   for (const add of deps.extraRoutes ?? []) await add(app);
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });

@@ -13,7 +13,7 @@ Options (each also read from the environment variable in brackets):
   --host <addr>       interface to listen on (HOST, default 127.0.0.1)
   --database-url <u>  PostgreSQL instead of the embedded store (DATABASE_URL)
   --data-dir <dir>    folder of the embedded store (SWITCHBOARD_DATA_DIR, default ./data)
-  --driver <d>        simulator | ari (SWITCHBOARD_DRIVER, default simulator; USE_REAL_CTI=true means ari)
+  --driver <d>        simulator | ari | twilio | exotel (SWITCHBOARD_DRIVER, default simulator; USE_REAL_CTI=true means ari)
                       ari reads ARI_URL, ARI_USERNAME, ARI_PASSWORD, ARI_APP, ARI_TRUNK
   --profiles <file>   simulator party profiles, YAML (SWITCHBOARD_PROFILES)
   --clock <c>         real | virtual | a speed factor such as 10 (SWITCHBOARD_CLOCK, default real)

@@ -6,6 +6,15 @@ import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../co
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
+import {
+  cloudEnv,
+  type ExotelConfig,
+  exotelConfig,
+  type TwilioConfig,
+  twilioConfig,
+} from './cloud-config.ts';
+
+export type DriverName = 'simulator' | 'ari' | 'twilio' | 'exotel';
 
 /**
  * Everything an operator can set, from environment variables (and `switchboard start` flags, which
@@ -19,7 +28,11 @@ export interface SwitchboardConfig {
   /** `real` wall-clock time, `virtual` (moves only through the simulator API), or a speed factor. */
   readonly clock: 'real' | 'virtual' | number;
   /** `SWITCHBOARD_DRIVER` (`simulator` by default; `USE_REAL_CTI=true` also means `ari`). */
-  readonly driver: 'simulator' | 'ari';
+  readonly driver: DriverName;
+  /** Twilio, when the driver is `twilio`. */
+  readonly twilio: TwilioConfig | undefined;
+  /** Exotel, when the driver is `exotel`. */
+  readonly exotel: ExotelConfig | undefined;
   /** Asterisk ARI, when the driver is `ari`. */
   readonly ari: AriConfig | undefined;
   /** Asterisk's realtime database, where agents' phones are written (`ASTERISK_REALTIME_URL`). */
@@ -162,7 +175,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   SWITCHBOARD_DATA_DIR: z.string().min(1).optional(),
   SWITCHBOARD_CLOCK: clockSchema.optional(),
-  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim', 'ari']).optional(),
+  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim', 'ari', 'twilio', 'exotel']).optional(),
   USE_REAL_CTI: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   ARI_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8088/ari' })
@@ -235,6 +248,7 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  ...cloudEnv,
   MAX_CONCURRENT_OUTBOUND_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
   OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
   OUTBOUND_MAX_STARTING: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -264,15 +278,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   const development = e.NODE_ENV === 'development';
   const driver = chooseDriver(e.SWITCHBOARD_DRIVER, e.USE_REAL_CTI);
   const clock = e.SWITCHBOARD_CLOCK ?? 'real';
-  if (driver === 'ari' && clock !== 'real') {
+  if (driver !== 'simulator' && clock !== 'real') {
     throw new Error(
-      'Invalid configuration: SWITCHBOARD_CLOCK: a real PBX runs in real time; use real with the ari driver',
+      `Invalid configuration: SWITCHBOARD_CLOCK: real phones run in real time; use real with the ${driver} driver`,
     );
   }
   const demo = isYes(e.SWITCHBOARD_DEMO);
-  if (demo && driver === 'ari') {
+  if (demo && driver !== 'simulator') {
     throw new Error(
-      'Invalid configuration: SWITCHBOARD_DEMO plays on the simulator; leave out the ari driver',
+      `Invalid configuration: SWITCHBOARD_DEMO plays on the simulator; leave out the ${driver} driver`,
     );
   }
   // The demo keeps its seeded dispatchers and calls out of a site's own store.
@@ -286,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     clock,
     driver,
     ari: driver === 'ari' ? ariConfig(e) : undefined,
+    twilio: driver === 'twilio' ? twilioConfig(e) : undefined,
+    exotel: driver === 'exotel' ? exotelConfig(e) : undefined,
     realtime: e.ASTERISK_REALTIME_URL
       ? {
           url: e.ASTERISK_REALTIME_URL,
@@ -353,9 +369,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
 
 const isYes = (flag: string | undefined): boolean => flag === 'true' || flag === '1' || flag === 'yes';
 
-function chooseDriver(named: string | undefined, useRealCti: string | undefined): 'simulator' | 'ari' {
+function chooseDriver(named: string | undefined, useRealCti: string | undefined): DriverName {
   const real = isYes(useRealCti);
   if (named === 'ari') return 'ari';
+  if ((named === 'twilio' || named === 'exotel') && !real) return named;
   if (named !== undefined && real) {
     throw new Error(
       `Invalid configuration: SWITCHBOARD_DRIVER=${named} contradicts USE_REAL_CTI=${useRealCti}; unset one of them`,

@@ -112,6 +112,18 @@ export const ERROR_CATALOGUE = {
   },
   API_UNAVAILABLE: { status: 503, message: 'The server is starting or stopping; retry shortly.' },
   DRIVER_UNAVAILABLE: { status: 503, message: 'The telephony driver is not connected; retry shortly.' },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The voice provider failed or did not answer in time; retry shortly.',
+  },
+  PROVIDER_RATE_LIMITED: {
+    status: 429,
+    message: 'The voice provider refuses more requests for now; retry after the time in details.',
+  },
+  PROVIDER_AUTH_FAILED: {
+    status: 502,
+    message: "The voice provider refused Switchboard's credentials; check the account SID and token.",
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Something failed inside Switchboard; this is a bug, please report it.',

@@ -8,8 +8,14 @@ import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
+import {
+  DriverError,
+  type DriverEvent,
+  PROVIDER_REFUSALS,
+  type TelephonyDriver,
+} from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
@@ -208,7 +214,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
       if (refused !== undefined) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
         this.options.log?.warn({ err: refused, callId: call.id }, 'originate refused by the driver');
-        await this.ops.finish(call, 'unreachable');
+        const provider = refused instanceof DriverError && PROVIDER_REFUSALS.has(refused.kind);
+        await this.ops.finish(call, provider ? 'network_error' : 'unreachable');
+        // A cloud provider that refused the request (down, rate limit, credentials) is the caller's to know.
+        if (provider) throw asEngineError(refused);
       }
       return call.snapshot(this.options.clock.now());
     });
@@ -221,6 +230,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   hangup(callId: string): Promise<CallSnapshot> {
     return this.command(callId, async (call) => {
       call.check('end');
+      requireCapability(this.ops.deps.driver, 'hangup', 'end a call itself (its parties hang up)');
       const answered = call.answeredAt !== undefined;
       await this.ops.finish(call, answered ? 'normal' : 'canceled', answered ? 'normal' : 'canceled');
     });

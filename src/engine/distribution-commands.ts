@@ -3,6 +3,7 @@ import { parseAddress } from '../core/address.ts';
 import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import { attendedTransfer, onTargetGone } from './attended-transfer.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import type { AgentWithdrawal, CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
@@ -64,6 +65,7 @@ export class DistributionCommands implements CallDistribution {
     offer: { agentId: string; endpoint: string; timeoutMs: number },
   ): Promise<string> {
     const { ops } = this.ctx;
+    requireCapability(ops.deps.driver, 'bridging', 'offer a call to an agent (it cannot join other parties)');
     const endpoint = parseAddress(offer.endpoint, 'endpoint', this.ctx.defaultCountry);
     let legId = '';
     await this.ctx.command(callId, async (call) => {

@@ -359,7 +359,9 @@ export class OutboundDialer {
  */
 function refusalCategory(error: unknown): FailureCategory | undefined {
   if (!isSwitchboardError(error)) return 'network_error';
-  if (error.code === 'CONCURRENT_LIMIT_REACHED') return 'rate_limited';
+  // The engine's own limit, or a cloud provider's (429): retried later, never counted as the provider failing.
+  if (error.code === 'CONCURRENT_LIMIT_REACHED' || error.code === 'PROVIDER_RATE_LIMITED')
+    return 'rate_limited';
   if (error.code === 'INVALID_PHONE_NUMBER') return 'invalid_number';
   return error.status >= 500 ? 'network_error' : undefined;
 }

@@ -7,6 +7,7 @@ import {
   type DriverEvent,
   type HangupCause,
   type OriginateRequest,
+  PBX_CAPABILITIES,
   type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
@@ -36,16 +37,6 @@ export {
   type PartyProfile,
   type ProfileRule,
 } from './profiles.ts';
-
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  hold: true,
-  dtmf: true,
-  redirect: true,
-  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
-  mute: true,
-  playback: true,
-  recording: true,
-});
 
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
 
@@ -80,7 +71,7 @@ export interface SimulatorOptions {
  */
 export class SimulatorDriver implements TelephonyDriver {
   readonly name = 'simulator';
-  readonly capabilities: DriverCapabilities = CAPABILITIES;
+  readonly capabilities: DriverCapabilities = PBX_CAPABILITIES;
   readonly recordings: TelephonyDriver['recordings'];
 
   private readonly clock: Clock;
