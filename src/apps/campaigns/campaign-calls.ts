@@ -3,7 +3,6 @@ import { iso, type TimerHandle } from '../../core/clock.ts';
 import type { DomainEvent } from '../../core/events.ts';
 import type { CallControl, CallDistribution, CallMedia } from '../../engine/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
-import type { CampaignCallContext } from './campaign-dialer.ts';
 import { type CampaignParts, type CampaignRuntime, dialJobId, dialKind } from './campaign-runtime.ts';
 import type { AttemptOutcome, Contact, ContactAttempt } from './events.ts';
 
@@ -405,10 +404,4 @@ function outcomeOf(call: CallSnapshot | undefined, live: LiveCampaignCall | unde
   if (connected) return 'answered';
   if (call.answeredAt !== undefined) return 'abandoned';
   return UNANSWERED[call.endReason ?? 'network_error'] ?? 'network_error';
-}
-
-/** The campaign context of a call, if it is a campaign's. */
-export function campaignContextOf(call: CallSnapshot): CampaignCallContext | undefined {
-  const context = call.context?.campaign as CampaignCallContext | undefined;
-  return context && typeof context.contactId === 'string' ? context : undefined;
 }

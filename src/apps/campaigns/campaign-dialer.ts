@@ -21,6 +21,11 @@ export interface CampaignCallContext {
   readonly phoneNumber: string;
   readonly name?: string;
   readonly fields: Contact['fields'];
+  /**
+   * The number the campaign asks to present. Carried for the phone system's dial plan (the engine's
+   * originate has no caller-id option yet); `from` would ring that address first, as click-to-dial.
+   */
+  readonly callerId?: string;
 }
 
 export interface DialerDeps extends CampaignParts {
@@ -195,6 +200,7 @@ export class CampaignDialer {
         phoneNumber: contact.phoneNumber,
         ...(contact.name !== undefined && { name: contact.name }),
         fields: contact.fields,
+        ...(campaign.callerId !== undefined && { callerId: campaign.callerId }),
       } satisfies CampaignCallContext,
     };
     try {
@@ -203,7 +209,6 @@ export class CampaignDialer {
           ? await engine.createQueued({ queueId: campaign.queueId, to: contact.phoneNumber, context })
           : await engine.originate({
               to: contact.phoneNumber,
-              ...(campaign.callerId !== undefined && { from: campaign.callerId }),
               context,
               ringTimeoutMs: RING_BEFORE_NO_ANSWER_MS,
             });

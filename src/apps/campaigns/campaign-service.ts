@@ -9,7 +9,7 @@ import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../
 import type { DncEntry, Page, Store } from '../../store/types.ts';
 import type { AcdService } from '../acd/acd-service.ts';
 import { isKnownZone } from './calling-hours.ts';
-import { CampaignCalls, campaignContextOf } from './campaign-calls.ts';
+import { CampaignCalls } from './campaign-calls.ts';
 import { CampaignDialer } from './campaign-dialer.ts';
 import { CampaignRuntime, campaignView, newCounters } from './campaign-runtime.ts';
 import { checkContacts, type RawContact } from './contacts-import.ts';
@@ -435,5 +435,3 @@ export class CampaignService {
     );
   }
 }
-
-export { campaignContextOf };

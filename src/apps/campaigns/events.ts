@@ -55,6 +55,7 @@ export interface CampaignInput {
   readonly timezone: string;
   readonly maxAttempts: number;
   readonly retryDelayMs: number;
+  /** Number to present; carried in each call's context (`campaign.callerId`) for the dial plan. */
   readonly callerId?: string;
 }
 

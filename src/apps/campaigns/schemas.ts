@@ -64,10 +64,9 @@ export const CampaignBody = z.strictObject({
     .default(3_600_000)
     .describe('Wait before another attempt after busy or no answer.'),
   callerId: addressInput(
-    'Number or endpoint to call from, where the phone system lets it be chosen.',
+    'Number to present to contacts; carried in each call’s context (`campaign.callerId`) for the phone system’s dial plan.',
   ).optional(),
 });
-export type CampaignBodyInput = z.output<typeof CampaignBody>;
 
 const campaignShape = z.object({
   id: z.string(),

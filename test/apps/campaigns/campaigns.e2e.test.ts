@@ -227,12 +227,16 @@ describe('states, retries and events', () => {
         { phoneNumber: '+33142685301', name: 'Ann', plan: 'gold' },
         { phoneNumber: '+33142685302', name: 'Bo' },
       ],
-      { mode: 'preview' },
+      { mode: 'preview', callerId: '+33142685300' },
     );
     await ok(server, 'POST', `/api/v1/campaigns/${campaign.id}/start`);
     await run(server, 2_000);
     const offered: any = await client.waitFor((e) => e.type === 'call.offered' && isCampaignCall(e));
-    expect(offered.data.call.context.campaign).toMatchObject({ name: 'Ann', fields: { plan: 'gold' } });
+    expect(offered.data.call.context.campaign).toMatchObject({
+      name: 'Ann',
+      fields: { plan: 'gold' },
+      callerId: '+33142685300',
+    });
     expect(offered.data.call.to).toBe('+33142685301');
     const [ann] = await allContacts(server, campaign.id);
     const skipped = await ok(server, 'POST', `/api/v1/campaigns/${campaign.id}/contacts/${ann.id}/skip`);
