@@ -9,19 +9,14 @@ import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import { inSpan } from '../core/tracing.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import {
-  DriverError,
-  type DriverEvent,
-  PROVIDER_REFUSALS,
-  type TelephonyDriver,
-} from '../telephony/driver.ts';
+import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
 import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
 import { DistributionCommands } from './distribution-commands.ts';
-import { asEngineError } from './driver-errors.ts';
+import { asEngineError, isProviderRefusal } from './driver-errors.ts';
 import { applyChannelEvent, applyRingTimeout } from './driver-events.ts';
 import { driverStatusEvent, watchEndpoint } from './driver-status.ts';
 import { EventPublisher } from './event-publisher.ts';
@@ -235,7 +230,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
       if (refused !== undefined) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
         this.options.log?.warn({ err: refused, callId: call.id }, 'originate refused by the driver');
-        const provider = refused instanceof DriverError && PROVIDER_REFUSALS.has(refused.kind);
+        const provider = isProviderRefusal(refused);
         await this.ops.finish(call, provider ? 'network_error' : 'unreachable');
         // A cloud provider that refused the request (down, rate limit, credentials) is the caller's to know.
         if (provider) throw asEngineError(refused);

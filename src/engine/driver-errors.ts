@@ -1,5 +1,5 @@
 import { type ErrorCode, SwitchboardError } from '../core/errors.ts';
-import { DriverError, type DriverErrorKind } from '../telephony/driver.ts';
+import { DriverError, type DriverErrorKind, PROVIDER_REFUSALS } from '../telephony/driver.ts';
 
 /** The catalogue code each kind of driver failure answers with. */
 const ENGINE_CODES: Readonly<Record<DriverErrorKind, ErrorCode>> = {
@@ -20,6 +20,11 @@ export function asEngineError(error: unknown): unknown {
   if (!(error instanceof DriverError)) return error;
   const details = error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs };
   return new SwitchboardError(ENGINE_CODES[error.kind], error.message, details);
+}
+
+/** Whether a driver refused because its cloud provider did (down, rate limit, credentials), not the callee. */
+export function isProviderRefusal(error: unknown): error is DriverError {
+  return error instanceof DriverError && PROVIDER_REFUSALS.has(error.kind);
 }
 
 /** Runs `work` (sync or async); a driver error it throws or rejects with becomes an engine error. */

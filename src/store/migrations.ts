@@ -1,11 +1,11 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { StoreKind } from './types.ts';
 
 /**
  * Migrations live in code rather than in a folder so that they ship inside the bundle and need no
  * file-system lookup at start-up. Names sort lexically; never rename or edit one that has shipped.
  */
-function migrations(kind: StoreKind): Record<string, Migration> {
+export function migrations(kind: StoreKind): Record<string, Migration> {
   return {
     '001_calls_and_events': {
       async up(db: Kysely<unknown>) {
@@ -449,52 +449,4 @@ function migrations(kind: StoreKind): Record<string, Migration> {
       },
     },
   };
-}
-
-/**
- * Brings the database up to the latest migration. `schema` names where PostgreSQL keeps Kysely's own
- * bookkeeping tables; the connection's search_path must point at the same schema.
- */
-export async function migrateToLatest(db: Kysely<unknown>, kind: StoreKind, schema?: string): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    // Kysely's set-up looks for its tables through every schema of the database; another schema dropped
-    // in that instant (another process's, another test's) fails the look-up. Nothing was migrated: look again.
-    if (failed === undefined && attempt < 3 && isVanishedRelation(error)) continue;
-    throw new Error(`Store migration ${failed ?? '(setup)'} failed: ${describe(error)}`, { cause: error });
-  }
-}
-
-/** PostgreSQL's "relation does not exist" (42P01) or "schema does not exist" (3F000). */
-function isVanishedRelation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === '42P01' || code === '3F000';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** How many of the known migrations the database has not applied (0 once it is current). */
-export async function pendingMigrations(
-  db: Kysely<unknown>,
-  kind: StoreKind,
-  schema?: string,
-): Promise<number> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(kind) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt === undefined).length;
 }

@@ -20,7 +20,7 @@ import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
 import { createJobQueue } from './jobs.ts';
-import { migrateToLatest, pendingMigrations } from './migrations.ts';
+import { migrateToLatest, pendingMigrations } from './migrate.ts';
 import { createOutboundCallRepository } from './outbound-calls.ts';
 import { createConnectorStateRepository, createPbxCallRepository } from './pbx-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
