@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { buildServer } from './api/server.ts';
@@ -224,6 +225,7 @@ export async function createSwitchboard(
     replay: config.socketReplay,
     ...(config.socketMaxPendingLive !== undefined && { maxPendingLive: config.socketMaxPendingLive }),
     logger: logger,
+    consoleRoot: CONSOLE_ROOT,
     ...(demo && { extraRoutes: [demo.routes] }),
   });
 
@@ -260,6 +262,9 @@ export async function createSwitchboard(
     },
   };
 }
+
+/** Where `npm start` builds the operator console (scripts/build-console.mjs). */
+const CONSOLE_ROOT = resolve(import.meta.dirname, '../web/dist');
 
 function makeClock(setting: SwitchboardConfig['clock']): Clock {
   if (setting === 'real') return new SystemClock();

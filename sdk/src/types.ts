@@ -26,7 +26,10 @@ type QueryArgs<O> = O extends { parameters: { query: infer Q } }
       : { query?: Defined<Q> }
     : unknown;
 type BodyArgs<O, Method> = O extends { requestBody: { content: { 'application/json': infer B } } }
-  ? { body: B }
+  ? null extends B
+    ? // A body that may be null (a bodiless POST is read as null) may be left out.
+      { body?: B }
+    : { body: B }
   : O extends { requestBody?: { content: { 'application/json': infer B } } }
     ? { body?: B }
     : Method extends 'POST' | 'PUT' | 'PATCH'

@@ -3,11 +3,12 @@
 // tests drive the distribution's Chromium through playwright-core.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-export const CHROMIUM = process.env.SWITCHBOARD_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM: string = process.env.SWITCHBOARD_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Installs Chromium with apt-get when it is absent; returns its path, or throws saying what to do. */
-export function ensureChromium() {
+export function ensureChromium(): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const sudo = asRoot ? '' : 'sudo ';
@@ -21,7 +22,7 @@ export function ensureChromium() {
     );
   } catch (error) {
     throw new Error(
-      `Chromium is missing at ${CHROMIUM} and apt-get could not install it (${error.message}). ` +
+      `Chromium is missing at ${CHROMIUM} and apt-get could not install it (${(error as Error).message}). ` +
         'Install it with `apt-get install chromium`, or set SWITCHBOARD_CHROMIUM to a Chromium binary.',
     );
   }
@@ -29,4 +30,4 @@ export function ensureChromium() {
   return CHROMIUM;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) ensureChromium();
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) ensureChromium();
