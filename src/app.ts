@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
+import { consoleBuilt } from './api/console.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
 import type { AcdService } from './apps/acd/acd-service.ts';
@@ -42,6 +43,8 @@ export interface Switchboard {
   readonly ari: AriDriver | undefined;
   readonly clock: Clock;
   readonly store: Store;
+  /** Whether the operator console's build was found and is served at `/`. */
+  readonly consoleServed: boolean;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /** Ends live calls (`server_restart`), flushes records, closes connections. Idempotent. */
@@ -185,6 +188,7 @@ export async function createSwitchboard(
         driver.reset();
       },
     });
+  const consoleRoot = config.consoleDir ?? CONSOLE_ROOT;
   const { app } = await buildServer({
     calls: engine,
     parties: engine,
@@ -225,7 +229,7 @@ export async function createSwitchboard(
     replay: config.socketReplay,
     ...(config.socketMaxPendingLive !== undefined && { maxPendingLive: config.socketMaxPendingLive }),
     logger: logger,
-    consoleRoot: CONSOLE_ROOT,
+    consoleRoot,
     ...(demo && { extraRoutes: [demo.routes] }),
   });
 
@@ -242,6 +246,7 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    consoleServed: consoleBuilt(consoleRoot),
     async listen() {
       const url = await app.listen({ port: config.port, host: config.host });
       demo?.listening(app.server.address(), ivrVariables);
@@ -263,7 +268,7 @@ export async function createSwitchboard(
   };
 }
 
-/** Where `npm start` builds the operator console (scripts/build-console.mjs). */
+/** Where `npm start` builds the operator console (scripts/build-console.ts). */
 const CONSOLE_ROOT = resolve(import.meta.dirname, '../web/dist');
 
 function makeClock(setting: SwitchboardConfig['clock']): Clock {

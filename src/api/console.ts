@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
  * it reaches the API with the key the user types, never one of the server's.
  */
 export async function registerConsole(app: FastifyInstance, root: string | undefined): Promise<void> {
-  if (root === undefined || !existsSync(join(root, 'index.html'))) {
+  if (!consoleBuilt(root)) {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply
         .type('text/plain; charset=utf-8')
@@ -34,4 +34,9 @@ export async function registerConsole(app: FastifyInstance, root: string | undef
       );
     },
   });
+}
+
+/** Whether `root` holds a built console. */
+export function consoleBuilt(root: string | undefined): root is string {
+  return root !== undefined && existsSync(join(root, 'index.html'));
 }

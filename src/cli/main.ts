@@ -73,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       clock: String(config.clock),
       ...(switchboard.ari && { ari: switchboard.ari.status() }),
       authRequired: config.apiKeys.length > 0,
+      console: switchboard.consoleServed,
       ...(config.demo && { extra: demoLines(url) }),
     }),
   );
