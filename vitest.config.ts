@@ -1,6 +1,12 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// `source`: in this repository the SDK is read from its TypeScript (sdk/src), not its build (sdk/dist).
+const conditions = ['source', ...defaultServerConditions];
+
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['test/**/*.test.ts', 'sdk/test/**/*.test.ts', 'web/test/**/*.test.ts'],
     // Each file gets its own server, database file and PostgreSQL schema, so files run in parallel.

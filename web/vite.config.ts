@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 /** The console's budget: JavaScript loaded by the first page, gzipped. */
 const FIRST_LOAD_BUDGET_BYTES = 300 * 1024;
@@ -29,5 +29,7 @@ function firstLoadBudget(): Plugin {
 
 export default defineConfig({
   plugins: [react(), firstLoadBudget()],
+  // `source`: the SDK is read from its TypeScript (sdk/src), not from a build of it.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
 });
