@@ -53,7 +53,7 @@ export function applyEvent(state: LiveState, event: DomainEvent): LiveState {
     lastEventAt: Date.parse(event.timestamp),
   };
   const data = event.data as { call?: Call; agent?: Agent; emergency?: Emergency; stats?: QueueStats };
-  if (data.call) next = { ...next, calls: { ...next.calls, [data.call.id]: data.call } };
+  if (data.call) next = { ...next, calls: keepRecent({ ...next.calls, [data.call.id]: data.call }) };
   if (data.agent) next = { ...next, agents: { ...next.agents, [data.agent.id]: data.agent } };
   if (data.emergency) {
     next = { ...next, emergencies: { ...next.emergencies, [data.emergency.id]: data.emergency } };
@@ -77,6 +77,18 @@ export function applyEvent(state: LiveState, event: DomainEvent): LiveState {
     default:
       return next;
   }
+}
+
+/** Finished calls kept in memory: a wallboard stays open for weeks; the call log reads the store. */
+export const FINISHED_CALLS_KEPT = 500;
+
+function keepRecent(calls: Record<string, Call>): Record<string, Call> {
+  const finished = Object.values(calls).filter((call) => !isLive(call));
+  if (finished.length <= FINISHED_CALLS_KEPT) return calls;
+  const oldest = finished
+    .sort((a, b) => Date.parse(a.endedAt ?? a.startedAt) - Date.parse(b.endedAt ?? b.startedAt))
+    .slice(0, finished.length - FINISHED_CALLS_KEPT);
+  return without(calls, (id) => oldest.some((call) => call.id === id));
 }
 
 /** Lists keyed by id. */

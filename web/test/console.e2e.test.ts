@@ -73,7 +73,7 @@ async function consoleAs(agentId?: string): Promise<Page> {
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
-describe('the operator console', () => {
+describe('the operator console', { timeout: 60_000 }, () => {
   it('click-to-dial: a dispatcher dials a driver and sees ringing, answered, then ended with the duration', async () => {
     await site();
     const page = await consoleAs('alice');

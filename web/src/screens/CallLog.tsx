@@ -1,36 +1,12 @@
 import type { Args, DomainEvent, Schemas } from '@switchboard/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useLive } from '../connection.tsx';
+import { callsCsv } from '../csv.ts';
 import { clockText, STATUS_TEXT, timeText } from '../format.ts';
 import type { Call } from '../live-store.ts';
 
 type Query = NonNullable<Args<'listCalls'>['query']>;
 type Recording = Schemas['Recording'];
-
-const CSV_COLUMNS = [
-  'id',
-  'direction',
-  'from',
-  'to',
-  'status',
-  'agentId',
-  'queueId',
-  'startedAt',
-  'answeredAt',
-  'endedAt',
-  'duration',
-  'endReason',
-] as const;
-
-/** Call records as CSV (RFC 4180 quoting), built in the browser from the rows shown. */
-export function callsCsv(calls: readonly Call[]): string {
-  const quote = (value: unknown) => {
-    const text = value === undefined || value === null ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const rows = calls.map((call) => CSV_COLUMNS.map((column) => quote(call[column])).join(','));
-  return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
-}
 
 /** The call records: search and filter, then one call's timeline, IVR trace, transfers and recordings. */
 export function CallLog() {

@@ -58,7 +58,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** How long the page may take to show something (real time: the browser renders on its own). */
-const SHOW_TIMEOUT_MS = 10_000;
+const SHOW_TIMEOUT_MS = 15_000;
 
 /**
  * Waits until `locator`'s text satisfies `wanted` (a string: equal after trimming; a RegExp: matches),
