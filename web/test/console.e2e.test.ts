@@ -162,6 +162,9 @@ describe('the operator console', { timeout: 60_000 }, () => {
     );
     await kit.advanceClock(3000);
     await shows(banner, /answered/);
+    // The screenshot waits for the figures the answer changes, so that it is the same on every run.
+    await shows(page.getByTestId('queue-emergency'), /100 %/);
+    await shows(page.getByTestId('queue-dispatch'), /0 \/ 1/);
     await shot(page, 'wallboard');
   });
 
@@ -197,6 +200,15 @@ describe('the operator console', { timeout: 60_000 }, () => {
     );
     const duration = await audio.evaluate((element: HTMLAudioElement) => element.duration);
     expect(duration).toBeCloseTo(4, 0);
+    // Back to the start, so that the screenshot is the same on every run.
+    await audio.evaluate(
+      (element: HTMLAudioElement) =>
+        new Promise<void>((resolve) => {
+          element.pause();
+          element.addEventListener('seeked', () => resolve(), { once: true });
+          element.currentTime = 0;
+        }),
+    );
     await shot(page, 'call-log');
   });
 
