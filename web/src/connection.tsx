@@ -20,6 +20,8 @@ export interface Live {
   readonly virtualClock: boolean;
   /** Reports an action's failure where the user sees it. */
   readonly report: (error: unknown) => void;
+  /** Tells the console the server's time (the simulator panel, after moving the virtual clock). */
+  readonly noteServerTime: (iso: string) => void;
 }
 
 const LiveContext = createContext<Live | undefined>(undefined);
@@ -35,10 +37,13 @@ const KEY_STORAGE = 'switchboard.apiKey';
 
 type Action =
   | { kind: 'reset'; state: Partial<LiveState> }
-  | { kind: 'event'; event: Parameters<typeof applyEvent>[1] };
+  | { kind: 'event'; event: Parameters<typeof applyEvent>[1] }
+  | { kind: 'time'; at: number };
 
 function reducer(state: LiveState, action: Action): LiveState {
-  return action.kind === 'event' ? applyEvent(state, action.event) : { ...state, ...action.state };
+  if (action.kind === 'event') return applyEvent(state, action.event);
+  if (action.kind === 'time') return { ...state, lastEventAt: Math.max(state.lastEventAt, action.at) };
+  return { ...state, ...action.state };
 }
 
 /**
@@ -147,6 +152,7 @@ export function Connection({ children }: { children: (problem: string | undefine
     driver: server.driver,
     virtualClock: server.virtualClock,
     report: (error) => setProblem(error instanceof Error ? error.message : String(error)),
+    noteServerTime: (iso) => dispatch({ kind: 'time', at: Date.parse(iso) }),
   };
   return <LiveContext.Provider value={live}>{children(problem)}</LiveContext.Provider>;
 }

@@ -19,7 +19,10 @@ export interface LiveState {
   readonly offers: Readonly<Record<string, Offer>>;
   /** Server time minus this browser's time, from the last event (the simulator's clock may be virtual). */
   readonly clockOffsetMs: number;
-  /** Server time of the last event: on a virtual clock, time stands still between events. */
+  /**
+   * Server time of the last event (or clock reading): on a virtual clock, time stands still between
+   * events, so talk time counts up to it.
+   */
   readonly lastEventAt: number;
   /** Bumped by every event: screens that re-read something (the simulator's channels) watch it. */
   readonly lastSeq: number;

@@ -227,6 +227,34 @@ describe('the operator console', { timeout: 60_000 }, () => {
     await kit.waitFor('call.ended', (e) => e.data.call.from === '+13125550142');
   });
 
+  it('works from the keyboard alone, and names every control for assistive technology', async () => {
+    await site();
+    const page = await consoleAs('alice');
+    // Dial without the mouse: type into the field, Enter submits; then Tab to Hang up and press Enter.
+    await page.getByLabel('Number to dial').focus();
+    await page.keyboard.type('+13125550142');
+    await page.keyboard.press('Enter');
+    await shows(page.getByTestId('call-status'), 'Ringing');
+    await page.getByRole('button', { name: 'Hang up' }).focus();
+    await page.keyboard.press('Enter');
+    await shows(page.getByTestId('call-status'), 'Ended');
+    for (const screen of ['Agent', 'Wallboard', 'Call log', 'Simulator']) {
+      await page.getByRole('button', { name: screen, exact: true }).focus();
+      await page.keyboard.press('Enter');
+      const unnamed = await page.locator('button, input, select, a[href]').evaluateAll((elements) =>
+        elements
+          .filter((element) => {
+            const labelled = (element as HTMLInputElement).labels?.length;
+            const name =
+              element.getAttribute('aria-label') ?? element.getAttribute('title') ?? element.textContent;
+            return !labelled && !name?.trim();
+          })
+          .map((element) => element.outerHTML.slice(0, 80)),
+      );
+      expect(unnamed, `${screen}: controls without a name`).toEqual([]);
+    }
+  });
+
   it('asks for the API key when the server has keys, and keeps it out of the address', async () => {
     await site({ SWITCHBOARD_API_KEYS: 'open-sesame' });
     const page = await browser.open(server.url);

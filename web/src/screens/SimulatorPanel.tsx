@@ -51,20 +51,17 @@ function Inbound() {
 }
 
 function Clock() {
-  const { api, state, virtualClock, report } = useLive();
+  const { api, state, virtualClock, report, noteServerTime } = useLive();
   const [now, setNow] = useState<string>();
+  const showTime = (clock: { now: string }) => {
+    setNow(clock.now);
+    noteServerTime(clock.now);
+  };
   const [speed, setSpeed] = useState(0);
-  const advance = (ms: number) =>
-    api
-      .advanceSimClock({ body: { ms } })
-      .then((clock) => setNow(clock.now))
-      .catch(report);
+  const advance = (ms: number) => api.advanceSimClock({ body: { ms } }).then(showTime).catch(report);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the clock is read again whenever something happened
   useEffect(() => {
-    api
-      .getSimClock()
-      .then((clock) => setNow(clock.now))
-      .catch(report);
+    api.getSimClock().then(showTime).catch(report);
   }, [state.lastSeq]);
   // Running faster: the page moves virtual time in steps while it is open.
   // biome-ignore lint/correctness/useExhaustiveDependencies: advance is the same function in effect
