@@ -258,6 +258,27 @@ describe('every route through the SDK', () => {
 });
 
 describe('errors', () => {
+  it("an answer that is not Switchboard's (a proxy's error page) is still a SwitchboardApiError", async () => {
+    const proxy: typeof fetch = async () =>
+      new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } });
+    const { api } = createClient({ baseUrl: 'http://switchboard.example', fetch: proxy });
+    const error = await api.listCalls().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 502,
+      code: 'API_UNAVAILABLE',
+      message: 'HTTP 502: <html>502 Bad Gateway</html>',
+    });
+  });
+
+  it('waitFor gives up after its timeout and says which events came', async () => {
+    const error = await kit
+      .waitFor('call.answered', (e) => e.callId === 'nope', { timeout: 50 })
+      .catch((e: unknown) => e);
+    expect(String(error)).toMatch(
+      /waitFor\(call.answered\): no matching event within 50 ms \(received: .*call\.ended/,
+    );
+  });
+
   it('a refusal is a SwitchboardApiError with the catalogue code, from /api/v1 and /api/cti alike', async () => {
     const { api } = createClient({ baseUrl: server.url });
     const missing = await api.getCall({ path: { callId: 'nope' } }).catch((e: unknown) => e);
