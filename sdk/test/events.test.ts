@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../test/support/server.ts';
+import { freePort, startServer, type TestServer } from '../../test/support/server.ts';
 import { createClient, type DomainEvent, type EventStream } from '../src/index.ts';
 
 const servers: TestServer[] = [];
@@ -36,14 +35,6 @@ function until(check: () => boolean, what: string, timeout = 10_000): Promise<vo
       }
     }, 10);
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('the SDK event stream', () => {

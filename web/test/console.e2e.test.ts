@@ -3,7 +3,7 @@ import { createClient, type SwitchboardClient } from '@switchboard/client';
 import { createTestKit, type TestKit } from '@switchboard/client/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../../test/support/server.ts';
+import { freePort, startServer, type TestServer } from '../../test/support/server.ts';
 import { type Browser, launchBrowser, SCREENSHOTS, shows, vanishes } from './support/browser.ts';
 
 /** The operator console in Chromium against a real server on the virtual clock. */
@@ -225,6 +225,26 @@ describe('the operator console', { timeout: 60_000 }, () => {
     await channel.getByRole('button', { name: 'Hang up' }).click();
     await vanishes(channel);
     await kit.waitFor('call.ended', (e) => e.data.call.from === '+13125550142');
+  });
+
+  it('stays live across a server restart: the stream resumes and shows what happened meanwhile', async () => {
+    const port = await freePort();
+    await site({ CTI_PORT: String(port) });
+    const page = await consoleAs('alice');
+    await page.getByLabel('Number to dial').fill('+13125550142');
+    await page.getByRole('button', { name: 'Dial', exact: true }).click();
+    await kit.advanceClock(3000);
+    await shows(page.getByTestId('call-status'), 'Answered');
+
+    kit.close();
+    await server.close();
+    await shows(page.getByTestId('connection'), 'disconnected');
+    // The same store and port: the restart ends the call it finds live, and the page hears of it.
+    server = await startServer({ dataDir: server.dataDir, env: { CTI_PORT: String(port) } });
+    kit = await createTestKit(createClient({ baseUrl: server.url }));
+    await shows(page.getByTestId('connection'), 'live');
+    await shows(page.getByTestId('call-status'), 'Ended');
+    await shows(page.getByTestId('call'), /server restart/);
   });
 
   it('works from the keyboard alone, and names every control for assistive technology', async () => {
