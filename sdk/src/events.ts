@@ -4,7 +4,8 @@ import type { DomainEvent, ErrorCode, EventOf, EventType } from './types.ts';
 export interface EventStreamOptions {
   /**
    * Replay the log after this seq before live events (0: the whole log). Without it the stream starts
-   * with live events; either way, after a reconnect it resumes after the last seq it delivered.
+   * with live events. After a reconnect it resumes after the last seq it delivered (or after this one,
+   * while it has delivered none).
    */
   readonly lastSeq?: number;
   /** An API key; the client passes its own. */

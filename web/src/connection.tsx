@@ -1,4 +1,10 @@
-import { createClient, isApiError, type Operations, type SwitchboardClient } from '@switchboard/client';
+import {
+  createClient,
+  type DomainEvent,
+  isApiError,
+  type Operations,
+  type SwitchboardClient,
+} from '@switchboard/client';
 import {
   createContext,
   type FormEvent,
@@ -66,7 +72,7 @@ export function Connection({ children }: { children: (problem: string | undefine
     (async () => {
       try {
         // A route behind the key tells whether one is needed (GET /health is open to all).
-        const agents = await candidate.api.listAgents();
+        await candidate.api.listAgents();
         const health = (await candidate.api.health()) as { driver?: string; clock?: string };
         if (cancelled) return;
         setNeedsKey(false);
@@ -88,10 +94,13 @@ export function Connection({ children }: { children: (problem: string | undefine
             });
           }, 200);
         };
-        const offEvent = stream.onAny((event) => {
+        // Events that come while the state is read wait, and those the reads may have missed follow them.
+        let pending: DomainEvent[] | undefined = [];
+        const apply = (event: DomainEvent) => {
           dispatch({ kind: 'event', event });
           if (event.type.startsWith('queue.') || event.type === 'agent.state') refreshStats();
-        });
+        };
+        const offEvent = stream.onAny((event) => (pending ? pending.push(event) : apply(event)));
         const offStatus = stream.onStatus((status) => dispatch({ kind: 'reset', state: { status } }));
         stop = () => {
           clearTimeout(statsTimer);
@@ -99,7 +108,11 @@ export function Connection({ children }: { children: (problem: string | undefine
           offStatus();
           stream.close();
         };
-        const [queues, calls, emergencies] = await Promise.all([
+        // Read once the stream is live: an event committed after the reads began reaches it, none falls between.
+        await stream.ready().catch(() => undefined);
+        const readFrom = stream.lastSeq;
+        const [agentsNow, queues, calls, emergencies] = await Promise.all([
+          candidate.api.listAgents(),
           candidate.api.listQueues(),
           candidate.api.listCalls({ query: { limit: 100 } }),
           candidate.api.listEmergencies(),
@@ -111,13 +124,16 @@ export function Connection({ children }: { children: (problem: string | undefine
         dispatch({
           kind: 'reset',
           state: {
-            agents: byId(agents),
+            agents: byId(agentsNow),
             queues: byId(queues),
             calls: byId(calls.items),
             emergencies: byId(emergencies),
             stats: Object.fromEntries(stats.map((s) => [s.queueId, s])),
           },
         });
+        // What came before the reads began is in what they read; later events may be newer.
+        for (const event of pending ?? []) if (event.seq > readFrom) apply(event);
+        pending = undefined;
         setClient(candidate);
       } catch (error) {
         if (cancelled) return;

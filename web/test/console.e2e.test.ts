@@ -165,6 +165,8 @@ describe('the operator console', { timeout: 60_000 }, () => {
     // The screenshot waits for the figures the answer changes, so that it is the same on every run.
     await shows(page.getByTestId('queue-emergency'), /100 %/);
     await shows(page.getByTestId('queue-dispatch'), /0 \/ 1/);
+    await shows(page.getByRole('listitem').filter({ hasText: 'Alice Dispatcher' }), /on call/);
+    await shows(page.getByRole('row').filter({ hasText: 'Alice Dispatcher' }), /Answered/);
     await shot(page, 'wallboard');
   });
 
