@@ -147,6 +147,7 @@ class StubEngine implements CallControl, CallDistribution {
       };
     },
     after: async () => [],
+    forCall: async () => [],
     lastSeq: 0,
   };
   liveCount = 0;

@@ -107,6 +107,9 @@ class FakeFeed implements EventFeed {
     this.onRead?.('after');
     return page;
   }
+  async forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]> {
+    return this.log.filter((event) => event.callId === callId && event.seq > after).slice(0, limit);
+  }
 }
 
 function fakeSim(overrides: Partial<SimControls> = {}): SimControls & { calls: string[] } {
@@ -944,7 +947,9 @@ describe('OpenAPI document', () => {
         'GET /api/cti/status',
         'POST /api/v1/calls',
         'GET /api/v1/calls',
+        'GET /api/v1/calls/export',
         'GET /api/v1/calls/{callId}',
+        'GET /api/v1/calls/{callId}/events',
         ...['hangup', 'answer', 'hold', 'unhold', 'transfer', 'dtmf'].map(call),
         ...['transfer/complete', 'transfer/cancel'].map(call),
         'GET /api/v1/events',

@@ -19,7 +19,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   notify: ['core', 'net'],
   engine: ['core', 'telephony', 'store', 'notify'],
   apps: ['core', 'engine', 'store', 'notify', 'net'],
-  connectors: ['core', 'engine', 'store', 'notify', 'net'],
+  // Connectors are laid out as apps are: they build on the app contract and the shared HTTP pieces.
+  connectors: ['core', 'engine', 'store', 'notify', 'net', 'apps'],
   // The API's simulator controls and the start-up configuration name driver settings and types.
   api: ['core', 'engine', 'apps', 'store', 'notify', 'net', 'connectors'],
   config: ['core', 'net', 'store', 'telephony'],

@@ -72,4 +72,42 @@ describe('configuration', () => {
       'https://b.example',
     ]);
   });
+
+  it('reads the Twilio driver: names what is missing, keeps the token out of logs', () => {
+    const twilio = {
+      SWITCHBOARD_DRIVER: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'secret-token',
+      TWILIO_CALLER_ID: '+15005550006',
+      SWITCHBOARD_PUBLIC_URL: 'https://cti.example.com/',
+    };
+    const config = loadConfig(twilio);
+    expect(config.driver).toBe('twilio');
+    expect(config.twilio).toMatchObject({ callerId: '+15005550006', publicUrl: 'https://cti.example.com' });
+    expect(config.twilio?.authToken).toBe('secret-token');
+    expect(JSON.stringify(config)).not.toContain('secret-token');
+    expect(() => loadConfig({ ...twilio, TWILIO_AUTH_TOKEN: '' })).toThrow(/TWILIO_AUTH_TOKEN is required/);
+    expect(() => loadConfig({ ...twilio, SWITCHBOARD_PUBLIC_URL: '' })).toThrow(/SWITCHBOARD_PUBLIC_URL/);
+    expect(() => loadConfig({ ...twilio, TWILIO_ACCOUNT_SID: 'nope' })).toThrow(/TWILIO_ACCOUNT_SID/);
+    expect(() => loadConfig({ ...twilio, SWITCHBOARD_CLOCK: 'virtual' })).toThrow(/real time/);
+  });
+
+  it('reads the Exotel driver: region host by default, the flow optional, the token out of logs', () => {
+    const exotel = {
+      SWITCHBOARD_DRIVER: 'exotel',
+      EXOTEL_SID: 'acme1',
+      EXOTEL_API_KEY: 'key',
+      EXOTEL_API_TOKEN: 'secret-token',
+      EXOTEL_VIRTUAL_NUMBER: '08047091234',
+      SWITCHBOARD_PUBLIC_URL: 'https://cti.example.in',
+    };
+    const config = loadConfig({ ...exotel, EXOTEL_SUBDOMAIN: 'api.in.exotel.com', EXOTEL_APP_ID: '12345' });
+    expect(config.exotel).toMatchObject({ sid: 'acme1', subdomain: 'api.in.exotel.com', appId: '12345' });
+    expect(loadConfig(exotel).exotel).toMatchObject({ subdomain: 'api.exotel.com', appId: undefined });
+    expect(JSON.stringify(config)).not.toContain('secret-token');
+    expect(() => loadConfig({ ...exotel, EXOTEL_VIRTUAL_NUMBER: '' })).toThrow(
+      /EXOTEL_VIRTUAL_NUMBER is required/,
+    );
+    expect(() => loadConfig({ ...exotel, EXOTEL_APP_ID: 'flow' })).toThrow(/EXOTEL_APP_ID/);
+  });
 });

@@ -175,6 +175,8 @@ describe('restart after a crash', () => {
     await first.advance(3_000);
     const ringing = await first.request('POST', '/api/v1/calls', { to: '+12125550102' });
     const left = [answered.body.data.id, ringing.body.data.id];
+    // The originate answers once its record is written; its events may still be on the writer thread.
+    await first.sb.engine.idle();
     const seen = (await first.request('GET', '/api/v1/events?after=0&limit=500')).body.data;
     const lastSeq = seen.at(-1).seq;
     // As after kill -9: the records stay as they were, live; nothing gets to end the calls.

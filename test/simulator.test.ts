@@ -659,6 +659,8 @@ describe('engine commands', () => {
       mute: true,
       playback: true,
       recording: true,
+      hangup: true,
+      bridging: true,
     });
   });
 

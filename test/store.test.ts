@@ -12,6 +12,7 @@ import type { InboundRoute } from '../src/core/routing.ts';
 import { closeSnapshot } from '../src/store/close-snapshot.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { AgentStateEntry, Store, StoreConfig, StoredRecording } from '../src/store/types.ts';
+import { at, makeCall, T0 } from './support/call-fixtures.ts';
 
 /**
  * One contract suite, run against every backend. Each test gets a store of its own (a new SQLite file,
@@ -79,47 +80,6 @@ const postgresBackend: Backend = {
 };
 
 // --- fixtures -------------------------------------------------------------------------------------
-
-const T0 = Date.parse('2025-03-01T12:00:00.000Z');
-const at = (offsetSec: number): string => new Date(T0 + offsetSec * 1000).toISOString();
-
-/** A call; an override set to `undefined` removes that field, as a snapshot would simply lack it. */
-function makeCall(id: string, overrides: Partial<CallSnapshot> = {}): CallSnapshot {
-  const startedAt = overrides.startedAt ?? at(0);
-  const call: CallSnapshot = {
-    id,
-    direction: 'outbound',
-    status: 'answered',
-    from: '+15550001111',
-    to: '+15550002222',
-    context: { crmTicket: 'T-1', nested: { tags: ['vip', 'callback'], attempt: 2, ok: true, none: null } },
-    legs: [
-      {
-        id: `${id}-a`,
-        role: 'agent',
-        address: 'PJSIP/1001',
-        status: 'answered',
-        startedAt,
-        answeredAt: startedAt,
-      },
-      {
-        id: `${id}-b`,
-        role: 'callee',
-        address: '+15550002222',
-        status: 'answered',
-        startedAt,
-        answeredAt: startedAt,
-      },
-    ],
-    startedAt,
-    answeredAt: startedAt,
-    duration: 0,
-    ...overrides,
-  };
-  return Object.fromEntries(
-    Object.entries(call).filter(([, v]) => v !== undefined),
-  ) as unknown as CallSnapshot;
-}
 
 function makeEvent(seq: number, call?: CallSnapshot): DomainEvent {
   const timestamp = at(seq / 1000);

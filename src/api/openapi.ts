@@ -40,6 +40,8 @@ export async function registerOpenApi(
         { name: 'mock-cti', description: 'The compact mock-CTI contract.' },
         { name: 'simulator', description: 'Script and drive the simulated phone system.' },
         { name: 'health', description: 'Liveness.' },
+        { name: 'keys', description: 'API keys and their roles (admins only).' },
+        { name: 'audit', description: 'The audit log of changes and security events (admins only).' },
       ],
       components: {
         securitySchemes: {

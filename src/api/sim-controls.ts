@@ -4,7 +4,8 @@ import { HANGUP_CAUSES, type HangupCause } from '../core/call.ts';
 import { enumOf } from './schemas/call.ts';
 
 /** How a simulated remote party ends a call attempt it does not answer. */
-export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number';
+/** `network_error` is the provider failing (not the callee): what trips the outbound circuit breaker. */
+export type SimOutcome = 'answer' | 'busy' | 'rejected' | 'unreachable' | 'invalid_number' | 'network_error';
 
 /** Scripted behaviour of a simulated remote party. */
 export interface SimProfile {
@@ -21,6 +22,19 @@ export interface SimProfile {
     readonly afterMs?: number;
     readonly interDigitMs?: number;
     readonly durationMs?: number;
+  };
+  /** Seeded random behaviour per call: answer rate, answer delay, talk (handle) time. */
+  readonly distribution?: {
+    readonly seed?: number;
+    readonly answerRate?: number;
+    readonly otherwise?: Exclude<SimOutcome, 'answer'> | 'no_answer';
+    readonly answerAfterMs?: { readonly min: number; readonly max: number };
+    readonly talkMs?: {
+      readonly mean: number;
+      readonly cv?: number;
+      readonly min?: number;
+      readonly max?: number;
+    };
   };
 }
 
@@ -81,6 +95,7 @@ export const SimOutcomeSchema = enumOf<SimOutcome>({
   rejected: true,
   unreachable: true,
   invalid_number: true,
+  network_error: true,
 });
 
 export const SimRejectCauseSchema = enumOf<SimRejectCause>({ busy: true, rejected: true });
@@ -115,6 +130,28 @@ function profileRule(strict: boolean) {
       })
         .optional()
         .describe('Digits the party presses once answered.'),
+      distribution: object({
+        seed: z.int().optional().describe('Seed of the draws: the same rules and calls give the same run.'),
+        answerRate: z.number().min(0).max(1).optional().describe('Share of calls answered; default 1.'),
+        otherwise: z
+          .enum(['no_answer', 'busy', 'rejected', 'unreachable', 'invalid_number', 'network_error'])
+          .optional()
+          .describe('What the calls not answered do; default busy (no_answer rings until the timeout).'),
+        answerAfterMs: object({ min: delay('Shortest.'), max: delay('Longest.') })
+          .refine((r) => r.min <= r.max, { error: 'min must not exceed max' })
+          .optional()
+          .describe('Answer delay, drawn evenly between min and max.'),
+        talkMs: object({
+          mean: delay('Mean talk time.'),
+          cv: z.number().min(0).max(5).optional().describe('Coefficient of variation; default 0.5.'),
+          min: delay('Shortest.').optional(),
+          max: delay('Longest.').optional(),
+        })
+          .optional()
+          .describe('Talk (handle) time before the party hangs up, log-normal.'),
+      })
+        .optional()
+        .describe('Seeded random behaviour per call, for pacing tests and load runs.'),
     }),
   });
 }

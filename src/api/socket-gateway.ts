@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode, SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, DomainEventType } from '../core/events.ts';
 import type { EventFeed } from '../engine/types.ts';
-import { type KeyCheck, keyFromHeaders } from './auth.ts';
+import { type Authenticator, keyFromHeaders, type Principal } from './auth.ts';
 import { type SocketEvent, toSocketEvent } from './cti-shapes.ts';
+import { eventAgents, visibleToAgent } from './event-visibility.ts';
 import { handshakeRefusal, type SitePolicy } from './site-guard.ts';
 import { createSlowClientWatch, DEFAULT_MAX_PENDING_LIVE, type PendingMeter } from './slow-clients.ts';
 import { createReplayer, type ReplayClient, type ReplayLimits, type ResumedInfo } from './socket-replay.ts';
@@ -32,6 +33,8 @@ export interface ClientToServerEvents {
 export interface SocketData {
   /** From the handshake's `auth.lastSeq`: where the replay on connect starts. */
   lastSeq?: number;
+  /** Who the client is: an agent hears only its own calls and offers, other roles everything. */
+  principal?: Principal;
 }
 
 export type SwitchboardIo = Server<
@@ -49,8 +52,8 @@ type SwitchboardSocket = Socket<
 
 export interface SocketGatewayOptions {
   readonly events: EventFeed;
-  /** Undefined when authentication is off. */
-  readonly checkKey: KeyCheck | undefined;
+  /** Checks the handshake's key and tells its role. */
+  readonly auth: Authenticator;
   readonly cors: readonly string[] | '*' | false;
   /** Which host names and origins may open a connection. */
   readonly site: SitePolicy;
@@ -80,12 +83,16 @@ const ResumeRequest = z.object({ lastSeq: LastSeq });
  * exists.
  */
 export function createSocketGateway(server: HttpServer, options: SocketGatewayOptions): SocketGateway {
-  const { events, checkKey, site, log } = options;
+  const { events, auth, site, log } = options;
   const io: SwitchboardIo = new Server(server, {
     serveClient: false,
     allowRequest: (request, callback) => {
-      const refusal = handshakeRefusal(site, request) ?? keyRefusal(checkKey, request);
-      callback(refusal === undefined ? null : refusal, refusal === undefined);
+      const refusal = handshakeRefusal(site, request);
+      if (refusal !== undefined) return callback(refusal, false);
+      void auth.resolve(handshakeKey(request)).then(
+        (principal) => callback(principal ? null : 'UNAUTHORIZED', principal !== undefined),
+        () => callback('UNAUTHORIZED', false),
+      );
     },
     ...(options.cors === false ? {} : { cors: { origin: options.cors === '*' ? '*' : [...options.cors] } }),
   });
@@ -102,13 +109,27 @@ export function createSocketGateway(server: HttpServer, options: SocketGatewayOp
       dropSlow(socket, lastSeq);
     },
   });
+  /** Agents connected, by agent id; none on most servers, so the hot path skips the agent rooms. */
+  let agentSockets = 0;
   const unsubscribe = events.subscribe((event) => {
     // Shaping and encoding an event for an empty room was a tenth of a quiet server's work per call.
     if (rooms.get(LIVE_ROOM)?.size) {
       emitEvent(io.to(LIVE_ROOM), event);
       slowClients.broadcast(event.seq);
     }
+    if (agentSockets > 0) {
+      const targets = [...new Set(eventAgents(event))].map(agentRoom).filter((room) => rooms.get(room)?.size);
+      if (targets.length > 0) emitEvent(io.to(targets), event);
+    }
     replayer.live(event);
+  });
+
+  io.use((socket, next) => {
+    void auth.resolve(handshakeKey(socket.request)).then((principal) => {
+      if (!principal) return next(connectError('UNAUTHORIZED', ERROR_CATALOGUE.UNAUTHORIZED.message));
+      socket.data.principal = principal;
+      next();
+    }, next);
   });
 
   io.use((socket, next) => {
@@ -122,8 +143,15 @@ export function createSocketGateway(server: HttpServer, options: SocketGatewayOp
   });
 
   io.on('connection', (socket) => {
-    const client = replayClient(socket);
-    if (socket.data.lastSeq === undefined) void socket.join(LIVE_ROOM);
+    const agentId = socket.data.principal?.role === 'agent' ? socket.data.principal.agentId : undefined;
+    if (agentId !== undefined) {
+      agentSockets += 1;
+      socket.on('disconnect', () => {
+        agentSockets -= 1;
+      });
+    }
+    const client = replayClient(socket, agentId);
+    if (socket.data.lastSeq === undefined) void socket.join(client.room);
     else replayer.resume(client, socket.data.lastSeq);
     socket.on('resume', (request) => {
       const parsed = ResumeRequest.safeParse(request);
@@ -148,16 +176,26 @@ export function createSocketGateway(server: HttpServer, options: SocketGatewayOp
   };
 }
 
-/** A socket as the replayer drives it. */
-function replayClient(socket: SwitchboardSocket): ReplayClient {
+/** An agent's sockets hear only the events about it and its calls. */
+const agentRoom = (agentId: string) => `agent:${agentId}`;
+
+/** A socket as the replayer drives it; an agent's replays and live events are its own only. */
+function replayClient(
+  socket: SwitchboardSocket,
+  agentId: string | undefined,
+): ReplayClient & { room: string } {
+  const room = agentId === undefined ? LIVE_ROOM : agentRoom(agentId);
   return {
     id: socket.id,
-    send: (event) => emitEvent(socket, event),
+    room,
+    send: (event) => {
+      if (agentId === undefined || visibleToAgent(event, agentId)) emitEvent(socket, event);
+    },
     resumed: (info) => socket.emit('resumed', info),
     failed: (error) => socket.emit('resume_failed', error),
     drained: () => drained(socket),
-    joinLive: () => void socket.join(LIVE_ROOM),
-    leaveLive: () => void socket.leave(LIVE_ROOM),
+    joinLive: () => void socket.join(room),
+    leaveLive: () => void socket.leave(room),
     disconnect: () => socket.disconnect(true),
   };
 }
@@ -221,10 +259,9 @@ async function drained(socket: SwitchboardSocket): Promise<void> {
  * browsers' WebSockets, which cannot send headers. `auth.token` arrives only after engine.io has made
  * a session, too late to refuse one.
  */
-function keyRefusal(checkKey: KeyCheck | undefined, request: IncomingMessage): string | undefined {
-  if (!checkKey) return undefined;
+function handshakeKey(request: IncomingMessage): string | undefined {
   const token = new URL(request.url ?? '/', 'http://switchboard').searchParams.get('token') ?? undefined;
-  return checkKey(keyFromHeaders(request.headers) ?? token) ? undefined : 'UNAUTHORIZED';
+  return keyFromHeaders(request.headers) ?? token;
 }
 
 interface Emitter {

@@ -42,6 +42,18 @@ export interface SwitchboardApp {
   readonly tags?: readonly { readonly name: string; readonly description: string }[];
   /** Figures merged into GET /health under `name`. */
   readonly health?: () => unknown;
+  /**
+   * Call records of the app's own (the outbound service's call logs), which GET /api/v1/calls/:id
+   * answers when the engine knows no call by that id; `schema` documents them.
+   */
+  readonly callRecords?: CallRecordSource;
+}
+
+/** Where GET /api/v1/calls/:id looks for an id the engine does not know. */
+export interface CallRecordSource {
+  readonly schema: z.ZodType;
+  /** The record as clients read it, or undefined when the app has none by that id. */
+  find(id: string): Promise<unknown>;
 }
 
 /**

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createSwitchboard } from '../app.ts';
+import { createSwitchboard, openKeyBook, startTracingFromEnv } from '../app.ts';
 import { assertSafeExposure, type ConfigOverrides, loadConfig } from '../config/config.ts';
 import { DEMO_AGENTS, DEMO_LINES } from '../demo/demo-data.ts';
 import { FLEET_PATH } from '../demo/fleet-directory.ts';
 import { startBanner } from './banner.ts';
+import { KEYS_USAGE, keysCommand } from './keys.ts';
 
 const USAGE = `Usage: switchboard start [options]
+       switchboard keys <create|list|revoke> ...  (API keys; see switchboard keys --help)
 
 Options (each also read from the environment variable in brackets):
   --port <n>          port for HTTP and Socket.io (CTI_PORT / PORT, default 5000)
   --host <addr>       interface to listen on (HOST, default 127.0.0.1)
   --database-url <u>  PostgreSQL instead of the embedded store (DATABASE_URL)
   --data-dir <dir>    folder of the embedded store (SWITCHBOARD_DATA_DIR, default ./data)
-  --driver <d>        simulator | ari (SWITCHBOARD_DRIVER, default simulator; USE_REAL_CTI=true means ari)
+  --driver <d>        simulator | ari | twilio | exotel (SWITCHBOARD_DRIVER, default simulator; USE_REAL_CTI=true means ari)
                       ari reads ARI_URL, ARI_USERNAME, ARI_PASSWORD, ARI_APP, ARI_TRUNK
   --profiles <file>   simulator party profiles, YAML (SWITCHBOARD_PROFILES)
   --clock <c>         real | virtual | a speed factor such as 10 (SWITCHBOARD_CLOCK, default real)
@@ -26,6 +28,14 @@ Options (each also read from the environment variable in brackets):
 
 /** `switchboard start`: runs the server until Ctrl-C, then ends live calls cleanly. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'keys') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(KEYS_USAGE);
+      return 0;
+    }
+    const line = (text: string) => process.stdout.write(`${text}\n`);
+    return keysCommand(argv.slice(1), loadConfig(process.env), line);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -59,10 +69,16 @@ async function main(argv: string[]): Promise<number> {
     SWITCHBOARD_DEMO: values.demo ? 'true' : undefined,
   };
   const config = loadConfig(process.env, overrides);
-  assertSafeExposure(config);
+  if (config.apiKeys.length === 0) {
+    const book = await openKeyBook(config);
+    const stored = await book.keyCount().finally(() => book.close());
+    assertSafeExposure(config, stored);
+  }
   if (config.ari) {
     process.stdout.write(`Connecting to Asterisk ARI at ${config.ari.url} as "${config.ari.username}"...\n`);
   }
+  // Before the server is built: its routes and the engine pick up the tracer provider.
+  const tracing = startTracingFromEnv(process.env);
   const switchboard = await createSwitchboard(config);
   const url = await switchboard.listen();
   process.stdout.write(
@@ -72,20 +88,24 @@ async function main(argv: string[]): Promise<number> {
       store: switchboard.store.kind,
       clock: String(config.clock),
       ...(switchboard.ari && { ari: switchboard.ari.status() }),
-      authRequired: config.apiKeys.length > 0,
+      authRequired: config.apiKeys.length > 0 || (await switchboard.store.apiKeys.count()) > 0,
       console: switchboard.consoleServed,
       ...(config.demo && { extra: demoLines(url) }),
     }),
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stdout.write(`\n${signal}: ending live calls and flushing records...\n`);
+      process.stdout.write(
+        `\n${signal}: draining (no new calls, outbox flushed), then ending live calls...\n`,
+      );
       resolve();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await switchboard.drain();
   await switchboard.close();
+  await tracing?.shutdown();
   process.stdout.write('Stopped.\n');
   return 0;
 }

@@ -1,9 +1,22 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
+import { type OutboundLimits, RETRY_CATEGORIES, type RetryCategory } from '../core/outbound.ts';
 import { parseAllowList } from '../net/outbound-policy.ts';
 import type { StoreConfig } from '../store/types.ts';
 import { checkTrunkTemplate, DEFAULT_TRUNK } from '../telephony/ari/endpoint-map.ts';
+import { type AlertConfig, alertConfig } from './alerts.ts';
+import {
+  cloudEnv,
+  type ExotelConfig,
+  exotelConfig,
+  type TwilioConfig,
+  twilioConfig,
+} from './cloud-config.ts';
+import { splitList } from './lists.ts';
+
+export type DriverName = 'simulator' | 'ari' | 'twilio' | 'exotel';
 
 /**
  * Everything an operator can set, from environment variables (and `switchboard start` flags, which
@@ -17,13 +30,21 @@ export interface SwitchboardConfig {
   /** `real` wall-clock time, `virtual` (moves only through the simulator API), or a speed factor. */
   readonly clock: 'real' | 'virtual' | number;
   /** `SWITCHBOARD_DRIVER` (`simulator` by default; `USE_REAL_CTI=true` also means `ari`). */
-  readonly driver: 'simulator' | 'ari';
+  readonly driver: DriverName;
+  /** Twilio, when the driver is `twilio`. */
+  readonly twilio: TwilioConfig | undefined;
+  /** Exotel, when the driver is `exotel`. */
+  readonly exotel: ExotelConfig | undefined;
   /** Asterisk ARI, when the driver is `ari`. */
   readonly ari: AriConfig | undefined;
   /** Asterisk's realtime database, where agents' phones are written (`ASTERISK_REALTIME_URL`). */
   readonly realtime: RealtimeConfig | undefined;
   readonly profilesFile: string | undefined;
   readonly apiKeys: readonly string[];
+  /** Requests one API key may make per minute (`RATE_LIMIT_PER_MINUTE`, 3000; 0: no limit). */
+  readonly rateLimitPerMinute: number;
+  /** How long an agent's console session token lasts (`AGENT_SESSION_MINUTES`, 60). */
+  readonly sessionTtlMs: number;
   readonly corsOrigins: readonly string[] | '*' | false;
   /** Host names served besides loopback and `host` (`ALLOWED_HOSTS`); `'*'` any; unset: the default rule. */
   readonly allowedHosts: readonly string[] | '*' | undefined;
@@ -69,7 +90,40 @@ export interface SwitchboardConfig {
    * (`RECORDING_RETENTION_DAYS`) those stopped longer ago are deleted.
    */
   readonly recordings: { readonly dir: string; readonly retentionDays: number | undefined };
+  /** The outbound calling service's limits, breaker and retries (see the README's Outbound section). */
+  readonly outbound: OutboundLimits;
+  /**
+   * This process among those sharing a database (`SWITCHBOARD_NODE_ID`, default the host name): at
+   * start-up it closes only the live calls it left. Give each process on one host its own.
+   */
+  readonly nodeId: string;
+  /** The 3CX connector's YAML file (`THREECX_CONFIG`); the connector is off without it. */
+  readonly threecxConfig: string | undefined;
+  /**
+   * Webhook deliveries: deadline of one POST (`WEBHOOK_TIMEOUT_MS`, 10 s) and how long a failing
+   * delivery is retried before it is dead-lettered (`WEBHOOK_RETRY_FOR_MS`, a day).
+   */
+  readonly webhooks: { readonly timeoutMs: number; readonly retryForMs: number };
+  /** Where supervisor alerts (emergencies) go besides the simulator's in-memory sink; see AlertConfig. */
+  readonly alerts: AlertConfig;
 }
+
+/** Retry defaults: the callee's outcomes wait minutes, the provider's seconds. */
+const RETRY_DEFAULTS: Record<RetryCategory, { max: number; delayMs: number }> = {
+  no_answer: { max: 2, delayMs: 300_000 },
+  busy: { max: 3, delayMs: 60_000 },
+  voicemail: { max: 1, delayMs: 3_600_000 },
+  network_error: { max: 3, delayMs: 30_000 },
+  rate_limited: { max: 5, delayMs: 10_000 },
+  api_unavailable: { max: 5, delayMs: 60_000 },
+};
+
+const retryEnv = Object.fromEntries(
+  RETRY_CATEGORIES.flatMap((c) => [
+    [`RETRY_${c.toUpperCase()}_MAX`, z.coerce.number().int().min(0).max(100).optional()],
+    [`RETRY_${c.toUpperCase()}_DELAY_MS`, z.coerce.number().int().min(0).max(604_800_000).optional()],
+  ]),
+) as Record<`RETRY_${Uppercase<RetryCategory>}_${'MAX' | 'DELAY_MS'}`, z.ZodOptional<z.ZodCoercedNumber>>;
 
 export type IvrVariable = string | number | boolean | null;
 
@@ -136,7 +190,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   SWITCHBOARD_DATA_DIR: z.string().min(1).optional(),
   SWITCHBOARD_CLOCK: clockSchema.optional(),
-  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim', 'ari']).optional(),
+  SWITCHBOARD_DRIVER: z.enum(['simulator', 'sim', 'ari', 'twilio', 'exotel']).optional(),
   USE_REAL_CTI: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   ARI_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8088/ari' })
@@ -210,6 +264,45 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   SWITCHBOARD_DEMO: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  ...cloudEnv,
+  AGENT_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'use smtp://host:port or smtps://host:port')
+    .optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).max(256).optional(),
+  ALERT_EMAIL_TO: z.string().optional(),
+  SMS_GATEWAY_URL: z.string().url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  ALERT_SMS_TO: z.string().optional(),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  WEBHOOK_RETRY_FOR_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .optional(),
+  MAX_CONCURRENT_OUTBOUND_CALLS: z.coerce.number().int().min(1).max(100_000).optional(),
+  OUTBOUND_RATE_PER_SECOND: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_MAX_STARTING: z.coerce.number().int().min(1).max(10_000).optional(),
+  OUTBOUND_BULK_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).optional(),
+  OUTBOUND_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).optional(),
+  OUTBOUND_BREAKER_RESET_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(1000).max(604_800_000).optional(),
+  ...retryEnv,
+  SWITCHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'use 1 to 64 letters, digits, dots, colons, dashes or underscores')
+    .optional(),
+  THREECX_CONFIG: z.string().min(1).optional(),
 });
 
 export type ConfigOverrides = Partial<Record<keyof z.infer<typeof envSchema>, string>>;
@@ -226,15 +319,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   const development = e.NODE_ENV === 'development';
   const driver = chooseDriver(e.SWITCHBOARD_DRIVER, e.USE_REAL_CTI);
   const clock = e.SWITCHBOARD_CLOCK ?? 'real';
-  if (driver === 'ari' && clock !== 'real') {
+  if (driver !== 'simulator' && clock !== 'real') {
     throw new Error(
-      'Invalid configuration: SWITCHBOARD_CLOCK: a real PBX runs in real time; use real with the ari driver',
+      `Invalid configuration: SWITCHBOARD_CLOCK: real phones run in real time; use real with the ${driver} driver`,
     );
   }
   const demo = isYes(e.SWITCHBOARD_DEMO);
-  if (demo && driver === 'ari') {
+  if (demo && driver !== 'simulator') {
     throw new Error(
-      'Invalid configuration: SWITCHBOARD_DEMO plays on the simulator; leave out the ari driver',
+      `Invalid configuration: SWITCHBOARD_DEMO plays on the simulator; leave out the ${driver} driver`,
     );
   }
   // The demo keeps its seeded dispatchers and calls out of a site's own store.
@@ -248,6 +341,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     clock,
     driver,
     ari: driver === 'ari' ? ariConfig(e) : undefined,
+    twilio: driver === 'twilio' ? twilioConfig(e) : undefined,
+    exotel: driver === 'exotel' ? exotelConfig(e) : undefined,
     realtime: e.ASTERISK_REALTIME_URL
       ? {
           url: e.ASTERISK_REALTIME_URL,
@@ -259,6 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
       : undefined,
     profilesFile: e.SWITCHBOARD_PROFILES,
     apiKeys: splitList(e.SWITCHBOARD_API_KEYS),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE ?? 3000,
+    sessionTtlMs: (e.AGENT_SESSION_MINUTES ?? 60) * 60_000,
     corsOrigins:
       e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS ? splitList(e.CORS_ORIGINS) : development ? '*' : false,
     allowedHosts: e.ALLOWED_HOSTS === '*' ? '*' : e.ALLOWED_HOSTS ? splitList(e.ALLOWED_HOSTS) : undefined,
@@ -288,14 +385,40 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
     recordings: { dir: join(dataDir, 'recordings'), retentionDays: e.RECORDING_RETENTION_DAYS },
+    outbound: {
+      maxConcurrentCalls: e.MAX_CONCURRENT_OUTBOUND_CALLS ?? 10,
+      startsPerSecond: e.OUTBOUND_RATE_PER_SECOND ?? 20,
+      maxStarting: e.OUTBOUND_MAX_STARTING ?? 10,
+      bulkIntervalMs: e.OUTBOUND_BULK_INTERVAL_MS ?? 1000,
+      breakerThreshold: e.OUTBOUND_BREAKER_THRESHOLD ?? 5,
+      breakerResetMs: e.OUTBOUND_BREAKER_RESET_MS ?? 60_000,
+      retries: Object.fromEntries(
+        RETRY_CATEGORIES.map((c) => {
+          const upper = c.toUpperCase() as Uppercase<RetryCategory>;
+          return [
+            c,
+            {
+              max: e[`RETRY_${upper}_MAX`] ?? RETRY_DEFAULTS[c].max,
+              delayMs: e[`RETRY_${upper}_DELAY_MS`] ?? RETRY_DEFAULTS[c].delayMs,
+            },
+          ];
+        }),
+      ) as Record<RetryCategory, { max: number; delayMs: number }>,
+      retryMaxDelayMs: e.RETRY_MAX_DELAY_MS ?? 3_600_000,
+    },
+    nodeId: e.SWITCHBOARD_NODE_ID ?? hostname(),
+    threecxConfig: e.THREECX_CONFIG,
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS ?? 10_000, retryForMs: e.WEBHOOK_RETRY_FOR_MS ?? 86_400_000 },
+    alerts: alertConfig(e),
   };
 }
 
 const isYes = (flag: string | undefined): boolean => flag === 'true' || flag === '1' || flag === 'yes';
 
-function chooseDriver(named: string | undefined, useRealCti: string | undefined): 'simulator' | 'ari' {
+function chooseDriver(named: string | undefined, useRealCti: string | undefined): DriverName {
   const real = isYes(useRealCti);
   if (named === 'ari') return 'ari';
+  if ((named === 'twilio' || named === 'exotel') && !real) return named;
   if (named !== undefined && real) {
     throw new Error(
       `Invalid configuration: SWITCHBOARD_DRIVER=${named} contradicts USE_REAL_CTI=${useRealCti}; unset one of them`,
@@ -327,23 +450,16 @@ function ariConfig(e: {
 }
 
 /** Listening beyond loopback without a key would hand the phones to anyone on the network. */
-export function assertSafeExposure(config: SwitchboardConfig): void {
-  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+export function assertSafeExposure(config: SwitchboardConfig, storedKeys = 0): void {
+  if (!isLoopback(config.host) && config.apiKeys.length === 0 && storedKeys === 0) {
     throw new Error(
-      `Refusing to listen on ${config.host} without authentication: set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
+      `Refusing to listen on ${config.host} without authentication: create a key (switchboard keys create), set SWITCHBOARD_API_KEYS, or listen on 127.0.0.1.`,
     );
   }
 }
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 /** `source` without its unset entries (undefined or empty), so that defaults elsewhere fill them. */

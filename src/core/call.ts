@@ -269,7 +269,10 @@ export interface CallSnapshot {
   /** How the conference is governed; absent until the call is one. */
   readonly conference?: ConferenceSettings;
   /** Every supervisor who monitored the call, oldest first; absent before the first. */
-  readonly monitors?: readonly MonitorSnapshot[];
+  readonly monitors?: readonly MonitorSnapshot[] /** Where the record comes from: absent for Switchboard's own calls, else the import (`3cx`). */;
+  readonly source?: string;
+  /** An imported call's id in its source (unique per source). */
+  readonly externalId?: string;
 }
 
 export interface CallFlags {

@@ -29,6 +29,19 @@ export const ERROR_CATALOGUE = {
   QUEUE_NOT_FOUND: { status: 404, message: 'No queue has that id.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No inbound route has that id; GET /api/v1/routes lists them.' },
   EMERGENCY_NOT_FOUND: { status: 404, message: 'No emergency has that id.' },
+  PBX_CALL_NOT_FOUND: {
+    status: 404,
+    message: 'No PBX call has that id; GET /api/v1/integrations/3cx/calls/pending-pbx lists those pending.',
+  },
+  ALERT_NOT_FOUND: {
+    status: 404,
+    message: 'No call-group alert has that id; GET /api/v1/integrations/3cx/alerts/call-groups lists them.',
+  },
+  CONNECTOR_UNAVAILABLE: {
+    status: 503,
+    message:
+      'The 3CX CDR database cannot be reached now; the import retries by itself, or try again shortly.',
+  },
   FLOW_NOT_FOUND: { status: 404, message: 'No IVR flow has that id (or version).' },
   SESSION_NOT_FOUND: { status: 404, message: 'That call is in no IVR now.' },
   PARTICIPANT_NOT_FOUND: {
@@ -46,6 +59,29 @@ export const ERROR_CATALOGUE = {
   RECORDING_NOT_READY: {
     status: 409,
     message: 'That recording has no file yet: stop it first, or retry shortly once it is stored.',
+  },
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    message: 'No webhook subscription has that id; GET /api/v1/webhooks lists them.',
+  },
+  DELIVERY_NOT_FOUND: {
+    status: 404,
+    message: 'No delivery of that webhook has that id; GET /api/v1/webhooks/{id}/deliveries lists them.',
+  },
+  WEBHOOK_TARGET_REFUSED: {
+    status: 422,
+    message:
+      'The outbound-host policy refuses that URL (private, loopback or link-local); list the host in OUTBOUND_HTTP_ALLOW to allow it.',
+  },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No API key has that id; GET /api/v1/keys lists them.' },
+  SCHEDULE_IN_PAST: {
+    status: 400,
+    message: 'That time has passed; schedule the call for a time still to come (mind the time zone).',
+  },
+  CAMPAIGN_NOT_FOUND: { status: 404, message: 'No campaign has that id; GET /api/v1/campaigns lists them.' },
+  CONTACT_NOT_FOUND: {
+    status: 404,
+    message: 'That campaign has no contact with that id; GET /api/v1/campaigns/{id}/contacts lists them.',
   },
   INVALID_STATE: { status: 409, message: 'The call cannot do that in its current status.' },
   AGENT_UNAVAILABLE: {
@@ -90,6 +126,18 @@ export const ERROR_CATALOGUE = {
   },
   API_UNAVAILABLE: { status: 503, message: 'The server is starting or stopping; retry shortly.' },
   DRIVER_UNAVAILABLE: { status: 503, message: 'The telephony driver is not connected; retry shortly.' },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'The voice provider failed or did not answer in time; retry shortly.',
+  },
+  PROVIDER_RATE_LIMITED: {
+    status: 429,
+    message: 'The voice provider refuses more requests for now; retry after the time in details.',
+  },
+  PROVIDER_AUTH_FAILED: {
+    status: 502,
+    message: "The voice provider refused Switchboard's credentials; check the account SID and token.",
+  },
   INTERNAL_ERROR: {
     status: 500,
     message: 'Something failed inside Switchboard; this is a bug, please report it.',

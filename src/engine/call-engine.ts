@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
-import type { CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
+import type { Address, CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
+import { inSpan } from '../core/tracing.ts';
 import type { CallRecordFilter, Page, Store } from '../store/types.ts';
-import type { DriverEvent, TelephonyDriver } from '../telephony/driver.ts';
+import {
+  DriverError,
+  type DriverEvent,
+  PROVIDER_REFUSALS,
+  type TelephonyDriver,
+} from '../telephony/driver.ts';
 import { type CallEventType, CallRegistry, type ExtraData } from './call-registry.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { ConferenceCommands } from './conference-commands.ts';
 import { ControlCommands } from './control-commands.ts';
@@ -24,6 +31,7 @@ import { MediaCommands } from './media-commands.ts';
 import { MonitorCommands } from './monitor-commands.ts';
 import { type ResolvedParty, resolveParty } from './parties.ts';
 import { RecordingCommands } from './recording-commands.ts';
+import { type DriverCommandObserver, observedDriver } from './traced-driver.ts';
 import { TransferCommands } from './transfer-commands.ts';
 import type {
   CallConference,
@@ -35,6 +43,7 @@ import type {
   EventFeed,
   OnlyIfWaiting,
   OriginateCommand,
+  OutboxRouter,
   PartyDirectory,
   QueuedCallCommand,
   TransferOptions,
@@ -52,6 +61,8 @@ export interface EngineOptions {
   readonly maxLiveCalls?: number;
   /** How conferences are governed unless a call says otherwise (default: 10 parties, owner may leave). */
   readonly conference?: ConferenceSettings;
+  /** Told of every driver command's duration (the driver-command latency histogram). */
+  readonly onDriverCommand?: DriverCommandObserver;
   readonly log?: Log;
 }
 
@@ -70,6 +81,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   private readonly maxLiveCalls: number;
   private unsubscribe: (() => void) | undefined;
   private driverUp = false;
+  /** Set by {@link stopAccepting}: no new call starts; live ones go on. */
+  private draining = false;
   private directory: PartyDirectory | undefined;
   private readonly distribution: DistributionCommands;
   private readonly mediaCommands: MediaCommands;
@@ -91,7 +104,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     this.maxLiveCalls = options.maxLiveCalls ?? Number.POSITIVE_INFINITY;
     this.ops = new CallRegistry(
       {
-        driver: options.driver,
+        driver: observedDriver(options.driver, options.onDriverCommand),
         clock: options.clock,
         publisher: this.publisher,
         log,
@@ -124,7 +137,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   async start(): Promise<void> {
     await this.publisher.init();
     const at = new Date(this.options.clock.now()).toISOString();
-    await endLeftoverCalls(this.options.store.calls, this.publisher, at);
+    await endLeftoverCalls(this.options.store.calls, this.publisher, at, this.options.store.owner);
     this.unsubscribe = this.options.driver.onEvent((event) => this.onDriverEvent(event));
     await this.options.driver.start();
     this.driverUp = true;
@@ -153,9 +166,19 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     while (this.busy) await Promise.all([this.queue.idle(), this.publisher.idle()]);
   }
 
+  /** Graceful drain: refuses new calls from now on (API_UNAVAILABLE), while live calls go on. */
+  stopAccepting(): void {
+    this.draining = true;
+  }
+
   /** Lets an app (the ACD) say who a name in `from` or a transfer's `to` is. */
   useDirectory(directory: PartyDirectory): void {
     this.directory = directory;
+  }
+
+  /** Lets an app (webhooks) add outbox rows to the commit of each event; see {@link OutboxRouter}. */
+  useOutbox(router: OutboxRouter): void {
+    this.publisher.useOutbox(router);
   }
 
   /** Whether the telephony driver is connected (commands that start calls need it). */
@@ -180,13 +203,17 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   async originate(command: OriginateCommand): Promise<CallSnapshot> {
     const to = parseAddress(command.to, 'to', this.defaultCountry);
     const party = command.from === undefined ? undefined : this.party(command.from, 'from');
-    const from = party?.address;
     this.assertCanStartCall();
     const now = this.options.clock.now();
     const call = new LiveCall(randomUUID(), 'outbound', party?.shown ?? to, to, now, command.context);
     call.agentId = party?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
+    return inSpan('engine.originate', {}, () => this.dialOut(call, party, to), call.id);
+  }
+
+  private dialOut(call: LiveCall, party: ResolvedParty | undefined, to: Address): Promise<CallSnapshot> {
+    const from = party?.address;
     return this.queue.run(call.id, async () => {
       const ringFor = call.ringTimeoutMs ?? this.ringTimeoutMs;
       // The dial goes out while `call.ringing` is committed, not after: on a PBX the commit would
@@ -208,7 +235,10 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
       if (refused !== undefined) {
         // The driver refused the dial (unknown endpoint, lost connection): the call is kept, as failed.
         this.options.log?.warn({ err: refused, callId: call.id }, 'originate refused by the driver');
-        await this.ops.finish(call, 'unreachable');
+        const provider = refused instanceof DriverError && PROVIDER_REFUSALS.has(refused.kind);
+        await this.ops.finish(call, provider ? 'network_error' : 'unreachable');
+        // A cloud provider that refused the request (down, rate limit, credentials) is the caller's to know.
+        if (provider) throw asEngineError(refused);
       }
       return call.snapshot(this.options.clock.now());
     });
@@ -221,6 +251,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   hangup(callId: string): Promise<CallSnapshot> {
     return this.command(callId, async (call) => {
       call.check('end');
+      requireCapability(this.ops.deps.driver, 'hangup', 'end a call itself (its parties hang up)');
       const answered = call.answeredAt !== undefined;
       await this.ops.finish(call, answered ? 'normal' : 'canceled', answered ? 'normal' : 'canceled');
     });
@@ -325,7 +356,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   /** Runs a command in the call's queue and answers with the call's snapshot after it. */
-  private async command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
+  private command(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
+    return inSpan('engine.command', {}, () => this.runCommand(callId, step), callId);
+  }
+
+  private async runCommand(callId: string, step: (call: LiveCall) => Promise<void>): Promise<CallSnapshot> {
     const found = this.ops.calls.get(callId);
     if (!found) {
       const record = await this.options.store.calls.get(callId);
@@ -384,6 +419,8 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
   }
 
   private assertCanStartCall(pastTheLimit = false): void {
+    if (this.draining)
+      throw new SwitchboardError('API_UNAVAILABLE', 'The server is stopping; start the call on another.');
     if (!this.driverUp) throw new SwitchboardError('DRIVER_UNAVAILABLE');
     if (!pastTheLimit && this.ops.calls.size >= this.maxLiveCalls) {
       throw new SwitchboardError('CONCURRENT_LIMIT_REACHED', undefined, { limit: this.maxLiveCalls });

@@ -15,6 +15,10 @@ const REFUSAL_REASONS: Readonly<Record<DriverErrorKind, EndReason>> = Object.fre
   not_found: 'unreachable',
   not_supported: 'unreachable',
   unavailable: 'unreachable',
+  // The provider failed rather than the number: the network, not the far end.
+  provider_unavailable: 'network_error',
+  rate_limited: 'network_error',
+  provider_auth: 'network_error',
 });
 
 /** What the waiting party hears: the congestion tone (a media URI every driver plays). */

@@ -97,11 +97,15 @@ export class CallRegistry {
     leg.agentId = agentId;
     this.channels.set(leg.id, call);
     leg.timer = this.deps.clock.setTimer(ringTimeoutMs, () => this.onRingTimeout(call, leg));
+    // Hints for providers that connect two parties in one request: who follows the caller, whom the callee joins.
+    const joins = role === 'callee' ? call.legs.find((l) => l.role === 'caller' && l.live) : undefined;
     await this.deps.driver.originate({
       channelId: leg.id,
       endpoint: address,
       callerId: role === 'caller' ? call.to.value : call.from.value,
       timeoutMs: ringTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS,
+      ...(role === 'caller' && { next: call.to }),
+      ...(joins && { joins: joins.id }),
     });
     return leg;
   }

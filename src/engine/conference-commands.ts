@@ -2,6 +2,7 @@ import type { CallSnapshot, ConferenceSettings, EndReason } from '../core/call.t
 import { SwitchboardError } from '../core/errors.ts';
 import { refusalReason } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 import { LiveParticipant } from './live-party.ts';
@@ -26,6 +27,7 @@ export class ConferenceCommands implements CallConference {
 
   async addParticipant(callId: string, command: AddParticipantCommand): Promise<ParticipantAdded> {
     const { ops } = this.ctx;
+    requireCapability(ops.deps.driver, 'bridging', 'add a party to a call (it cannot join other parties)');
     const target = this.ctx.party(command.to, 'to');
     const role = command.role ?? 'participant';
     let added: LiveParticipant<Leg> | undefined;
@@ -139,12 +141,7 @@ export class ConferenceCommands implements CallConference {
   }
 
   private requireMute(): void {
-    const { driver } = this.ctx.ops.deps;
-    if (!driver.capabilities.mute) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot mute a party.`, {
-        capability: 'mute',
-      });
-    }
+    requireCapability(this.ctx.ops.deps.driver, 'mute', 'mute a party');
   }
 }
 

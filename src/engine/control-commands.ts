@@ -1,6 +1,6 @@
 import type { CallSnapshot } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
-import type { DriverCapabilities } from '../telephony/driver.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 
 /** Answer, and in-call control of the remote party: hold, unhold and DTMF (hang-up and transfer stay with the engine). */
@@ -36,7 +36,7 @@ export class ControlCommands {
     const { ops } = this.ctx;
     return this.ctx.command(callId, async (call) => {
       call.check('hold');
-      this.require('hold', 'hold');
+      requireCapability(this.ctx.ops.deps.driver, 'hold', 'hold');
       await ops.deps.driver.hold(this.ctx.remoteLeg(call).id);
       call.apply('hold');
       call.heldAt = ops.deps.clock.now();
@@ -64,22 +64,12 @@ export class ControlCommands {
     const { ops } = this.ctx;
     return this.ctx.command(callId, async (call) => {
       call.check('send_dtmf');
-      this.require('dtmf', 'send DTMF');
+      requireCapability(this.ctx.ops.deps.driver, 'dtmf', 'send DTMF');
       const remote = this.ctx.remoteLeg(call);
       await ops.deps.driver.sendDtmf(remote.id, digits);
       for (const digit of digits) {
         await ops.publish(call, 'call.dtmf', { digit, legId: remote.id, direction: 'out' });
       }
     });
-  }
-
-  /** Refuses clearly, before anything changes, what this driver cannot do. */
-  private require(capability: keyof DriverCapabilities & ('hold' | 'dtmf'), what: string): void {
-    const { driver } = this.ctx.ops.deps;
-    if (!driver.capabilities[capability]) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot ${what}.`, {
-        capability,
-      });
-    }
   }
 }

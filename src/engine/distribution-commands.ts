@@ -3,6 +3,7 @@ import { parseAddress } from '../core/address.ts';
 import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import { attendedTransfer, onTargetGone } from './attended-transfer.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
 import type { AgentWithdrawal, CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
@@ -15,10 +16,11 @@ export class DistributionCommands implements CallDistribution {
     const { ops } = this.ctx;
     return this.ctx.command(callId, async (call) => {
       call.check('enqueue');
-      const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+      const caller = waitingRemote(call);
       // A call already waiting (with or without a caller yet) may move queues; otherwise there must be
-      // a caller to put on hold, and nobody may have taken the call.
-      const movable = (call.direction === 'inbound' && caller !== undefined) || call.status === 'queued';
+      // a caller (or a dialled party who answered: a campaign's contact) to put on hold, and nobody may
+      // have taken the call.
+      const movable = caller !== undefined || call.status === 'queued';
       if (!movable || call.openOffers().length > 0 || call.agentId !== undefined) {
         throw new SwitchboardError(
           'INVALID_STATE',
@@ -63,6 +65,7 @@ export class DistributionCommands implements CallDistribution {
     offer: { agentId: string; endpoint: string; timeoutMs: number },
   ): Promise<string> {
     const { ops } = this.ctx;
+    requireCapability(ops.deps.driver, 'bridging', 'offer a call to an agent (it cannot join other parties)');
     const endpoint = parseAddress(offer.endpoint, 'endpoint', this.ctx.defaultCountry);
     let legId = '';
     await this.ctx.command(callId, async (call) => {
@@ -156,4 +159,16 @@ export function assertWaiting(call: LiveCall): void {
       },
     );
   }
+}
+
+/**
+ * The remote party a call waits with in a queue: an inbound caller, or the answered callee of an
+ * outbound call dialled without a caller of its own (a campaign's contact, connected to an agent
+ * through a queue). A click-to-dial's callee has its caller, so it is never handed to a queue.
+ */
+export function waitingRemote(call: LiveCall): Leg | undefined {
+  const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+  if (call.direction === 'inbound') return caller;
+  if (call.legs.some((l) => l.role === 'caller')) return undefined;
+  return call.legs.find((l) => l.role === 'callee' && l.live && l.status === 'answered');
 }

@@ -7,6 +7,9 @@ const ENGINE_CODES: Readonly<Record<DriverErrorKind, ErrorCode>> = {
   invalid: 'INVALID_STATE',
   not_supported: 'NOT_SUPPORTED',
   unavailable: 'DRIVER_UNAVAILABLE',
+  provider_unavailable: 'PROVIDER_UNAVAILABLE',
+  rate_limited: 'PROVIDER_RATE_LIMITED',
+  provider_auth: 'PROVIDER_AUTH_FAILED',
 };
 
 /**
@@ -15,7 +18,8 @@ const ENGINE_CODES: Readonly<Record<DriverErrorKind, ErrorCode>> = {
  */
 export function asEngineError(error: unknown): unknown {
   if (!(error instanceof DriverError)) return error;
-  return new SwitchboardError(ENGINE_CODES[error.kind], error.message);
+  const details = error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs };
+  return new SwitchboardError(ENGINE_CODES[error.kind], error.message, details);
 }
 
 /** Runs `work` (sync or async); a driver error it throws or rejects with becomes an engine error. */

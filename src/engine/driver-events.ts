@@ -4,6 +4,7 @@ import type { DriverEvent } from '../telephony/driver.ts';
 import { attendedTransfer, onAttendedLegGone, onTargetAnswered, onTargetGone } from './attended-transfer.ts';
 import { dialCallee, endAfterTone, refusedWith, waitingParty } from './call-refusal.ts';
 import type { CallRegistry } from './call-registry.ts';
+import { waitingRemote } from './distribution-commands.ts';
 import type { Leg, LiveCall } from './live-call.ts';
 import { endsAsSideLeg, isSideLeg, sideLegAnswered, sideLegGone } from './side-legs.ts';
 
@@ -111,7 +112,8 @@ async function onAgentAnswered(
   }
   // The agent has the call from now on, even while the number of a queued call is still being dialled.
   await ops.publish(call, 'call.offer.accepted', { legId: leg.id, agentId: leg.agentId ?? '' });
-  const caller = call.legs.find((l) => l.role === 'caller' && l.live);
+  // The caller, or the answered contact of a campaign call that waited in the queue.
+  const caller = waitingRemote(call);
   if (!caller) return dialCallee(ops, call, ringTimeoutMs);
   await ops.unholdLeg(caller);
   await ops.bridge(call, caller, leg);

@@ -4,8 +4,9 @@ import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { startSpan } from '../core/tracing.ts';
 import type { Store } from '../store/types.ts';
-import type { EventFeed } from './types.ts';
+import type { EventFeed, OutboxRouter } from './types.ts';
 
 interface Waiter {
   readonly id: string;
@@ -40,6 +41,7 @@ export class EventPublisher implements EventFeed {
   private idleWaiters: Array<() => void> = [];
   /** Waiting on the clock to try a failed commit again: for time to pass, which is not work. */
   private backingOff = false;
+  private outbox: OutboxRouter | undefined;
 
   constructor(
     private readonly store: Pick<Store, 'events' | 'commit'>,
@@ -52,6 +54,11 @@ export class EventPublisher implements EventFeed {
     this.seq = await this.store.events.lastSeq();
   }
 
+  /** Adds the webhook deliveries of each batch to its commit. */
+  useOutbox(router: OutboxRouter): void {
+    this.outbox = router;
+  }
+
   get lastSeq(): number {
     return this.seq;
   }
@@ -62,8 +69,27 @@ export class EventPublisher implements EventFeed {
    */
   publish(event: NewDomainEvent, record?: CallSnapshot): Promise<DomainEvent> {
     const timestamp = new Date(this.clock.now()).toISOString();
+    // While tracing is on, a span from publishing to delivery, under the command that published it.
+    const end = startSpan(`event ${event.type}`, event.callId);
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), timestamp, event, record, resolve, reject });
+      this.queue.push({
+        id: randomUUID(),
+        timestamp,
+        event,
+        record,
+        resolve: end
+          ? (e) => {
+              end();
+              resolve(e);
+            }
+          : resolve,
+        reject: end
+          ? (error) => {
+              end(error);
+              reject(error);
+            }
+          : reject,
+      });
       this.scheduleFlush();
     });
   }
@@ -86,6 +112,10 @@ export class EventPublisher implements EventFeed {
 
   after(seq: number, limit: number): Promise<DomainEvent[]> {
     return this.store.events.after(seq, limit);
+  }
+
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]> {
+    return this.store.events.forCall(callId, after, limit);
   }
 
   /**
@@ -135,7 +165,9 @@ export class EventPublisher implements EventFeed {
     while (pending.length > 0) {
       const events = pending.map((waiter, i) => this.numbered(waiter, this.seq + 1 + i));
       try {
-        await this.store.commit({ calls: pending.flatMap((w) => (w.record ? [w.record] : [])), events });
+        const calls = pending.flatMap((w) => (w.record ? [w.record] : []));
+        const deliveries = this.outbox?.(events, this.clock.now());
+        await this.store.commit(deliveries ? { calls, events, deliveries } : { calls, events });
       } catch (error) {
         const refused = pending.map((waiter, i) => unstorable(waiter, events[i]!));
         if (refused.some((problem) => problem !== undefined)) {

@@ -8,8 +8,9 @@ const LIVE_STATUSES = CALL_STATUSES.filter((status) => !isFinal(status));
 const PAGE = 500;
 
 /**
- * Ends every call a previous process left live (it crashed or was killed, so none of them can still
- * be up) with `server_restart`. Each closed record and its `call.ended` are committed together, so
+ * Ends every call a previous run of this process (`owner`, see Store.owner) left live (it crashed or
+ * was killed, so none of them can still be up) with `server_restart`. Calls of other processes sharing
+ * the database are theirs and stay as they are; records from before owners were kept count as ours. Each closed record and its `call.ended` are committed together, so
  * clients following the event log hear of it, and a crash half-way leaves the rest for the next start.
  * Resolves with how many it ended.
  */
@@ -17,11 +18,17 @@ export async function endLeftoverCalls(
   calls: Pick<CallRecordRepository, 'list'>,
   publisher: EventPublisher,
   endedAt: string,
+  owner: string,
 ): Promise<number> {
   let ended = 0;
   let cursor: string | undefined;
   do {
-    const page = await calls.list({ status: LIVE_STATUSES, limit: PAGE, ...(cursor && { cursor }) });
+    const page = await calls.list({
+      status: LIVE_STATUSES,
+      ownedBy: owner,
+      limit: PAGE,
+      ...(cursor && { cursor }),
+    });
     await Promise.all(
       page.items.map((call) => {
         const closed = closeSnapshot(call, 'server_restart', endedAt);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SwitchboardError } from '../core/errors.ts';
 import type { DriverEvent } from '../telephony/driver.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import type { Leg } from './live-call.ts';
 import type { RecordingCommands } from './recording-commands.ts';
@@ -71,13 +71,7 @@ export class MediaCommands implements CallMedia {
     what: string,
     begin: (leg: Leg, id: string) => Promise<void>,
   ): Promise<string> {
-    const { driver } = this.ctx.ops.deps;
-    const capability = kind === 'playback' ? 'playback' : 'recording';
-    if (!driver.capabilities[capability]) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot ${what}.`, {
-        capability,
-      });
-    }
+    requireCapability(this.ctx.ops.deps.driver, kind, what);
     const id = `${callId}-${kind}-${randomUUID().slice(0, 8)}`;
     await this.ctx.command(callId, async (call) => {
       call.check('media');

@@ -2,6 +2,7 @@ import type { CallSnapshot } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { RecordingReason } from '../core/recording.ts';
 import { DriverError, type DriverEvent, type RecordingTarget } from '../telephony/driver.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { asEngineError } from './driver-errors.ts';
 import type { LiveCall } from './live-call.ts';
@@ -23,12 +24,7 @@ export class RecordingCommands implements CallRecording {
 
   async start(callId: string, reason: RecordingReason): Promise<CallSnapshot> {
     const { ops } = this.ctx;
-    const { driver } = ops.deps;
-    if (!driver.capabilities.recording) {
-      throw new SwitchboardError('NOT_SUPPORTED', `The ${driver.name} driver cannot record calls.`, {
-        capability: 'recording',
-      });
-    }
+    requireCapability(ops.deps.driver, 'recording', 'record calls');
     return this.ctx.command(callId, async (call) => {
       call.check('record');
       const live = call.liveRecording();
@@ -42,7 +38,7 @@ export class RecordingCommands implements CallRecording {
       const recording = call.addRecording(reason, this.target(call), ops.now());
       this.unfinished.set(recording.id, call.id);
       try {
-        await driver.startRecording(recording.target, recording.id);
+        await ops.deps.driver.startRecording(recording.target, recording.id);
       } catch (error) {
         call.recordings.pop();
         this.unfinished.delete(recording.id);

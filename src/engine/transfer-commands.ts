@@ -11,6 +11,7 @@ import {
   transferringParty,
 } from './attended-transfer.ts';
 import { refusalReason } from './call-refusal.ts';
+import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { assertWaiting } from './distribution-commands.ts';
 import type { Leg, LiveCall } from './live-call.ts';
@@ -25,6 +26,7 @@ export class TransferCommands
   constructor(private readonly ctx: CommandContext) {}
 
   transfer(callId: string, to: string, options: TransferOptions = {}): Promise<CallSnapshot> {
+    requireCapability(this.ctx.ops.deps.driver, 'bridging', 'transfer a call (it cannot join other parties)');
     const target = this.ctx.party(to, 'to');
     if (options.mode === 'attended') return this.attended(callId, target);
     return this.ctx.command(callId, async (call) => {

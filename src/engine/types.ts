@@ -10,6 +10,7 @@ import type {
 import type { DomainEvent } from '../core/events.ts';
 import type { RecordingReason } from '../core/recording.ts';
 import type { CallRecordFilter, Page } from '../store/types.ts';
+import type { OutboxEntry } from '../store/webhook-types.ts';
 import type { RecordingFile } from '../telephony/driver.ts';
 
 export type { RecordingFile };
@@ -68,12 +69,24 @@ export interface OriginateCommand {
   readonly ringTimeoutMs?: number;
 }
 
+/**
+ * The webhook deliveries a batch of events makes, written in the events' own commit so that none is
+ * lost to a crash between the two; `undefined` when nothing subscribes. Called on the hot path of
+ * every commit: it must answer at once, without I/O.
+ */
+export type OutboxRouter = (
+  events: readonly DomainEvent[],
+  atMs: number,
+) => readonly OutboxEntry[] | undefined;
+
 /** Where published events go: the event log first, then live subscribers. */
 export interface EventFeed {
   /** Live events from now on, in seq order; returns the unsubscribe function. */
   subscribe(listener: (event: DomainEvent) => void): () => void;
   /** Logged events after `seq`, in order, at most `limit`. */
   after(seq: number, limit: number): Promise<DomainEvent[]>;
+  /** One call's logged events after `seq`, in order, at most `limit`: its timeline. */
+  forCall(callId: string, after: number, limit: number): Promise<DomainEvent[]>;
   /** The last seq published (0 before any). */
   readonly lastSeq: number;
 }

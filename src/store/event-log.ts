@@ -56,6 +56,19 @@ export function createEventLogRepository(useDb: UseDb): EventLogRepository {
       return rows.map((row) => JSON.parse(row.body) as DomainEvent);
     },
 
+    async forCall(callId, after, limit) {
+      if (limit <= 0) return [];
+      const rows = await useDb()
+        .selectFrom('events')
+        .select('body')
+        .where('call_id', '=', callId)
+        .where('seq', '>', after)
+        .orderBy('seq', 'asc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => JSON.parse(row.body) as DomainEvent);
+    },
+
     async lastSeq() {
       const row = await useDb()
         .selectFrom('events')

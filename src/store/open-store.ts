@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -7,14 +8,21 @@ import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { QueueConfig } from '../core/queue.ts';
 import type { InboundRoute } from '../core/routing.ts';
+import { createAgentSessionRepository } from './agent-sessions.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
+import { createApiKeyRepository } from './api-keys.ts';
 import { createAuditLogRepository } from './audit-log.ts';
+import { createCallGroupAlertRepository } from './call-group-alerts.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
+import { createCampaignContactRepository, createDncRepository } from './campaign-contacts.ts';
 import { createConfigRepository } from './config-repository.ts';
 import { createEventLogRepository, insertEvents } from './event-log.ts';
 import { createIdempotencyRepository } from './idempotency-keys.ts';
 import { createFlowRepository } from './ivr-flows.ts';
-import { migrateToLatest } from './migrations.ts';
+import { createJobQueue } from './jobs.ts';
+import { migrateToLatest, pendingMigrations } from './migrations.ts';
+import { createOutboundCallRepository } from './outbound-calls.ts';
+import { createConnectorStateRepository, createPbxCallRepository } from './pbx-calls.ts';
 import { createRecordingRepository } from './recordings.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -22,6 +30,7 @@ import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commi
 import { withStatementCache } from './sqlite-statements.ts';
 import { type SqliteWriter, startSqliteWriter } from './sqlite-writer.ts';
 import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
+import { createWebhookDeliveryRepository, insertDeliveries } from './webhook-deliveries.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -30,14 +39,18 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** Without a bound, `pg` waits forever for an unreachable server and start-up just hangs. */
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Opens the configured backend, migrates it to the latest schema, and returns the Store. */
-export async function openStore(config: StoreConfig): Promise<Store> {
+/**
+ * Opens the configured backend, migrates it to the latest schema, and returns the Store. `owner` names
+ * this process among those sharing the database (see Store.owner); the host name by default.
+ */
+export async function openStore(config: StoreConfig, options: { owner?: string } = {}): Promise<Store> {
+  const owner = options.owner ?? hostname();
   const opened: {
     db: Kysely<Database>;
     schema?: string;
     beforeClose?: () => Promise<void>;
     commit?: Store['commit'];
-  } = config.kind === 'sqlite' ? openSqlite(config.file) : await openPostgres(config);
+  } = config.kind === 'sqlite' ? openSqlite(config.file, owner) : await openPostgres(config);
   const { db, schema, beforeClose, commit } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
@@ -46,10 +59,13 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, beforeClose, commit);
+  return assembleStore(db, config.kind, owner, beforeClose, commit, schema);
 }
 
-function openSqlite(file: string): {
+function openSqlite(
+  file: string,
+  owner: string,
+): {
   db: Kysely<Database>;
   schema?: string;
   beforeClose?: () => Promise<void>;
@@ -71,7 +87,7 @@ function openSqlite(file: string): {
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  if (inMemory) return { db, commit: inProcessCommit(db, database) };
+  if (inMemory) return { db, commit: inProcessCommit(db, database, owner) };
   const checkpointer = startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
   // Started lazily: its statements need the tables, which exist only once the store is migrated.
   let writer: SqliteWriter | undefined;
@@ -81,7 +97,7 @@ function openSqlite(file: string): {
     commit: (batch) => {
       if (!commit) {
         writer = startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
-        commit = sqliteCommit(writer);
+        commit = sqliteCommit(writer, owner);
       }
       return commit(batch);
     },
@@ -144,8 +160,10 @@ function quoteIdent(name: string): string {
 function assembleStore(
   db: Kysely<Database>,
   kind: StoreKind,
+  owner: string,
   beforeClose?: () => Promise<void>,
   backendCommit?: Store['commit'],
+  schema?: string,
 ): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -155,20 +173,25 @@ function assembleStore(
   };
   return {
     kind,
-    calls: createCallRecordRepository(useDb),
-    async commit({ calls, events }) {
-      if (calls.length === 0 && events.length === 0) return;
+    owner,
+    calls: createCallRecordRepository(useDb, owner),
+    async commit(batch) {
+      if (batch.calls.length === 0 && batch.events.length === 0) return;
       if (backendCommit) {
         useDb();
-        await backendCommit({ calls, events });
+        await backendCommit(batch);
         return;
       }
       await useDb()
         .transaction()
         .execute(async (trx) => {
-          await upsertCalls(trx, calls);
-          await insertEvents(trx, events);
+          await upsertCalls(trx, batch.calls, owner);
+          await insertEvents(trx, batch.events);
+          if (batch.deliveries?.length) await insertDeliveries(trx, batch.deliveries);
         });
+    },
+    async check() {
+      return { pendingMigrations: await pendingMigrations(useDb() as Kysely<unknown>, kind, schema) };
     },
     events: createEventLogRepository(useDb),
     agents: createConfigRepository<AgentProfile>(useDb, 'agents'),
@@ -180,6 +203,18 @@ function assembleStore(
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),
+    apiKeys: createApiKeyRepository(useDb),
+    agentSessions: createAgentSessionRepository(useDb),
+    webhookSubscriptions: createConfigRepository<StoredDocument>(useDb, 'webhook_subscriptions'),
+    webhookDeliveries: createWebhookDeliveryRepository(useDb),
+    campaigns: createConfigRepository<StoredDocument>(useDb, 'campaigns'),
+    campaignContacts: createCampaignContactRepository(useDb),
+    dnc: createDncRepository(useDb),
+    jobs: createJobQueue(useDb, kind),
+    outboundCalls: createOutboundCallRepository(useDb),
+    pbxCalls: createPbxCallRepository(useDb),
+    callGroupAlerts: createCallGroupAlertRepository(useDb),
+    connectorState: createConnectorStateRepository(useDb),
     close() {
       closed = true;
       closing ??= (async () => {

@@ -6,19 +6,26 @@ import { toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
 import type { Row, SqliteWriter, WriterStatements } from './sqlite-writer.ts';
+import type { CommitBatch } from './types.ts';
+import { deliveryParams, INSERT_DELIVERY_SQL } from './webhook-deliveries.ts';
 
-/** The two statements of every commit, for the writer thread and for the in-process path alike. */
+/** The statements of every commit, for the writer thread and for the in-process path alike. */
 export const COMMIT_STATEMENTS: WriterStatements = {
   upsertCallSql: `insert into calls (id, direction, status, from_address, to_address, started_at_ms,
-  answered_at_ms, ended_at_ms, end_reason, snapshot) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  answered_at_ms, ended_at_ms, end_reason, snapshot, source, external_id, owner, agent_id, queue_id,
+  duration_s, parties) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (id) do update set direction = excluded.direction, status = excluded.status,
   from_address = excluded.from_address, to_address = excluded.to_address,
   started_at_ms = excluded.started_at_ms, answered_at_ms = excluded.answered_at_ms,
-  ended_at_ms = excluded.ended_at_ms, end_reason = excluded.end_reason, snapshot = excluded.snapshot`,
+  ended_at_ms = excluded.ended_at_ms, end_reason = excluded.end_reason, snapshot = excluded.snapshot,
+  source = excluded.source, external_id = excluded.external_id, owner = excluded.owner,
+  agent_id = excluded.agent_id, queue_id = excluded.queue_id, duration_s = excluded.duration_s,
+  parties = excluded.parties`,
   insertEventSql: 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)',
+  insertDeliverySql: INSERT_DELIVERY_SQL,
 };
 
-type Commit = (batch: { calls: readonly CallSnapshot[]; events: readonly DomainEvent[] }) => Promise<void>;
+type Commit = (batch: CommitBatch) => Promise<void>;
 
 /**
  * The store's combined commit of call records and events on SQLite, as two prepared statements run row
@@ -27,10 +34,10 @@ type Commit = (batch: { calls: readonly CallSnapshot[]; events: readonly DomainE
  * same writes, with the same all-or-nothing outcome. The rows are made here (serialising throws here,
  * for the publisher to tell which event is at fault); a file database writes them on its writer thread.
  */
-export function sqliteCommit(writer: SqliteWriter): Commit {
-  return ({ calls, events }) => {
-    const rows = commitRows(calls, events);
-    return writer.write(rows.calls, rows.events);
+export function sqliteCommit(writer: SqliteWriter, owner: string): Commit {
+  return (batch) => {
+    const rows = commitRows(batch.calls, batch.events, owner);
+    return writer.write(rows.calls, rows.events, outboxRows(batch));
   };
 }
 
@@ -38,32 +45,45 @@ export function sqliteCommit(writer: SqliteWriter): Commit {
  * The same commit in this thread, for an in-memory database (a thread cannot open another's). It holds
  * Kysely's connection meanwhile, so it never lands inside a transaction of Kysely's.
  */
-export function inProcessCommit(db: Kysely<Database>, database: BetterSqliteDatabase): Commit {
+export function inProcessCommit(db: Kysely<Database>, database: BetterSqliteDatabase, owner: string): Commit {
   // Prepared on first use: the store is opened before its tables are migrated.
-  let statements: { upsertCall: Statement; insertEvent: Statement } | undefined;
-  const write = database.transaction((calls: readonly Row[], events: readonly Row[]) => {
-    statements ??= {
-      upsertCall: database.prepare(COMMIT_STATEMENTS.upsertCallSql),
-      insertEvent: database.prepare(COMMIT_STATEMENTS.insertEventSql),
-    };
-    for (const row of calls) statements.upsertCall.run(row);
-    for (const row of events) statements.insertEvent.run(row);
-  });
-  return ({ calls, events }) => {
-    const rows = commitRows(calls, events);
-    return db.connection().execute(async () => write(rows.calls, rows.events));
+  let statements: { upsertCall: Statement; insertEvent: Statement; insertDelivery: Statement } | undefined;
+  const write = database.transaction(
+    (calls: readonly Row[], events: readonly Row[], deliveries: readonly Row[]) => {
+      statements ??= {
+        upsertCall: database.prepare(COMMIT_STATEMENTS.upsertCallSql),
+        insertEvent: database.prepare(COMMIT_STATEMENTS.insertEventSql),
+        insertDelivery: database.prepare(COMMIT_STATEMENTS.insertDeliverySql),
+      };
+      for (const row of calls) statements.upsertCall.run(row);
+      for (const row of events) statements.insertEvent.run(row);
+      for (const row of deliveries) statements.insertDelivery.run(row);
+    },
+  );
+  return (batch) => {
+    const rows = commitRows(batch.calls, batch.events, owner);
+    const deliveries = outboxRows(batch);
+    return db.connection().execute(async () => write(rows.calls, rows.events, deliveries));
   };
+}
+
+const NO_ROWS: readonly Row[] = [];
+
+/** The batch's outbox rows; none, and nothing allocated, when no webhook subscribes. */
+function outboxRows(batch: CommitBatch): readonly Row[] {
+  return batch.deliveries?.length ? batch.deliveries.map(deliveryParams) : NO_ROWS;
 }
 
 /** A batch as rows; a call with several events in one batch is written once, as it stands after the last. */
 function commitRows(
   calls: readonly CallSnapshot[],
   events: readonly DomainEvent[],
+  owner: string,
 ): { calls: Row[]; events: Row[] } {
   const latest = calls.length > 1 ? [...new Map(calls.map((call) => [call.id, call])).values()] : calls;
   return {
     calls: latest.map((call) => {
-      const r = toRow(call);
+      const r = toRow(call, owner);
       return [
         r.id,
         r.direction,
@@ -75,6 +95,13 @@ function commitRows(
         r.ended_at_ms ?? null,
         r.end_reason ?? null,
         r.snapshot,
+        r.source ?? null,
+        r.external_id ?? null,
+        r.owner ?? null,
+        r.agent_id ?? null,
+        r.queue_id ?? null,
+        r.duration_s ?? 0,
+        r.parties ?? '',
       ];
     }),
     events: events.map((event) => {

@@ -12,9 +12,11 @@ db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 db.pragma('synchronous = NORMAL');
 const upsertCall = db.prepare(workerData.upsertCallSql);
 const insertEvent = db.prepare(workerData.insertEventSql);
-const write = db.transaction((calls, events) => {
+const insertDelivery = db.prepare(workerData.insertDeliverySql);
+const write = db.transaction((calls, events, deliveries) => {
   for (const row of calls) upsertCall.run(row);
   for (const row of events) insertEvent.run(row);
+  for (const row of deliveries) insertDelivery.run(row);
 });
 
 parentPort.on('message', (message) => {
@@ -23,9 +25,9 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ stopped: true });
     return;
   }
-  const { id, calls, events } = message;
+  const { id, calls, events, deliveries } = message;
   try {
-    write(calls, events);
+    write(calls, events, deliveries);
     parentPort.postMessage({ id });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error?.message ?? error), code: error?.code } });

@@ -92,6 +92,16 @@ export interface OriginateRequest {
   readonly callerId?: string;
   /** How long to let it ring before the driver gives up with `no_answer`. */
   readonly timeoutMs?: number;
+  /**
+   * The party the engine dials next, once this channel answers (click-to-dial's number). A driver whose
+   * provider connects two parties in one request (Exotel) places both at once; others ignore it.
+   */
+  readonly next?: Address;
+  /**
+   * The channel already up that this one will be joined with (the click-to-dial caller): a driver that
+   * connected both in one request binds this channel to that request's second party instead of dialling.
+   */
+  readonly joins?: string;
 }
 
 export type RecordingTarget = { readonly kind: 'channel' | 'bridge'; readonly id: string };
@@ -134,7 +144,27 @@ export interface DriverCapabilities {
   readonly mute: boolean;
   readonly playback: boolean;
   readonly recording: boolean;
+  /** Whether the driver can end a live call itself (Exotel's call API cannot: its parties hang up). */
+  readonly hangup: boolean;
+  /**
+   * Whether any answered channels can be joined in a bridge (transfers, conferences, offers). Without
+   * it, only the parties a provider connected itself sit together (Exotel's two legs of one call).
+   */
+  readonly bridging: boolean;
 }
+
+/** Everything the contract offers: what the simulator and Asterisk (ARI) do. */
+export const PBX_CAPABILITIES: DriverCapabilities = Object.freeze({
+  hold: true,
+  dtmf: true,
+  redirect: true,
+  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
+  mute: true,
+  playback: true,
+  recording: true,
+  hangup: true,
+  bridging: true,
+});
 
 /** Events a driver reports; `type` is the discriminant. */
 export type DriverEvent =
@@ -168,13 +198,38 @@ export type DriverEvent =
 
 export type DriverEventType = DriverEvent['type'];
 
-export type DriverErrorKind = 'not_found' | 'not_supported' | 'invalid' | 'unavailable';
+/**
+ * Why a command failed. `unavailable`: the driver is not connected. A cloud provider's own failures are
+ * told apart so that callers (the outbound service's circuit breaker and rate limit) can count them:
+ * `provider_unavailable` (5xx, time-out, network), `rate_limited` (429), `provider_auth` (401/403, the
+ * credentials are wrong or revoked).
+ */
+export type DriverErrorKind =
+  | 'not_found'
+  | 'not_supported'
+  | 'invalid'
+  | 'unavailable'
+  | 'provider_unavailable'
+  | 'rate_limited'
+  | 'provider_auth';
+
+/** The kinds by which a cloud provider refused a request outright (nothing was dialled). */
+export const PROVIDER_REFUSALS: ReadonlySet<DriverErrorKind> = new Set([
+  'provider_unavailable',
+  'rate_limited',
+  'provider_auth',
+]);
+
+/** The kinds that mean the provider failed, not the request: what a circuit breaker counts. */
+export const PROVIDER_FAILURES: ReadonlySet<DriverErrorKind> = new Set(['provider_unavailable']);
 
 /** A command the driver could not carry out. */
 export class DriverError extends Error {
   constructor(
     readonly kind: DriverErrorKind,
     message: string,
+    /** For `rate_limited`: how long the provider asked to wait (its Retry-After), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'DriverError';

@@ -26,7 +26,9 @@ export type PartyBehaviour =
   /** 486 Busy Here after `afterMs` (default 300), without ringing (PJSIP/1005). */
   | { readonly kind: 'busy'; readonly afterMs?: number }
   /** Does not exist: POST /channels answers 500 "Allocation failed" (PJSIP/9999). */
-  | { readonly kind: 'unknown' };
+  | { readonly kind: 'unknown' }
+  /** The trunk fails the call: 503 with cause 34 (circuit/channel congestion) after `afterMs` (default 0). */
+  | { readonly kind: 'congestion'; readonly afterMs?: number };
 
 type ChannelState = 'Down' | 'Ring' | 'Ringing' | 'Up';
 
@@ -270,6 +272,19 @@ export class FakePbx implements FakeBackend {
     }
     channel.inStasis = true;
     this.send(channel.app, 'StasisStart', { args: channel.args, channel: this.json(channel) });
+  }
+
+  /** The provider fails the dialled call (503, Q.850 cause 34) before anyone answered. */
+  trunkFails(id: string): void {
+    const channel = this.live(id);
+    this.clearTimers(channel);
+    this.send(channel.app, 'ChannelHangupRequest', {
+      cause: 34,
+      tech_cause: 503,
+      channel: this.json(channel),
+    });
+    this.dial(channel, 'CONGESTION');
+    this.destroy(channel, [34, 'Circuit/channel congestion', 503]);
   }
 
   /** The dialled phone refuses: 486 Busy Here (`originate-busy`) or 603 Decline, without answering. */
@@ -545,6 +560,8 @@ export class FakePbx implements FakeBackend {
       channel.timers.push(
         this.clock.setTimer(behaviour.afterMs ?? 300, () => this.partyReject(channel.id, 'busy')),
       );
+    } else if (behaviour.kind === 'congestion') {
+      channel.timers.push(this.clock.setTimer(behaviour.afterMs ?? 0, () => this.trunkFails(channel.id)));
     } else {
       channel.state = 'Ringing';
       this.send(app, 'ChannelStateChange', { channel: this.json(channel) });

@@ -4,7 +4,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { createSwitchboard, type Switchboard } from '../../src/app.ts';
+import { createSwitchboard, type Switchboard, type SwitchboardParts } from '../../src/app.ts';
 import { type ConfigOverrides, loadConfig } from '../../src/config/config.ts';
 import { VirtualClock } from '../../src/core/clock.ts';
 import type { DomainEvent } from '../../src/core/events.ts';
@@ -35,12 +35,19 @@ export interface TestServer {
 
 /** Starts a server; pass `dataDir` to reopen the same embedded store (a restart). */
 export async function startServer(
-  options: { dataDir?: string; env?: ConfigOverrides } = {},
+  options: {
+    dataDir?: string;
+    env?: ConfigOverrides;
+    parts?: Pick<SwitchboardParts, 'env' | 'cdrSource' | 'logger'>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'switchboard-test-'));
   const config = loadConfig({}, { CTI_PORT: '0', SWITCHBOARD_DATA_DIR: dataDir, ...options.env });
-  const sb = await createSwitchboard(config, { clock: new VirtualClock(), logger: false });
+  const sb = await createSwitchboard(config, { clock: new VirtualClock(), logger: false, ...options.parts });
   const url = await sb.listen();
+  // Start-up's own events commit on the store's writer thread; a test starts once they have landed,
+  // so a client connecting now hears only what the test itself causes.
+  await sb.engine.idle();
   const request = async (
     method: string,
     path: string,

@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { CallRecordSource } from '../../apps/app-contract.ts';
 import {
   addressInput,
   contextInput,
   dtmfDigits,
   envelope,
   idInput,
-  isoTimeInput,
   ok,
   v1Errors,
 } from '../../apps/http-kit/schemas.ts';
-import { CALL_STATUSES, type CallSnapshot } from '../../core/call.ts';
+import type { CallSnapshot } from '../../core/call.ts';
+import { isSwitchboardError } from '../../core/errors.ts';
 import type { CallControl } from '../../engine/types.ts';
-import { CallPageSchema, CallSnapshotSchema } from '../schemas/call.ts';
+import { CallSnapshotSchema } from '../schemas/call.ts';
 
 const OriginateBody = z.strictObject({
   from: addressInput(
@@ -27,20 +28,6 @@ const OriginateBody = z.strictObject({
     .max(600_000)
     .optional()
     .describe('How long the dialled party may ring; the engine default is 30 s.'),
-});
-
-const ListQuery = z.strictObject({
-  status: z
-    .string()
-    .transform((value) => value.split(',').map((part) => part.trim()))
-    .pipe(z.array(z.enum(CALL_STATUSES)))
-    .optional()
-    .describe(`Comma-separated statuses, any of: ${CALL_STATUSES.join(', ')}.`),
-  number: addressInput('Calls whose `from` or `to` is exactly this.').optional(),
-  since: isoTimeInput('Calls started at or after this instant.').optional(),
-  until: isoTimeInput('Calls started before this instant.').optional(),
-  cursor: z.string().min(1).max(512).optional().describe('`nextCursor` of the previous page.'),
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1..500.'),
 });
 
 /** The `:callId` of the call routes. */
@@ -64,8 +51,16 @@ const PLAIN_COMMANDS: Record<
   unhold: { summary: 'Take the remote party off hold', run: (calls, id) => calls.unhold(id) },
 };
 
-/** /api/v1/calls: originate, list, inspect and command calls; every answer is enveloped. */
-export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (app, { calls }) => {
+/**
+ * /api/v1/calls: originate, inspect and command calls (the list: call-log.ts); every answer is enveloped. GET /calls/:id
+ * also answers the apps' own call records (`records`) for ids the engine does not know.
+ */
+export const callRoutes: FastifyPluginAsyncZod<{
+  calls: CallControl;
+  records?: readonly CallRecordSource[];
+}> = async (app, { calls, records = [] }) => {
+  const [first, ...more] = records.map((r) => r.schema);
+  const oneCall = first === undefined ? CallAnswer : envelope(z.union([CallSnapshotSchema, first, ...more]));
   app.post(
     '/calls',
     {
@@ -83,31 +78,17 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
   );
 
   app.get(
-    '/calls',
-    {
-      schema: {
-        summary: 'List call records, newest first',
-        tags: ['calls'],
-        operationId: 'listCalls',
-        querystring: ListQuery,
-        response: { 200: envelope(CallPageSchema), ...v1Errors },
-      },
-    },
-    async (request) => ok(await calls.list(request.query)),
-  );
-
-  app.get(
     '/calls/:callId',
     {
       schema: {
-        summary: 'One call, live or finished',
+        summary: 'One call, live or finished (or an outbound call log, by its callLogId)',
         tags: ['calls'],
         operationId: 'getCall',
         params: CallParams,
-        response: { 200: CallAnswer, ...v1Errors },
+        response: { 200: oneCall, ...v1Errors },
       },
     },
-    async (request) => ok(await calls.get(request.params.callId)),
+    async (request) => ok(await findCall(calls, records, request.params.callId)),
   );
 
   for (const [verb, command] of Object.entries(PLAIN_COMMANDS)) {
@@ -141,3 +122,21 @@ export const callRoutes: FastifyPluginAsyncZod<{ calls: CallControl }> = async (
     async (request) => ok(await calls.sendDtmf(request.params.callId, request.body.digits)),
   );
 };
+
+/** A call the engine knows, else the first app record by that id, else the engine's CALL_NOT_FOUND. */
+async function findCall(
+  calls: CallControl,
+  records: readonly CallRecordSource[],
+  id: string,
+): Promise<unknown> {
+  try {
+    return await calls.get(id);
+  } catch (error) {
+    if (!isSwitchboardError(error) || error.code !== 'CALL_NOT_FOUND') throw error;
+    for (const source of records) {
+      const found = await source.find(id);
+      if (found !== undefined) return found;
+    }
+    throw error;
+  }
+}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
+import type { Histograms } from '../histograms.ts';
 
 /** What the server reports to Prometheus, read afresh at every scrape. */
 export interface MetricsSource {
@@ -32,9 +33,13 @@ export interface MetricsSource {
 }
 
 /** GET /api/v1/metrics: Prometheus text format (behind the API key, like the rest of /api). */
-export const metricsRoutes: FastifyPluginAsync<{ source: () => MetricsSource }> = async (app, { source }) => {
+export const metricsRoutes: FastifyPluginAsync<{
+  source: () => MetricsSource;
+  histograms?: Histograms;
+}> = async (app, { source, histograms }) => {
   // A registry of its own: no process-global state, so several servers in one process (tests) coexist.
   const registry = new Registry();
+  histograms?.registerIn(registry);
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
       name,

@@ -202,6 +202,11 @@ const callShape = z.object({
     .array(MonitorSchema)
     .optional()
     .describe('Every supervisor who monitored the call, oldest first; absent before the first.'),
+  source: z
+    .string()
+    .optional()
+    .describe("Where the record comes from: absent for Switchboard's own calls, else the import (3cx)."),
+  externalId: z.string().optional().describe("An imported call's id in its source."),
 });
 true satisfies SameKeys<CallSnapshot, z.output<typeof callShape>>;
 

@@ -303,8 +303,9 @@ export class EmergencyService {
       what === 'raised'
         ? `EMERGENCY: driver ${e.driverId} pressed the panic button`
         : `EMERGENCY UNANSWERED: driver ${e.driverId}`;
+    const who = e.driverName === undefined ? '' : ` Driver ${e.driverName}.`;
     const body =
-      `${subject}. Vehicle ${e.vehiclePlate ?? 'unknown'}${where}, phone ${e.driverPhone}, raised ${e.raisedAt}.` +
+      `${subject}.${who} Vehicle ${e.vehiclePlate ?? 'unknown'}${where}, phone ${e.driverPhone}, raised ${e.raisedAt}.` +
       (what === 'escalated'
         ? ` No dispatcher answered within ${this.escalateAfterMs / 1000} s; all on duty are ringing.`
         : '');

@@ -9,6 +9,7 @@ import {
   type DriverRecordings,
   type HangupCause,
   type OriginateRequest,
+  PBX_CAPABILITIES,
   type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
@@ -32,16 +33,6 @@ import { reconcile } from './resync.ts';
 
 export type { AriConnectionState, AriDriverOptions, AriStatus } from './ari-options.ts';
 
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  hold: true,
-  dtmf: true,
-  redirect: true,
-  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
-  mute: true,
-  playback: true,
-  recording: true,
-});
-
 /**
  * The telephony driver for Asterisk through ARI: a Stasis application over REST and the event
  * WebSocket. Choices where the contract leaves room:
@@ -64,7 +55,7 @@ const CAPABILITIES: DriverCapabilities = Object.freeze({
  */
 export class AriDriver implements TelephonyDriver {
   readonly name = 'ari';
-  readonly capabilities: DriverCapabilities = CAPABILITIES;
+  readonly capabilities: DriverCapabilities = PBX_CAPABILITIES;
   readonly app: string;
   /** Bridge and channel recordings' pauses and stored files (see `ari-media.ts`). */
   readonly recordings: DriverRecordings;

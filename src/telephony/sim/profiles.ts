@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { distributionSchema, type PartyDistribution, PartyDraws } from './distributions.ts';
 
 /**
  * How the simulator's remote parties behave. A rule matches an address (exactly, or by a prefix
@@ -6,8 +7,23 @@ import { z } from 'zod';
  * talks, and which DTMF it sends.
  */
 
-export const PARTY_OUTCOMES = ['answer', 'busy', 'rejected', 'unreachable', 'invalid_number'] as const;
+export const PARTY_OUTCOMES = [
+  'answer',
+  'busy',
+  'rejected',
+  'unreachable',
+  'invalid_number',
+  'network_error',
+] as const;
 export type PartyOutcome = (typeof PARTY_OUTCOMES)[number];
+
+/** Outcomes that fail a dialled channel before it ever rings. */
+export const FAILS_WITHOUT_RINGING: ReadonlySet<PartyOutcome> = new Set([
+  'busy',
+  'invalid_number',
+  'unreachable',
+  'network_error',
+]);
 
 /** Digits a party presses after answering, one at a time through the clock. */
 export interface DtmfScript {
@@ -26,7 +42,8 @@ export interface PartyProfile {
   /**
    * What happens instead of answering: 'busy' | 'rejected' | 'unreachable' | 'invalid_number' fail the
    * channel after `failAfterMs` (default 0 for invalid_number/unreachable, 1000 for busy/rejected) with
-   * that hangup cause. 'answer' (default) answers after answerAfterMs.
+   * that hangup cause; 'network_error' is the provider failing (default after 0 ms, without ringing).
+   * 'answer' (default) answers after answerAfterMs.
    */
   outcome?: PartyOutcome;
   failAfterMs?: number;
@@ -34,6 +51,8 @@ export interface PartyProfile {
   hangupAfterMs?: number | null;
   /** DTMF the party sends after answering (also for inbound callers once answered). */
   dtmf?: DtmfScript;
+  /** Seeded random answer rate, answer delay and talk time per call (see distributions.ts). */
+  distribution?: PartyDistribution;
 }
 
 /**
@@ -95,6 +114,7 @@ export const partyProfileSchema = z.strictObject({
   failAfterMs: ms().optional(),
   hangupAfterMs: ms().nullable().optional(),
   dtmf: dtmfScriptSchema.optional(),
+  distribution: distributionSchema().optional(),
 });
 
 /** A rule's `match` (zod): an address, or a prefix ending in a single `*`. */
@@ -244,6 +264,7 @@ const DEFAULT_FAIL_AFTER_MS: Record<PartyOutcome, number> = {
   rejected: 1_000,
   unreachable: 0,
   invalid_number: 0,
+  network_error: 0,
 };
 
 /** Fills a profile's missing fields from `defaults`; the result is frozen so it can be shared. */
@@ -283,6 +304,8 @@ interface Entry {
   /** The rule's profile completed per address kind, made on first use and shared by channels. */
   number?: ResolvedProfile;
   endpoint?: ResolvedProfile;
+  /** The rule's seeded draws, when it has a distribution: each call draws its own behaviour. */
+  draws?: PartyDraws;
 }
 
 /**
@@ -333,7 +356,10 @@ export class ProfileTable {
       resolved = resolveProfile(entry.rule.profile, DEFAULTS_BY_KIND[kind]);
       entry[kind] = resolved;
     }
-    return resolved;
+    if (!entry.rule.profile.distribution) return resolved;
+    entry.draws ??= new PartyDraws(entry.rule.profile.distribution);
+    const draw = entry.draws.next();
+    return Object.freeze({ ...resolved, ...draw, outcome: draw.outcome as PartyOutcome });
   }
 
   private find(address: string): Entry | undefined {

@@ -7,6 +7,7 @@ import {
   type DriverEvent,
   type HangupCause,
   type OriginateRequest,
+  PBX_CAPABILITIES,
   type RecordingTarget,
   type TelephonyDriver,
 } from '../driver.ts';
@@ -20,6 +21,7 @@ import { SimMedia } from './media.ts';
 import { SimPhones } from './phones.ts';
 import {
   addressKindOf,
+  FAILS_WITHOUT_RINGING,
   ProfileError,
   type ProfileRule,
   ProfileTable,
@@ -36,18 +38,7 @@ export {
   type ProfileRule,
 } from './profiles.ts';
 
-const CAPABILITIES: DriverCapabilities = Object.freeze({
-  hold: true,
-  dtmf: true,
-  redirect: true,
-  bridgeRoles: Object.freeze(['normal', 'listen', 'whisper'] as const),
-  mute: true,
-  playback: true,
-  recording: true,
-});
-
 /** Outcomes a phone system reports without a 180 first: 486 Busy, 404 and the like, no route. */
-const FAILS_WITHOUT_RINGING: ReadonlySet<string> = new Set(['busy', 'invalid_number', 'unreachable']);
 
 const PARTY_DTMF_GAP_MS = 250;
 const PARTY_DTMF_TONE_MS = 100;
@@ -80,7 +71,7 @@ export interface SimulatorOptions {
  */
 export class SimulatorDriver implements TelephonyDriver {
   readonly name = 'simulator';
-  readonly capabilities: DriverCapabilities = CAPABILITIES;
+  readonly capabilities: DriverCapabilities = PBX_CAPABILITIES;
   readonly recordings: TelephonyDriver['recordings'];
 
   private readonly clock: Clock;

@@ -602,6 +602,8 @@ describe('OpenAPI document', () => {
         'DELETE /api/v1/agents/{agentId}',
         ...['login', 'logout', 'pause', 'unpause'].map(agent),
         'GET /api/v1/agents/{agentId}/states',
+        // The agent's console password (api/routes/sessions.ts), under the agent it belongs to.
+        'PUT /api/v1/agents/{agentId}/password',
         'GET /api/v1/queues',
         'POST /api/v1/queues',
         'GET /api/v1/queues/{queueId}',
