@@ -20,6 +20,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: 200 while the store, its migrations and the driver are ready, else 503
+         * @description Distinct from GET /health (liveness): a load balancer sends calls only to a ready server. It answers 503 while the driver is disconnected and from the start of a graceful drain (SIGTERM).
+         */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/metrics": {
         parameters: {
             query?: never;
@@ -153,7 +173,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One call, live or finished */
+        /** One call, live or finished (or an outbound call log, by its callLogId) */
         get: operations["getCall"];
         put?: never;
         post?: never;
@@ -242,6 +262,26 @@ export interface paths {
         put?: never;
         /** Send DTMF digits to the remote party */
         post: operations["sendCallDtmf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same selection as CSV, streamed
+         * @description Columns, always in this order: id, source, external_id, direction, status, end_reason, from, to, agent_id, queue_id, started_at, answered_at, ended_at, duration_s. RFC 4180 (CRLF lines, quoted fields where needed), ISO-8601 times (UTC, or in `timezone` with its offset), newest first.
+         */
+        get: operations["exportCalls"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -417,6 +457,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{agentId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set an agent's console password (the agent itself, or an admin or supervisor) */
+        put: operations["setAgentPassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log an agent in to the console: a short-lived token that acts as its agent key
+         * @description No key needed; 401 UNAUTHORIZED for a wrong agent id or password (the same for both).
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Swap the session token presented for a new one (the old one stops working) */
+        post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Log out: the session token presented is refused from the next request on */
+        delete: operations["logout"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API keys (without the keys themselves) */
+        get: operations["listKeys"];
+        put?: never;
+        /**
+         * Create an API key with a role
+         * @description The answer holds the key (`key`), shown this once; only its digest is kept. The first key created turns authentication on.
+         */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: refused from the next request on */
+        delete: operations["revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: state-changing requests and security events */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -429,6 +595,26 @@ export interface paths {
          * @description Pass the seq of the last event as `after` for the next page, until fewer than `limit` come back; Socket.io delivers the live ones.
          */
         get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{callId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A call's timeline: its logged events, in order
+         * @description Page with `after` (the seq of the last event seen). An imported call has only the event that logged it.
+         */
+        get: operations["listCallEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -914,6 +1100,460 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls/outbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Call a number now from an agent’s phone (click-to-dial), within the outbound limits
+         * @description INVALID_PHONE_NUMBER unless E.164; CONCURRENT_LIMIT_REACHED (429) with MAX_CONCURRENT_OUTBOUND_CALLS live; API_UNAVAILABLE (503) while the circuit is open. Unknown fields are ignored.
+         */
+        post: operations["placeOutboundCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue up to 1000 calls; they start one per second within the concurrency limit
+         * @description Entries are checked one by one: the answer says why each refused one was refused.
+         */
+        post: operations["placeBulkOutboundCalls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Schedule a call (or a daily, weekly or monthly series) in a time zone, optionally in business hours */
+        post: operations["scheduleOutboundCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live outbound calls against the limit, the circuit breaker, the start rate limiter */
+        get: operations["outboundStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/{callLogId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One outbound call log */
+        get: operations["getOutboundCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/{callLogId}/retries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The retries of an outbound call */
+        get: operations["getOutboundRetries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/outbound/{callLogId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an outbound call that is scheduled, queued, initiated or ringing
+         * @description INVALID_STATE (409) once connected or over; CALL_NOT_FOUND for an unknown call log.
+         */
+        post: operations["cancelOutboundCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{callLogId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an outbound call that is scheduled, queued, initiated or ringing
+         * @description INVALID_STATE (409) once connected or over; CALL_NOT_FOUND for an unknown call log.
+         */
+        post: operations["cancelCallLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every campaign */
+        get: operations["listCampaigns"];
+        put?: never;
+        /** Create a campaign (draft) */
+        post: operations["createCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign */
+        get: operations["getCampaign"];
+        /** Change a campaign’s settings (its mode only while a draft) */
+        put: operations["updateCampaign"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start dialling (draft → running)
+         * @description INVALID_STATE (409) names the state the campaign is in when it cannot.
+         */
+        post: operations["startCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause dialling; calls under way go on (running → paused)
+         * @description INVALID_STATE (409) names the state the campaign is in when it cannot.
+         */
+        post: operations["pauseCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume dialling (paused → running)
+         * @description INVALID_STATE (409) names the state the campaign is in when it cannot.
+         */
+        post: operations["resumeCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop for good; contacts not dialled stay pending (draft, running or paused → stopped)
+         * @description INVALID_STATE (409) names the state the campaign is in when it cannot.
+         */
+        post: operations["stopCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign’s figures: dialled, answered, abandoned, connected, talk time by agent */
+        get: operations["getCampaignStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a campaign’s contacts, in list order, with their attempts */
+        get: operations["listCampaignContacts"];
+        put?: never;
+        /**
+         * Import contacts (CSV or JSON); answers a report of the rows refused
+         * @description Send `text/csv` with a header row naming phoneNumber, name, timezone and any other fields, or JSON `{contacts: [...]}`. Each refused row is reported by its line in the file (the header is line 1) or its place in the JSON list, with INVALID_PHONE_NUMBER (not E.164), DUPLICATE (the number is in the campaign already) or VALIDATION_ERROR. A contact without a time zone takes its number’s country’s where one zone fits, else the campaign’s. At most 100,000 per request.
+         */
+        post: operations["importCampaignContacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}/contacts/{contactId}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview: pass on the contact offered (it is not dialled) */
+        post: operations["skipCampaignContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dnc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The do-not-call list, by number */
+        get: operations["listDncNumbers"];
+        put?: never;
+        /**
+         * Add numbers to the do-not-call list
+         * @description Checked when each campaign call is about to be placed: a number listed after an import is not dialled either.
+         */
+        post: operations["addDncNumbers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dnc/{phoneNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a number off the do-not-call list */
+        delete: operations["removeDncNumber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook subscriptions (without secrets) */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to events
+         * @description Each matching event is POSTed as JSON, signed in `Switchboard-Signature` with the secret (answered this once). The URL must pass the outbound-host policy (422 WEBHOOK_TARGET_REFUSED).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subscription with its delivery figures */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription and its deliveries */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a subscription (URL, events, secret, active, batch size)
+         * @description Setting `active: false` pauses it: its deliveries wait and go out once it is active again.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's delivery log, newest event first (`state=dead`: the dead-letter list) */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery with its last attempt */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhookId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send deliveries again: the whole dead-letter list, or the ones named
+         * @description Each gets a new retry window; per-call order is kept.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sim/profiles": {
         parameters: {
             query?: never;
@@ -1179,12 +1819,22 @@ export interface components {
          *     - `QUEUE_NOT_FOUND` (404): No queue has that id.
          *     - `ROUTE_NOT_FOUND` (404): No inbound route has that id; GET /api/v1/routes lists them.
          *     - `EMERGENCY_NOT_FOUND` (404): No emergency has that id.
+         *     - `PBX_CALL_NOT_FOUND` (404): No PBX call has that id; GET /api/v1/integrations/3cx/calls/pending-pbx lists those pending.
+         *     - `ALERT_NOT_FOUND` (404): No call-group alert has that id; GET /api/v1/integrations/3cx/alerts/call-groups lists them.
+         *     - `CONNECTOR_UNAVAILABLE` (503): The 3CX CDR database cannot be reached now; the import retries by itself, or try again shortly.
          *     - `FLOW_NOT_FOUND` (404): No IVR flow has that id (or version).
          *     - `SESSION_NOT_FOUND` (404): That call is in no IVR now.
          *     - `PARTICIPANT_NOT_FOUND` (404): No party of that call has that id; the call's participants list them.
          *     - `RECORDING_NOT_FOUND` (404): No recording has that id; GET /api/v1/recordings?callId= lists those of a call.
          *     - `RECORDING_DELETED` (410): The retention policy deleted that recording; details.deletedAt says when.
          *     - `RECORDING_NOT_READY` (409): That recording has no file yet: stop it first, or retry shortly once it is stored.
+         *     - `WEBHOOK_NOT_FOUND` (404): No webhook subscription has that id; GET /api/v1/webhooks lists them.
+         *     - `DELIVERY_NOT_FOUND` (404): No delivery of that webhook has that id; GET /api/v1/webhooks/{id}/deliveries lists them.
+         *     - `WEBHOOK_TARGET_REFUSED` (422): The outbound-host policy refuses that URL (private, loopback or link-local); list the host in OUTBOUND_HTTP_ALLOW to allow it.
+         *     - `API_KEY_NOT_FOUND` (404): No API key has that id; GET /api/v1/keys lists them.
+         *     - `SCHEDULE_IN_PAST` (400): That time has passed; schedule the call for a time still to come (mind the time zone).
+         *     - `CAMPAIGN_NOT_FOUND` (404): No campaign has that id; GET /api/v1/campaigns lists them.
+         *     - `CONTACT_NOT_FOUND` (404): That campaign has no contact with that id; GET /api/v1/campaigns/{id}/contacts lists them.
          *     - `INVALID_STATE` (409): The call cannot do that in its current status.
          *     - `AGENT_UNAVAILABLE` (409): That agent cannot take a call now (offline, away or busy); pick an available agent.
          *     - `DUPLICATE` (409): That resource exists already.
@@ -1201,10 +1851,13 @@ export interface components {
          *     - `SLOW_CONSUMER` (503): More live events waited unread than allowed; reconnect with auth.lastSeq from details to resume.
          *     - `API_UNAVAILABLE` (503): The server is starting or stopping; retry shortly.
          *     - `DRIVER_UNAVAILABLE` (503): The telephony driver is not connected; retry shortly.
+         *     - `PROVIDER_UNAVAILABLE` (503): The voice provider failed or did not answer in time; retry shortly.
+         *     - `PROVIDER_RATE_LIMITED` (429): The voice provider refuses more requests for now; retry after the time in details.
+         *     - `PROVIDER_AUTH_FAILED` (502): The voice provider refused Switchboard's credentials; check the account SID and token.
          *     - `INTERNAL_ERROR` (500): Something failed inside Switchboard; this is a bug, please report it.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_PHONE_NUMBER" | "UNAUTHORIZED" | "FORBIDDEN" | "ORIGIN_NOT_ALLOWED" | "HOST_NOT_ALLOWED" | "NOT_FOUND" | "CALL_NOT_FOUND" | "CHANNEL_NOT_FOUND" | "AGENT_NOT_FOUND" | "QUEUE_NOT_FOUND" | "ROUTE_NOT_FOUND" | "EMERGENCY_NOT_FOUND" | "FLOW_NOT_FOUND" | "SESSION_NOT_FOUND" | "PARTICIPANT_NOT_FOUND" | "RECORDING_NOT_FOUND" | "RECORDING_DELETED" | "RECORDING_NOT_READY" | "INVALID_STATE" | "AGENT_UNAVAILABLE" | "DUPLICATE" | "CONFERENCE_FULL" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "CONCURRENT_LIMIT_REACHED" | "RATE_LIMITED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_SUPPORTED" | "SIMULATOR_ONLY" | "REPLAY_OVERFLOW" | "SLOW_CONSUMER" | "API_UNAVAILABLE" | "DRIVER_UNAVAILABLE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_PHONE_NUMBER" | "UNAUTHORIZED" | "FORBIDDEN" | "ORIGIN_NOT_ALLOWED" | "HOST_NOT_ALLOWED" | "NOT_FOUND" | "CALL_NOT_FOUND" | "CHANNEL_NOT_FOUND" | "AGENT_NOT_FOUND" | "QUEUE_NOT_FOUND" | "ROUTE_NOT_FOUND" | "EMERGENCY_NOT_FOUND" | "PBX_CALL_NOT_FOUND" | "ALERT_NOT_FOUND" | "CONNECTOR_UNAVAILABLE" | "FLOW_NOT_FOUND" | "SESSION_NOT_FOUND" | "PARTICIPANT_NOT_FOUND" | "RECORDING_NOT_FOUND" | "RECORDING_DELETED" | "RECORDING_NOT_READY" | "WEBHOOK_NOT_FOUND" | "DELIVERY_NOT_FOUND" | "WEBHOOK_TARGET_REFUSED" | "API_KEY_NOT_FOUND" | "SCHEDULE_IN_PAST" | "CAMPAIGN_NOT_FOUND" | "CONTACT_NOT_FOUND" | "INVALID_STATE" | "AGENT_UNAVAILABLE" | "DUPLICATE" | "CONFERENCE_FULL" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "CONCURRENT_LIMIT_REACHED" | "RATE_LIMITED" | "BODY_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "NOT_SUPPORTED" | "SIMULATOR_ONLY" | "REPLAY_OVERFLOW" | "SLOW_CONSUMER" | "API_UNAVAILABLE" | "DRIVER_UNAVAILABLE" | "PROVIDER_UNAVAILABLE" | "PROVIDER_RATE_LIMITED" | "PROVIDER_AUTH_FAILED" | "INTERNAL_ERROR";
         /** @description A failed request. A 4xx is a problem with the request; a 5xx is a bug. */
         ErrorEnvelope: {
             /** @constant */
@@ -1221,6 +1874,21 @@ export interface components {
         CtiError: {
             error: string;
             code?: components["schemas"]["ErrorCode"];
+        };
+        AuditRecord: {
+            id: number;
+            topic: string;
+            /** @description `POST /api/cti/call`, `UNAUTHORIZED`, `key.created`, ... */
+            action: string;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            at: string;
+            /** @description Who (keyId, role), from where (ip), the outcome. */
+            detail: {
+                [key: string]: unknown;
+            };
         };
         CallRecording: {
             /** @description Download it at GET /api/v1/recordings/{id} once stopped and stored. */
@@ -1501,6 +2169,39 @@ export interface components {
             };
             /** @description Every supervisor who monitored the call, oldest first; absent before the first. */
             monitors?: components["schemas"]["CallMonitor"][];
+            /** @description Where the record comes from: absent for Switchboard's own calls, else the import (3cx). */
+            source?: string;
+            /** @description An imported call's id in its source. */
+            externalId?: string;
+        };
+        ApiKey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "agent" | "integration";
+            agentId?: string;
+            readonly scopes?: string[];
+            /** @description The first characters of the key, to tell keys apart. */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked.
+             */
+            revokedAt?: string;
+        };
+        AgentSession: {
+            /** @description Send as `Authorization: Bearer …` (or `?token=` to Socket.io); acts as an agent key. */
+            token: string;
+            /**
+             * Format: date-time
+             * @description When the token stops working (refresh before).
+             */
+            expiresAt: string;
         };
         SimProfileRule: {
             /** @description An exact address, or a prefix ending in `*` (`+1555*`, `*`); the most specific rule wins. */
@@ -1511,7 +2212,7 @@ export interface components {
                  * @description What the party does; `answer` unless set.
                  * @enum {string}
                  */
-                outcome?: "answer" | "busy" | "rejected" | "unreachable" | "invalid_number";
+                outcome?: "answer" | "busy" | "rejected" | "unreachable" | "invalid_number" | "network_error";
                 /** @description For a failing outcome: when the failure is reported. */
                 failAfterMs?: number;
                 hangupAfterMs?: number | null;
@@ -1525,6 +2226,36 @@ export interface components {
                     interDigitMs?: number;
                     /** @description Tone length of each digit. */
                     durationMs?: number;
+                };
+                /** @description Seeded random behaviour per call, for pacing tests and load runs. */
+                distribution?: {
+                    /** @description Seed of the draws: the same rules and calls give the same run. */
+                    seed?: number;
+                    /** @description Share of calls answered; default 1. */
+                    answerRate?: number;
+                    /**
+                     * @description What the calls not answered do; default busy (no_answer rings until the timeout).
+                     * @enum {string}
+                     */
+                    otherwise?: "no_answer" | "busy" | "rejected" | "unreachable" | "invalid_number" | "network_error";
+                    /** @description Answer delay, drawn evenly between min and max. */
+                    answerAfterMs?: {
+                        /** @description Shortest. */
+                        min: number;
+                        /** @description Longest. */
+                        max: number;
+                    };
+                    /** @description Talk (handle) time before the party hangs up, log-normal. */
+                    talkMs?: {
+                        /** @description Mean talk time. */
+                        mean: number;
+                        /** @description Coefficient of variation; default 0.5. */
+                        cv?: number;
+                        /** @description Shortest. */
+                        min?: number;
+                        /** @description Longest. */
+                        max?: number;
+                    };
                 };
             };
         };
@@ -1735,6 +2466,137 @@ export interface components {
             destination: components["schemas"]["RouteDestination"];
             recording?: components["schemas"]["RecordingPolicy"];
         };
+        Campaign: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            mode: "preview" | "progressive" | "predictive";
+            queueId: string;
+            dialRatio?: number;
+            maxAbandonRate: number;
+            callingHours: {
+                start: string;
+                end: string;
+            };
+            timezone: string;
+            maxAttempts: number;
+            retryDelayMs: number;
+            callerId?: string;
+            /**
+             * @description draft → running ⇄ paused → completed (or stopped).
+             * @enum {string}
+             */
+            state: "draft" | "running" | "paused" | "completed" | "stopped";
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When its settings or state last changed.
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description When it first started.
+             */
+            startedAt?: string;
+            /**
+             * Format: date-time
+             * @description When it completed or was stopped.
+             */
+            endedAt?: string;
+        };
+        CampaignContact: {
+            id: string;
+            campaignId: string;
+            /** @description Its place in the campaign’s list, from 1: the dialling and paging order. */
+            row: number;
+            /** @description Its line in the import (the header is line 1), or its place in a JSON list. */
+            line: number;
+            phoneNumber: string;
+            name?: string;
+            timezone: string;
+            fields: {
+                [key: string]: string | number | boolean | null;
+            };
+            /** @enum {string} */
+            status: "pending" | "in_progress" | "completed" | "failed" | "dnc";
+            attempts: {
+                attemptNumber: number;
+                /**
+                 * Format: date-time
+                 * @description When it was dialled.
+                 */
+                startedAt: string;
+                /**
+                 * @description Absent while the call is under way.
+                 * @enum {string}
+                 */
+                outcome?: "answered" | "abandoned" | "busy" | "no_answer" | "rejected" | "invalid_number" | "unreachable" | "network_error" | "skipped" | "server_restart" | "canceled" | "limited";
+                callId?: string;
+                /**
+                 * Format: date-time
+                 * @description When the contact answered.
+                 */
+                answeredAt?: string;
+                /**
+                 * Format: date-time
+                 * @description When an agent took the contact.
+                 */
+                connectedAt?: string;
+                agentId?: string;
+                /**
+                 * Format: date-time
+                 * @description When the call ended.
+                 */
+                endedAt?: string;
+            }[];
+            /**
+             * Format: date-time
+             * @description When its next attempt may start.
+             */
+            nextAttemptAt?: string;
+        };
+        ContactImportReport: {
+            total: number;
+            imported: number;
+            rejected: number;
+            errors: {
+                /** @description The line in the file (the header is line 1), or the place in a JSON list. */
+                row: number;
+                /** @enum {string} */
+                code: "INVALID_PHONE_NUMBER" | "DUPLICATE" | "VALIDATION_ERROR";
+                message: string;
+            }[];
+        };
+        CampaignStats: {
+            dialled: number;
+            answered: number;
+            /** @description Answered, but no agent within 2 s. */
+            abandoned: number;
+            /** @description abandoned ÷ answered; 0 before any answer. */
+            abandonRate: number;
+            connected: number;
+            /** @description Seconds each agent talked to contacts. */
+            talkTimeByAgent: {
+                [key: string]: number;
+            };
+            /** @description Contacts pending or in progress. */
+            remaining: number;
+            /** @description The predictive ratio in force. */
+            dialRatio: number;
+        };
+        DncEntry: {
+            phoneNumber: string;
+            /**
+             * Format: date-time
+             * @description When it was listed.
+             */
+            addedAt: string;
+            reason?: string;
+        };
         Emergency: {
             id: string;
             callId: string;
@@ -1820,6 +2682,49 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        OutboundCall: {
+            callLogId: string;
+            /**
+             * @description The call log’s status.
+             * @enum {string}
+             */
+            status: "scheduled" | "queued" | "initiated" | "ringing" | "in-progress" | "completed" | "failed" | "canceled";
+            /**
+             * @description The dial’s: where it is, or how it ended.
+             * @enum {string}
+             */
+            outboundStatus: "scheduled" | "queued" | "dialing" | "ringing" | "connected" | "completed" | "no_answer" | "busy" | "voicemail" | "invalid_number" | "network_error" | "rate_limited" | "api_unavailable" | "failed" | "canceled";
+            phoneNumber: string;
+            agentId: string;
+            userId: string | null;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            priority: "low" | "medium" | "high";
+            /** @description The call (GET /calls/{callId}) once dialled. */
+            callId: string | null;
+            scheduleId: string | null;
+            startedAt: string | null;
+            endedAt: string | null;
+            /** @description Whole seconds of talk. */
+            duration: number | null;
+            scheduledFor: string | null;
+            adjustedFor: string | null;
+            initiatedAt: string | null;
+            /** @description 0 for a first attempt; n for the n-th retry. */
+            retryCount: number;
+            /** @description The first attempt this retries. */
+            retryOf: string | null;
+            /** @description Why it failed: the end reason, or what refused it. */
+            failureReason: string | null;
+            failureCategory: ("no_answer" | "busy" | "voicemail" | "invalid_number" | "network_error" | "rate_limited" | "api_unavailable") | null;
+            /**
+             * Format: date-time
+             * @description When the log was made.
+             */
+            createdAt: string;
+        };
         Recording: {
             /** @description Download it at GET /api/v1/recordings/{id} once stopped and stored. */
             id: string;
@@ -1865,6 +2770,135 @@ export interface components {
              * @description When its file was stored; it can be downloaded from then on.
              */
             storedAt?: string;
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            readonly events: string[];
+            active: boolean;
+            description?: string;
+            batchSize?: number;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updatedAt: string;
+            figures?: {
+                pending: number;
+                delivered: number;
+                /** @description In the dead-letter list. */
+                dead: number;
+                /** @description POSTs made, successful or not. */
+                attempts: number;
+                /** @description Mean time of the successful POSTs. */
+                meanDurationMs?: number;
+                /**
+                 * Format: date-time
+                 * @description When the last delivery succeeded.
+                 */
+                lastDeliveredAt?: string;
+            };
+        };
+        WebhookWithSecret: {
+            id: string;
+            url: string;
+            readonly events: string[];
+            active: boolean;
+            description?: string;
+            batchSize?: number;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             */
+            updatedAt: string;
+            /** @description Keep it: it is not shown again. */
+            secret: string;
+        };
+        WebhookDelivery: {
+            id: string;
+            eventSeq: number;
+            callId?: string;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "dead";
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it is tried next (pending ones).
+             */
+            nextAttemptAt?: string;
+            /**
+             * Format: date-time
+             * @description When the event was committed.
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was last tried.
+             */
+            lastAttemptAt?: string;
+            /** @description The last answer’s HTTP status; absent when none came. */
+            lastStatus?: number;
+            lastError?: string;
+            /** @description The start of the last answer’s body. */
+            lastResponse?: string;
+            /** @description How long the last POST took. */
+            durationMs?: number;
+            /**
+             * Format: date-time
+             * @description When a 2xx answered it.
+             */
+            deliveredAt?: string;
+        };
+        PbxCall: {
+            pbxCallId: string;
+            /** @description Its record in the call log: GET /api/v1/calls/{callId}. */
+            callId: string;
+            /** @description The outside party, E.164 when it reads as a phone number. */
+            phoneNumber: string;
+            /** @description Seconds from the owner's answer to the end. */
+            callDuration: number;
+            callOwnerExtension: string | null;
+            /** @description null for an extension without an e-mail in the configuration. */
+            callOwnerEmail: string | null;
+            /** @enum {string} */
+            callDirection: "INBOUND" | "OUTBOUND";
+            /**
+             * Format: date-time
+             * @description When the owner answered, or when the call started if nobody did.
+             */
+            timestamp: string;
+            /** @constant */
+            isPbxOriginated: true;
+            /**
+             * Format: date-time
+             * @description When Switchboard first heard of the call.
+             */
+            pbxDataReceivedAt: string;
+        };
+        CallGroupAlert: {
+            id: string;
+            callGroupId: string;
+            callGroupName: string;
+            /** @description MISSED_CALL, NO_AGENTS, or a type an integration raised. */
+            alertType: string;
+            alertMessage: string;
+            isActive: boolean;
+            /**
+             * Format: date-time
+             * @description When it was raised.
+             */
+            createdAt: string;
+            resolvedAt: string | null;
         };
         /** @description A change Switchboard made; `type` is also its Socket.io event name. */
         DomainEvent: {
@@ -2874,6 +3908,294 @@ export interface components {
             data: {
                 recording: components["schemas"]["Recording"];
             };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "outbound.queued";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            data: {
+                callLogId: string;
+                call: components["schemas"]["OutboundCall"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "outbound.scheduled";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            data: {
+                callLogId: string;
+                call: components["schemas"]["OutboundCall"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "outbound.retry.scheduled";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            data: {
+                callLogId: string;
+                call: components["schemas"]["OutboundCall"];
+                retryOf: string;
+                /** @enum {string} */
+                category: "no_answer" | "busy" | "voicemail" | "invalid_number" | "network_error" | "rate_limited" | "api_unavailable";
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "outbound.canceled";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            data: {
+                callLogId: string;
+                call: components["schemas"]["OutboundCall"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.created";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description A campaign was created (draft). */
+            data: {
+                campaign: components["schemas"]["Campaign"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.updated";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description A campaign’s settings changed. */
+            data: {
+                campaign: components["schemas"]["Campaign"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.state";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description A campaign started, paused, resumed, stopped or completed. */
+            data: {
+                campaign: components["schemas"]["Campaign"];
+                /** @enum {string} */
+                previous: "draft" | "running" | "paused" | "completed" | "stopped";
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contacts.imported";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description Contacts were imported; the report lists the rows refused. */
+            data: {
+                campaignId: string;
+                report: components["schemas"]["ContactImportReport"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contact.dialled";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description A contact is dialled (its last attempt is the new one). */
+            data: {
+                campaignId: string;
+                contact: components["schemas"]["CampaignContact"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contact.answered";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description A contact answered and waits for an agent. */
+            data: {
+                campaignId: string;
+                contact: components["schemas"]["CampaignContact"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contact.connected";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description An agent has the contact. */
+            data: {
+                campaignId: string;
+                contact: components["schemas"]["CampaignContact"];
+                agentId: string;
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contact.abandoned";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description No agent within 2 s of the answer: a short message, then the call ends. */
+            data: {
+                campaignId: string;
+                contact: components["schemas"]["CampaignContact"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.contact.finished";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description An attempt ended; the contact’s status says whether another follows. */
+            data: {
+                campaignId: string;
+                contact: components["schemas"]["CampaignContact"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "campaign.stats";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            /** @description The campaign’s figures, at most once a second while they change. */
+            data: {
+                campaignId: string;
+                stats: components["schemas"]["CampaignStats"];
+            };
+        } | {
+            id: string;
+            /** @description Monotonic per server; resume after the last one you saw. */
+            seq: number;
+            /** @constant */
+            type: "webhook.failed";
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            timestamp: string;
+            callId?: string;
+            agentId?: string;
+            queueId?: string;
+            data: {
+                subscriptionId: string;
+                deliveryId: string;
+                eventSeq: number;
+                eventType: string;
+                attempts: number;
+                lastStatus?: number;
+                lastError?: string;
+            };
         };
     };
     responses: never;
@@ -2904,6 +4226,49 @@ export interface operations {
                         status: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "not_ready";
+                        /** @description store, migrations, driver, draining */
+                        checks: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready" | "not_ready";
+                        /** @description store, migrations, driver, draining */
+                        checks: {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -3252,8 +4617,22 @@ export interface operations {
             query?: {
                 /** @description Comma-separated statuses, any of: queued, ringing, answered, on_hold, transferring, ended, failed. */
                 status?: string;
-                /** @description Calls whose `from` or `to` is exactly this. */
+                /** @description Comma-separated end reasons, any of: normal, no_answer, busy, rejected, invalid_number, unreachable, canceled, network_error, transferred, server_restart. */
+                endReason?: string;
+                /** @description inbound or outbound. */
+                direction?: "inbound" | "outbound";
+                /** @description Calls this agent took. */
+                agentId?: string;
+                /** @description Calls that went through this queue. */
+                queueId?: string;
+                /** @description Calls where any party (from, to, a leg, a transfer target) is exactly this. */
                 number?: string;
+                /** @description Talk of at least this many seconds (a call never answered has 0). */
+                minDuration?: number;
+                /** @description Talk of at most this many seconds. */
+                maxDuration?: number;
+                /** @description switchboard for its own calls, or an import (3cx). */
+                source?: string;
                 /** @description Calls started at or after this instant. */
                 since?: string;
                 /** @description Calls started before this instant. */
@@ -3387,7 +4766,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: true;
-                        data: components["schemas"]["CallSnapshot"];
+                        data: components["schemas"]["CallSnapshot"] | components["schemas"]["OutboundCall"];
                     };
                 };
             };
@@ -3621,6 +5000,69 @@ export interface operations {
                         success: true;
                         data: components["schemas"]["CallSnapshot"];
                     };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    exportCalls: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses, any of: queued, ringing, answered, on_hold, transferring, ended, failed. */
+                status?: string;
+                /** @description Comma-separated end reasons, any of: normal, no_answer, busy, rejected, invalid_number, unreachable, canceled, network_error, transferred, server_restart. */
+                endReason?: string;
+                /** @description inbound or outbound. */
+                direction?: "inbound" | "outbound";
+                /** @description Calls this agent took. */
+                agentId?: string;
+                /** @description Calls that went through this queue. */
+                queueId?: string;
+                /** @description Calls where any party (from, to, a leg, a transfer target) is exactly this. */
+                number?: string;
+                /** @description Talk of at least this many seconds (a call never answered has 0). */
+                minDuration?: number;
+                /** @description Talk of at most this many seconds. */
+                maxDuration?: number;
+                /** @description switchboard for its own calls, or an import (3cx). */
+                source?: string;
+                /** @description Calls started at or after this instant. */
+                since?: string;
+                /** @description Calls started before this instant. */
+                until?: string;
+                /** @description IANA time zone of the times (with their offset); UTC when absent. */
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records as CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description The request cannot be served; `code` says why and the message what to do. */
@@ -4140,6 +5582,423 @@ export interface operations {
             };
         };
     };
+    setAgentPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent id. */
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At least 8 characters. */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            agentId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The agent id. */
+                    agentId: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @description Send as `Authorization: Bearer …` (or `?token=` to Socket.io); acts as an agent key. */
+                            token: string;
+                            /**
+                             * Format: date-time
+                             * @description When the token stops working (refresh before).
+                             */
+                            expiresAt: string;
+                            agentId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["AgentSession"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @enum {boolean} */
+                            loggedOut: true;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["ApiKey"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Who or what uses it ("CRM", "Alice’s console"). */
+                    name: string;
+                    /**
+                     * @description admin: everything; supervisor: calls, agents, queues; integration: all but keys and audit; agent: its own calls and state.
+                     * @enum {string}
+                     */
+                    role: "admin" | "supervisor" | "agent" | "integration";
+                    /** @description For role agent: the agent it acts for. */
+                    agentId?: string;
+                    /** @description Further limits: only these (`calls:write`, `events:read`, `webhooks:*`). */
+                    scopes?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "supervisor" | "agent" | "integration";
+                            agentId?: string;
+                            readonly scopes?: string[];
+                            /** @description The first characters of the key, to tell keys apart. */
+                            prefix: string;
+                            /**
+                             * Format: date-time
+                             * @description When it was created.
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When it was revoked.
+                             */
+                            revokedAt?: string;
+                            key: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key id (not the key). */
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["ApiKey"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description `request`, `security`, `emergency:<id>`, ... */
+                topic?: string;
+                /** @description Entries at or after this instant. */
+                since?: string;
+                /** @description Entries before this instant. */
+                until?: string;
+                /** @description Page: entries older than this id. */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["AuditRecord"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -4150,6 +6009,56 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["DomainEvent"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listCallEvents: {
+        parameters: {
+            query?: {
+                /** @description Return events with a seq greater than this. */
+                after?: number;
+                /** @description At most this many (1..1000). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The call id. */
+                callId: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
@@ -6706,6 +8615,1712 @@ export interface operations {
             };
         };
     };
+    placeOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (up to 255 characters, a UUID fits) that makes a retry safe: the same key with the same request within 24 h answers the first answer again (same status and body, with `Idempotent-Replayed: true`) instead of running again; with another request, 422 `IDEMPOTENCY_KEY_REUSED`. Only successful answers are kept: after a failure the key may be retried. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The number to call, E.164 (`+15551234567`). */
+                    phoneNumber: string;
+                    /** @description The agent whose phone rings first (click-to-dial). */
+                    agentId: string;
+                    /** @description Who asked for the call in the calling application. */
+                    userId?: string;
+                    /** @description Carried with the call (its context `outbound.metadata`). */
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * @description Order among queued calls; default medium.
+                     * @enum {string}
+                     */
+                    priority?: "low" | "medium" | "high";
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            callLogId: string;
+                            /** @enum {string} */
+                            status: "initiated";
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    placeBulkOutboundCalls: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (up to 255 characters, a UUID fits) that makes a retry safe: the same key with the same request within 24 h answers the first answer again (same status and body, with `Idempotent-Replayed: true`) instead of running again; with another request, 422 `IDEMPOTENCY_KEY_REUSED`. Only successful answers are kept: after a failure the key may be retried. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 1 to 1000 calls; they start one per second, within the concurrency limit. */
+                    calls: {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            total: number;
+                            successful: number;
+                            failed: number;
+                            /** @description Of the accepted calls, in the order sent. */
+                            callLogIds: string[];
+                            /** @description Why each refused entry was refused (`index` in `calls`). */
+                            errors: {
+                                index: number;
+                                phoneNumber: unknown;
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    scheduleOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key (up to 255 characters, a UUID fits) that makes a retry safe: the same key with the same request within 24 h answers the first answer again (same status and body, with `Idempotent-Replayed: true`) instead of running again; with another request, 422 `IDEMPOTENCY_KEY_REUSED`. Only successful answers are kept: after a failure the key may be retried. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The number to call, E.164 (`+15551234567`). */
+                    phoneNumber: string;
+                    /** @description The agent whose phone rings first (click-to-dial). */
+                    agentId: string;
+                    /** @description Who asked for the call in the calling application. */
+                    userId?: string;
+                    /** @description Carried with the call (its context `outbound.metadata`). */
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                    /**
+                     * @description Order among queued calls; default medium.
+                     * @enum {string}
+                     */
+                    priority?: "low" | "medium" | "high";
+                    /** @description ISO-8601; without `Z` or an offset it is the wall-clock time in `timezone`. */
+                    scheduledFor: string;
+                    /** @description IANA time zone (`Asia/Kolkata`); default UTC. */
+                    timezone?: string;
+                    /** @description Move a time outside business hours to the next opening. */
+                    respectBusinessHours?: boolean;
+                    /** @description Default weekdays 09:00–17:00 in `timezone`. */
+                    businessHours?: {
+                        /** @description Local time, HH:MM. */
+                        start: string;
+                        /** @description Local time, HH:MM. */
+                        end: string;
+                        /** @description 0 = Sunday .. 6 = Saturday. */
+                        daysOfWeek: number[];
+                    };
+                    recurring?: {
+                        /** @enum {string} */
+                        frequency: "daily" | "weekly" | "monthly";
+                        /**
+                         * @description Every `interval` days, weeks or months.
+                         * @default 1
+                         */
+                        interval?: number;
+                        /** @description Last day (or instant) an occurrence may fall on. */
+                        endDate?: string;
+                        /** @description How many calls in all, the first included. */
+                        maxOccurrences?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            scheduleId: string;
+                            callLogId: string;
+                            /**
+                             * Format: date-time
+                             * @description The time asked for, as an instant.
+                             */
+                            scheduledFor: string;
+                            /**
+                             * Format: date-time
+                             * @description When business hours moved it: the time it will ring.
+                             */
+                            adjustedFor?: string;
+                            /** @enum {string} */
+                            status: "scheduled";
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    outboundStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            activeCalls: number;
+                            maxConcurrentCalls: number;
+                            /** @description activeCalls as a percentage of maxConcurrentCalls. */
+                            utilization: number;
+                            /** @enum {string} */
+                            circuitBreaker: "closed" | "open" | "half-open";
+                            rateLimiter: {
+                                /** @description Call starts under way. */
+                                currentJobs: number;
+                                /** @description Calls due to start and waiting for their turn. */
+                                queuedJobs: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call log id. */
+                callLogId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["OutboundCall"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getOutboundRetries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call log id. */
+                callLogId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            callLogId: string;
+                            retries: {
+                                attemptNumber: number;
+                                scheduledFor: string | null;
+                                /** @enum {string} */
+                                status: "scheduled" | "queued" | "initiated" | "ringing" | "in-progress" | "completed" | "failed" | "canceled";
+                                failureReason: string | null;
+                                retryCallLogId: string;
+                            }[];
+                            totalRetries: number;
+                            /** @description Most retries the category of the latest failure allows. */
+                            maxRetries: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancelOutboundCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call log id. */
+                callLogId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            callLogId: string;
+                            /** @enum {string} */
+                            status: "canceled";
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancelCallLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The call log id. */
+                callLogId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            callLogId: string;
+                            /** @enum {string} */
+                            status: "canceled";
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @description preview: a free agent is offered the contact and answers to dial it (or skips it); progressive: one line per free agent; predictive: dials ahead of free agents, keeping the abandon rate at or under maxAbandonRate.
+                     * @enum {string}
+                     */
+                    mode: "preview" | "progressive" | "predictive";
+                    /** @description The ACD queue whose free agents take the answered contacts. */
+                    queueId: string;
+                    /** @description Predictive: lines per expected free agent to start from (adapted as the campaign runs); default 1. */
+                    dialRatio?: number;
+                    /**
+                     * @description Highest share of answered contacts not connected to an agent within 2 s; default 0.03.
+                     * @default 0.03
+                     */
+                    maxAbandonRate?: number;
+                    /** @description Hours in each contact’s own local time in which it may be dialled. */
+                    callingHours: {
+                        /** @description First local minute a contact may be dialled, e.g. "08:00". */
+                        start: string;
+                        /** @description Local time dialling stops (exclusive), e.g. "21:00"; before `start` it spans midnight. */
+                        end: string;
+                    };
+                    /**
+                     * @description IANA zone for contacts without one whose number’s country has no single zone.
+                     * @default UTC
+                     */
+                    timezone?: string;
+                    /**
+                     * @description Attempts per contact, the first included.
+                     * @default 3
+                     */
+                    maxAttempts?: number;
+                    /**
+                     * @description Wait before another attempt after busy or no answer.
+                     * @default 3600000
+                     */
+                    retryDelayMs?: number;
+                    /** @description Number or endpoint to call from, where the phone system lets it be chosen. */
+                    callerId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @description preview: a free agent is offered the contact and answers to dial it (or skips it); progressive: one line per free agent; predictive: dials ahead of free agents, keeping the abandon rate at or under maxAbandonRate.
+                     * @enum {string}
+                     */
+                    mode: "preview" | "progressive" | "predictive";
+                    /** @description The ACD queue whose free agents take the answered contacts. */
+                    queueId: string;
+                    /** @description Predictive: lines per expected free agent to start from (adapted as the campaign runs); default 1. */
+                    dialRatio?: number;
+                    /**
+                     * @description Highest share of answered contacts not connected to an agent within 2 s; default 0.03.
+                     * @default 0.03
+                     */
+                    maxAbandonRate?: number;
+                    /** @description Hours in each contact’s own local time in which it may be dialled. */
+                    callingHours: {
+                        /** @description First local minute a contact may be dialled, e.g. "08:00". */
+                        start: string;
+                        /** @description Local time dialling stops (exclusive), e.g. "21:00"; before `start` it spans midnight. */
+                        end: string;
+                    };
+                    /**
+                     * @description IANA zone for contacts without one whose number’s country has no single zone.
+                     * @default UTC
+                     */
+                    timezone?: string;
+                    /**
+                     * @description Attempts per contact, the first included.
+                     * @default 3
+                     */
+                    maxAttempts?: number;
+                    /**
+                     * @description Wait before another attempt after busy or no answer.
+                     * @default 3600000
+                     */
+                    retryDelayMs?: number;
+                    /** @description Number or endpoint to call from, where the phone system lets it be chosen. */
+                    callerId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    startCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    pauseCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    resumeCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    stopCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Campaign"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getCampaignStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["CampaignStats"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listCampaignContacts: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses, any of: pending, in_progress, completed, failed, dnc. */
+                status?: string;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1..500. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            items: components["schemas"]["CampaignContact"][];
+                            /** @description Present when more contacts follow; pass it back as `cursor`. */
+                            nextCursor?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    importCampaignContacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string | {
+                    /** @description Contacts; any field besides phoneNumber, name and timezone is carried into the call’s context. */
+                    contacts: {
+                        [key: string]: unknown;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["ContactImportReport"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    skipCampaignContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign id. */
+                id: string;
+                /** @description The contact id. */
+                contactId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["CampaignContact"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listDncNumbers: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1..500. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            items: components["schemas"]["DncEntry"][];
+                            nextCursor?: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    addDncNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Numbers never to dial, checked when each call is about to be placed. */
+                    numbers: {
+                        phoneNumber: string;
+                        reason?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["DncEntry"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    removeDncNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumber: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            phoneNumber: string;
+                            removed: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description Where events are POSTed; the outbound-host policy must allow its host.
+                     */
+                    url: string;
+                    /** @description Event types to send: `call.ended`, `call.*`, `*`. */
+                    events: string[];
+                    /** @description Signs every POST; at least 16 characters. Generated (`whsec_...`) when left out. */
+                    secret?: string;
+                    /** @default true */
+                    active?: boolean;
+                    description?: string;
+                    /** @description Up to this many events per POST, as `{"events": [...]}`; leave out for one event per POST. */
+                    batchSize?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["WebhookWithSecret"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @enum {boolean} */
+                            deleted: true;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description Where events are POSTed; the outbound-host policy must allow its host.
+                     */
+                    url?: string;
+                    events?: string[];
+                    /** @description Signs every POST; at least 16 characters. Generated (`whsec_...`) when left out. */
+                    secret?: string;
+                    active?: boolean;
+                    description?: string;
+                    batchSize?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["WebhookWithSecret"] | components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description `dead`: the dead-letter list. */
+                state?: "pending" | "delivered" | "dead";
+                /** @description Page: deliveries of older events. */
+                beforeSeq?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+                /** @description The delivery id. */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: components["schemas"]["WebhookDelivery"];
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription id. */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description These deliveries (dead or delivered); leave out for the whole dead-letter list. */
+                    deliveryIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            redelivered: number;
+                        };
+                    };
+                };
+            };
+            /** @description The request cannot be served; `code` says why and the message what to do. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bug in Switchboard (or 503 while it starts or stops); please report 500s. */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     listSimProfiles: {
         parameters: {
             query?: never;
@@ -6766,7 +10381,7 @@ export interface operations {
                          * @description What the party does; `answer` unless set.
                          * @enum {string}
                          */
-                        outcome?: "answer" | "busy" | "rejected" | "unreachable" | "invalid_number";
+                        outcome?: "answer" | "busy" | "rejected" | "unreachable" | "invalid_number" | "network_error";
                         /** @description For a failing outcome: when the failure is reported. */
                         failAfterMs?: number;
                         hangupAfterMs?: number | null;
@@ -6780,6 +10395,36 @@ export interface operations {
                             interDigitMs?: number;
                             /** @description Tone length of each digit. */
                             durationMs?: number;
+                        };
+                        /** @description Seeded random behaviour per call, for pacing tests and load runs. */
+                        distribution?: {
+                            /** @description Seed of the draws: the same rules and calls give the same run. */
+                            seed?: number;
+                            /** @description Share of calls answered; default 1. */
+                            answerRate?: number;
+                            /**
+                             * @description What the calls not answered do; default busy (no_answer rings until the timeout).
+                             * @enum {string}
+                             */
+                            otherwise?: "no_answer" | "busy" | "rejected" | "unreachable" | "invalid_number" | "network_error";
+                            /** @description Answer delay, drawn evenly between min and max. */
+                            answerAfterMs?: {
+                                /** @description Shortest. */
+                                min: number;
+                                /** @description Longest. */
+                                max: number;
+                            };
+                            /** @description Talk (handle) time before the party hangs up, log-normal. */
+                            talkMs?: {
+                                /** @description Mean talk time. */
+                                mean: number;
+                                /** @description Coefficient of variation; default 0.5. */
+                                cv?: number;
+                                /** @description Shortest. */
+                                min?: number;
+                                /** @description Longest. */
+                                max?: number;
+                            };
                         };
                     };
                 };
