@@ -2,7 +2,9 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // `source`: in this repository the SDK is read from its TypeScript (sdk/src), not its build (sdk/dist).
-const conditions = ['source', ...defaultServerConditions];
+// Not `module`: it would point Node at packages' bundler-only builds (@opentelemetry/api's build/esm
+// imports files without extensions, which Node cannot load).
+const conditions = ['source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 export default defineConfig({
   resolve: { conditions },
