@@ -64,7 +64,7 @@ type Unwrapped<B> = B extends { success: true; data: infer D } ? D : B;
 
 /**
  * What operation `K` answers on success: the `data` of an `/api/v1` envelope, the bare object of a
- * mock-CTI route, the bytes of a file (a recording) or text (Prometheus metrics).
+ * mock-CTI route, the bytes of a file (a recording) or text (Prometheus metrics, a CSV export).
  */
 export type Result<K extends OperationId> =
   SuccessContent<Op<K>> extends infer C
@@ -72,7 +72,9 @@ export type Result<K extends OperationId> =
       ? string
       : C extends { 'application/json': infer B }
         ? Unwrapped<B>
-        : ArrayBuffer
+        : [Extract<keyof C, `text/${string}`>] extends [never]
+          ? ArrayBuffer
+          : string
     : never;
 
 /** Whether every argument of `K` is optional (so the call may omit them). */

@@ -19,11 +19,10 @@ let client: SwitchboardClient;
 let kit: TestKit;
 const called = new Set<OperationId>();
 
-beforeAll(async () => {
-  server = await startServer();
-  const plain = createClient({ baseUrl: server.url });
-  // The same client, remembering which operations ran.
-  client = {
+/** A client for `url` (with `apiKey`) that remembers which operations ran. */
+function trackedClient(url: string, apiKey?: string): SwitchboardClient {
+  const plain = createClient({ baseUrl: url, ...(apiKey && { apiKey }) });
+  return {
     ...plain,
     api: new Proxy(plain.api, {
       get: (target, name: OperationId) => {
@@ -32,6 +31,20 @@ beforeAll(async () => {
       },
     }),
   };
+}
+
+/** The error a call refused with (fails the test when it succeeded). */
+async function refusal(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => expect.unreachable(`expected a refusal, got ${JSON.stringify(value)}`),
+    (error: unknown) => error,
+  );
+}
+
+beforeAll(async () => {
+  // Webhook targets on loopback are allowed so a subscription needs no name resolution.
+  server = await startServer({ env: { OUTBOUND_HTTP_ALLOW: '127.0.0.1' } });
+  client = trackedClient(server.url);
   kit = await createTestKit(client);
 });
 afterAll(async () => {
@@ -241,6 +254,151 @@ describe('every route through the SDK', () => {
     expect((await api.listIvrSessions()).map((s) => s.callId)).toContain(started.callId);
     expect((await api.getIvrSession({ path: { callId: started.callId! } })).flowId).toBe('menu');
     await caller.hangup();
+  });
+
+  it('readiness, the call log and its export', async () => {
+    const { api } = client;
+    expect(await api.ready()).toMatchObject({ status: 'ready' });
+    const [ended] = (await api.listCalls({ query: { status: 'ended' } })).items;
+    expect(ended).toBeDefined();
+    const events = await api.listCallEvents({ path: { callId: ended!.id } });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['call.ended']));
+    expect(events.every((e) => e.callId === ended!.id)).toBe(true);
+    const csv = await api.exportCalls({ query: { status: 'ended' } });
+    expect(csv.split('\n')[0]).toContain('id');
+    expect(csv).toContain(ended!.id);
+  });
+
+  it('outbound calls: now, in bulk, scheduled; their retries, stats and cancelling', async () => {
+    const { api } = client;
+    // The agent's phone rings first and is left ringing, so every call here can still be cancelled.
+    await api.putSimProfile({ body: { match: 'sim/alice', profile: { answerAfterMs: null } } });
+    const now = await api.placeOutboundCall({
+      body: { phoneNumber: '+13125550150', agentId: 'alice', priority: 'high' },
+      idempotencyKey: 'outbound-1',
+    });
+    expect(now.status).toBe('initiated');
+    expect((await api.getOutboundCall({ path: { callLogId: now.callLogId } })).agentId).toBe('alice');
+    expect((await api.cancelCallLog({ path: { callLogId: now.callLogId } })).status).toBe('canceled');
+
+    const bulk = await api.placeBulkOutboundCalls({
+      body: { calls: [{ phoneNumber: '+13125550151', agentId: 'alice' }, { phoneNumber: 'nope' }] },
+    });
+    expect(bulk).toMatchObject({ total: 2, successful: 1, failed: 1, errors: [{ index: 1 }] });
+    expect((await api.outboundStats()).maxConcurrentCalls).toBeGreaterThan(0);
+    await api.cancelOutboundCall({ path: { callLogId: bulk.callLogIds[0]! } });
+
+    const later = await api.scheduleOutboundCall({
+      body: {
+        phoneNumber: '+13125550152',
+        agentId: 'alice',
+        scheduledFor: '2030-01-07T10:00:00',
+        timezone: 'America/Chicago',
+      },
+    });
+    expect(later).toMatchObject({ status: 'scheduled', scheduledFor: '2030-01-07T16:00:00.000Z' });
+    expect(await api.getOutboundRetries({ path: { callLogId: later.callLogId } })).toMatchObject({
+      totalRetries: 0,
+      retries: [],
+    });
+    await api.cancelOutboundCall({ path: { callLogId: later.callLogId } });
+    const again = await refusal(api.cancelOutboundCall({ path: { callLogId: later.callLogId } }));
+    expect(isApiError(again, 'INVALID_STATE')).toBe(true);
+    await api.deleteSimProfile({ query: { match: 'sim/alice' } });
+  });
+
+  it('campaigns, their contacts and the do-not-call list', async () => {
+    const { api } = client;
+    // A queue nobody is logged in to: the campaign runs but dials nobody.
+    await api.createQueue({ body: { id: 'outreach', name: 'Outreach', strategy: 'ring_all' } });
+    const settings = {
+      name: 'Renewals',
+      mode: 'preview',
+      queueId: 'outreach',
+      callingHours: { start: '08:00', end: '21:00' },
+      timezone: 'America/Chicago',
+    } as const;
+    const campaign = await api.createCampaign({ body: settings });
+    const imported = await api.importCampaignContacts({
+      path: { id: campaign.id },
+      body: { contacts: [{ phoneNumber: '+13125550160', name: 'Ann' }, { phoneNumber: '12' }] },
+    });
+    expect(imported).toMatchObject({ total: 2, imported: 1, rejected: 1 });
+    const [contact] = (await api.listCampaignContacts({ path: { id: campaign.id } })).items;
+    expect(contact?.phoneNumber).toBe('+13125550160');
+    const notOffered = await refusal(
+      api.skipCampaignContact({ path: { id: campaign.id, contactId: contact!.id } }),
+    );
+    expect(isApiError(notOffered, 'INVALID_STATE')).toBe(true);
+    expect(
+      (await api.updateCampaign({ path: { id: campaign.id }, body: { ...settings, name: 'Renewals 2030' } }))
+        .name,
+    ).toBe('Renewals 2030');
+    expect((await api.getCampaign({ path: { id: campaign.id } })).name).toBe('Renewals 2030');
+    expect((await api.listCampaigns()).map((c) => c.id)).toContain(campaign.id);
+    expect((await api.startCampaign({ path: { id: campaign.id } })).state).toBe('running');
+    expect((await api.pauseCampaign({ path: { id: campaign.id } })).state).toBe('paused');
+    expect((await api.resumeCampaign({ path: { id: campaign.id } })).state).toBe('running');
+    expect(await api.getCampaignStats({ path: { id: campaign.id } })).toBeDefined();
+    expect((await api.stopCampaign({ path: { id: campaign.id } })).state).toBe('stopped');
+
+    await api.addDncNumbers({ body: { numbers: [{ phoneNumber: '+13125550161', reason: 'asked' }] } });
+    expect((await api.listDncNumbers()).items.map((n) => n.phoneNumber)).toContain('+13125550161');
+    await api.removeDncNumber({ path: { phoneNumber: '+13125550161' } });
+    expect((await api.listDncNumbers()).items).toEqual([]);
+  });
+
+  it('webhooks and their deliveries', async () => {
+    const { api } = client;
+    const hook = await api.createWebhook({
+      body: { url: 'http://127.0.0.1:9/hook', events: ['call.ended'], active: false },
+    });
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect((await api.getWebhook({ path: { webhookId: hook.id } })).url).toBe('http://127.0.0.1:9/hook');
+    expect((await api.listWebhooks()).map((w) => w.id)).toEqual([hook.id]);
+    const updated = await api.updateWebhook({ path: { webhookId: hook.id }, body: { events: ['call.*'] } });
+    expect(updated.events).toEqual(['call.*']);
+    expect(await api.listWebhookDeliveries({ path: { webhookId: hook.id } })).toEqual([]);
+    const missing = await refusal(
+      api.getWebhookDelivery({ path: { webhookId: hook.id, deliveryId: 'nope' } }),
+    );
+    expect(isApiError(missing, 'DELIVERY_NOT_FOUND')).toBe(true);
+    expect(await api.redeliverWebhook({ path: { webhookId: hook.id }, body: {} })).toEqual({
+      redelivered: 0,
+    });
+    await api.deleteWebhook({ path: { webhookId: hook.id } });
+  });
+
+  it('agent sessions, API keys and the audit log (on a server of its own: the first key closes it)', async () => {
+    const own = await startServer();
+    try {
+      const { api } = trackedClient(own.url);
+      await api.createAgent({ body: { id: 'dana', name: 'Dana', endpoint: 'sim/dana' } });
+      const admin = await api.createKey({ body: { name: 'ops', role: 'admin' } });
+      const asAdmin = trackedClient(own.url, admin.key).api;
+      const crm = await asAdmin.createKey({ body: { name: 'CRM', role: 'integration' } });
+      expect((await asAdmin.listKeys()).map((k) => k.name).sort()).toEqual(['CRM', 'ops']);
+      expect((await asAdmin.revokeKey({ path: { keyId: crm.id } })).revokedAt).toBeDefined();
+
+      // A session is what an agent's console logs in with; it acts as that agent's key.
+      const password = 'correct horse battery';
+      await asAdmin.setAgentPassword({ path: { agentId: 'dana' }, body: { password } });
+      const session = await api.login({ body: { agentId: 'dana', password } });
+      expect(session.agentId).toBe('dana');
+      const refreshed = await trackedClient(own.url, session.token).api.refreshSession();
+      const asDana = trackedClient(own.url, refreshed.token).api;
+      expect((await asDana.getAgent({ path: { agentId: 'dana' } })).id).toBe('dana');
+      await asDana.logout();
+      const loggedOut = await refusal(asDana.getAgent({ path: { agentId: 'dana' } }));
+      expect(isApiError(loggedOut, 'UNAUTHORIZED')).toBe(true);
+
+      const actions = (await asAdmin.listAudit({ query: { topic: 'security' } })).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['key.created', 'key.revoked']));
+      const anonymous = await refusal(api.listKeys());
+      expect(isApiError(anonymous, 'UNAUTHORIZED')).toBe(true);
+    } finally {
+      await own.close({ removeData: true });
+    }
   });
 
   it('the event log, the clock and a reset', async () => {

@@ -136,7 +136,11 @@ function CallDetail({ callId }: { callId: string }) {
   const live = state.calls[callId];
   // biome-ignore lint/correctness/useExhaustiveDependencies: read again when the call changes
   useEffect(() => {
-    api.getCall({ path: { callId } }).then(setCall).catch(report);
+    // The route answers an outbound call log too when given its id; a call id gives the call.
+    api
+      .getCall({ path: { callId } })
+      .then((found) => setCall('id' in found ? found : undefined))
+      .catch(report);
     api.listRecordings({ query: { callId } }).then(setRecordings).catch(report);
     (async () => {
       const found: DomainEvent[] = [];
