@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import pino, { type Logger } from 'pino';
 import { Authenticator } from './api/auth.ts';
+import { consoleBuilt } from './api/console.ts';
 import { Histograms } from './api/histograms.ts';
 import { buildServer } from './api/server.ts';
 import type { SimControls } from './api/sim-controls.ts';
@@ -56,6 +58,8 @@ export interface Switchboard {
   readonly ari: AriDriver | undefined;
   readonly clock: Clock;
   readonly store: Store;
+  /** Whether the operator console's build was found and is served at `/`. */
+  readonly consoleServed: boolean;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /**
@@ -255,6 +259,7 @@ export async function createSwitchboard(
         driver.reset();
       },
     });
+  const consoleRoot = config.consoleDir ?? CONSOLE_ROOT;
   let draining = false;
   const { app } = await buildServer({
     calls: engine,
@@ -318,6 +323,7 @@ export async function createSwitchboard(
     replay: config.socketReplay,
     ...(config.socketMaxPendingLive !== undefined && { maxPendingLive: config.socketMaxPendingLive }),
     logger: logger,
+    consoleRoot,
     ...(demo && { extraRoutes: [demo.routes] }),
   });
 
@@ -334,6 +340,7 @@ export async function createSwitchboard(
     ari,
     clock,
     store,
+    consoleServed: consoleBuilt(consoleRoot),
     async drain() {
       draining = true;
       engine.stopAccepting();
@@ -361,6 +368,9 @@ export async function createSwitchboard(
     },
   };
 }
+
+/** Where `npm start` builds the operator console (scripts/build-console.ts). */
+const CONSOLE_ROOT = resolve(import.meta.dirname, '../web/dist');
 
 /** The cloud driver configured, if any. */
 function cloudDriver(

@@ -14,6 +14,7 @@ import type {
 import { registerAccess } from './access.ts';
 import { AuditTrail, auditRoutes, registerRequestAudit } from './audit.ts';
 import { Authenticator, credentialId } from './auth.ts';
+import { registerConsole } from './console.ts';
 import { registerErrorHandling } from './errors.ts';
 import type { Histograms } from './histograms.ts';
 import { acceptJsonOnly, MAX_BODY_BYTES, readAnyBodyAsJson, refuseWhileClosing } from './http-setup.ts';
@@ -108,6 +109,8 @@ export interface ApiDeps {
   readonly maxPendingLive?: number;
   /** A pino logger to log through, `false` for none; a default pino logger when absent. */
   readonly logger?: Logger | false;
+  /** The built operator console to serve at `/` (web/dist); `/` says how to build it when absent. */
+  readonly consoleRoot?: string;
   /** Routes the composition root adds beside the API (the demo's fleet directory). */
   readonly extraRoutes?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -231,6 +234,7 @@ export async function buildServer(deps: ApiDeps): Promise<{ app: FastifyInstance
   for (const routes of appRoutes('/api/v1')) await app.register(routes.plugin, { prefix: '/api/v1' });
   if (deps.providerCallbacks) await app.register(telephonyCallbackRoutes(deps.providerCallbacks));
   for (const add of deps.extraRoutes ?? []) await add(app);
+  await registerConsole(app, deps.consoleRoot);
   if (deps.sim) await app.register(simRoutes, { prefix: '/api/v1/sim', sim: deps.sim });
   else await app.register(simUnavailableRoutes, { prefix: '/api/v1/sim' });
 

@@ -9,6 +9,8 @@ export interface BannerInfo {
   readonly clock: string;
   readonly ari?: AriStatus;
   readonly authRequired: boolean;
+  /** Whether the operator console is built and served at `/`. */
+  readonly console?: boolean;
   /** Lines a mode adds before the closing line (the demo's lines and numbers). */
   readonly extra?: readonly string[];
 }
@@ -23,6 +25,7 @@ export function startBanner(info: BannerInfo): string {
     '',
     `Switchboard is running (driver: ${info.driver}, store: ${info.store}, clock: ${info.clock})`,
     ...(info.ari ? [ariLine(info.ari)] : []),
+    ...(info.console ? [`  Console:  ${url}/`] : []),
     `  API:      ${url}/api/v1   (mock-CTI: ${url}/api/cti)`,
     `  Docs:     ${url}/docs     (OpenAPI: ${url}/openapi.json)`,
     `  Events:   Socket.io at ${url}`,

@@ -89,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       clock: String(config.clock),
       ...(switchboard.ari && { ari: switchboard.ari.status() }),
       authRequired: config.apiKeys.length > 0 || (await switchboard.store.apiKeys.count()) > 0,
+      console: switchboard.consoleServed,
       ...(config.demo && { extra: demoLines(url) }),
     }),
   );

@@ -74,6 +74,8 @@ export interface SwitchboardConfig {
   readonly logLevel: string;
   /** Folder of IVR flows loaded at start (`SWITCHBOARD_FLOWS_DIR`; else `./flows` when it exists). */
   readonly flowsDir: string | undefined;
+  /** The built operator console served at `/` (`SWITCHBOARD_CONSOLE_DIR`; else the repository's web/dist). */
+  readonly consoleDir: string | undefined;
   /** Site-wide IVR variables (`SWITCHBOARD_IVR_VARIABLES`, a JSON object), over the flows' own. */
   readonly ivrVariables: Readonly<Record<string, IvrVariable>>;
   /**
@@ -227,6 +229,7 @@ const envSchema = z.object({
     .optional(),
   SWITCHBOARD_PROFILES: z.string().min(1).optional(),
   SWITCHBOARD_FLOWS_DIR: z.string().min(1).optional(),
+  SWITCHBOARD_CONSOLE_DIR: z.string().min(1).optional(),
   SWITCHBOARD_IVR_VARIABLES: ivrVariablesSchema.optional(),
   SWITCHBOARD_API_KEYS: z.string().optional(),
   OUTBOUND_HTTP_ALLOW: z
@@ -377,6 +380,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     },
     logLevel: e.LOG_LEVEL ?? 'info',
     flowsDir: e.SWITCHBOARD_FLOWS_DIR,
+    consoleDir: e.SWITCHBOARD_CONSOLE_DIR,
     ivrVariables: e.SWITCHBOARD_IVR_VARIABLES ?? {},
     outboundHttpAllow: splitList(e.OUTBOUND_HTTP_ALLOW),
     demo,
