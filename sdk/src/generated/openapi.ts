@@ -9208,7 +9208,7 @@ export interface operations {
                      * @default 3600000
                      */
                     retryDelayMs?: number;
-                    /** @description Number or endpoint to call from, where the phone system lets it be chosen. */
+                    /** @description Number to present to contacts; carried in each call’s context (`campaign.callerId`) for the phone system’s dial plan. */
                     callerId?: string;
                 };
             };
@@ -9342,7 +9342,7 @@ export interface operations {
                      * @default 3600000
                      */
                     retryDelayMs?: number;
-                    /** @description Number or endpoint to call from, where the phone system lets it be chosen. */
+                    /** @description Number to present to contacts; carried in each call’s context (`campaign.callerId`) for the phone system’s dial plan. */
                     callerId?: string;
                 };
             };
