@@ -64,7 +64,9 @@ describe('the console at /', () => {
     expect(call.status).toBe(201);
     const doc = await server.request('GET', '/openapi.json');
     expect(
-      Object.keys(doc.body.paths).filter((path) => !path.startsWith('/api/') && path !== '/health'),
+      Object.keys(doc.body.paths).filter(
+        (path) => !path.startsWith('/api/') && path !== '/health' && path !== '/ready',
+      ),
     ).toEqual([]);
   });
 
