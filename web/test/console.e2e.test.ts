@@ -260,9 +260,21 @@ describe('the operator console', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Hang up' }).focus();
     await page.keyboard.press('Enter');
     await shows(page.getByTestId('call-status'), 'Ended');
-    for (const screen of ['Agent', 'Wallboard', 'Call log', 'Simulator']) {
+    const headings = {
+      Agent: 'Agent panel',
+      Wallboard: 'Supervisor wallboard',
+      'Call log': 'Call log',
+      Simulator: 'Simulator',
+    };
+    for (const [screen, heading] of Object.entries(headings)) {
       await page.getByRole('button', { name: screen, exact: true }).focus();
       await page.keyboard.press('Enter');
+      // Only the chosen screen is on the page before its controls are read (a loaded machine renders late).
+      await shows(page.locator('h2'), heading);
+      await page.waitForFunction((wanted) => {
+        const titles = [...document.querySelectorAll('h2')].map((h) => h.textContent?.trim());
+        return titles.length === 1 && titles[0] === wanted;
+      }, heading);
       const unnamed = await page.locator('button, input, select, a[href]').evaluateAll((elements) =>
         elements
           .filter((element) => {
