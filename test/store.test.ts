@@ -1,9 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentProfile } from '../src/core/agent.ts';
 import type { CallSnapshot, CallStatus } from '../src/core/call.ts';
 import type { DomainEvent } from '../src/core/events.ts';
@@ -13,71 +8,12 @@ import { closeSnapshot } from '../src/store/close-snapshot.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { AgentStateEntry, Store, StoreConfig, StoredRecording } from '../src/store/types.ts';
 import { at, makeCall, T0 } from './support/call-fixtures.ts';
+import { describeOn, storeBackends } from './support/store-backends.ts';
 
 /**
  * One contract suite, run against every backend. Each test gets a store of its own (a new SQLite file,
  * or a new PostgreSQL schema) so that lists never see another test's rows and files run in parallel.
  */
-
-const PG_URL = process.env.SWITCHBOARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** CI names its PostgreSQL: there a missing server is a failure, not a skip. */
-const PG_EXPECTED = process.env.SWITCHBOARD_TEST_PG_URL !== undefined;
-
-interface Backend {
-  readonly name: Store['kind'];
-  /** Why the backend cannot run here, if it cannot. */
-  readonly unavailable?: string;
-  /** A fresh, empty place to open a store at, and how to remove it. */
-  provision(): Promise<{ config: StoreConfig; dispose(): Promise<void> }>;
-}
-
-const tempRoot = mkdtempSync(join(tmpdir(), 'switchboard-store-test-'));
-afterAll(() => rmSync(tempRoot, { recursive: true, force: true }));
-
-const sqliteBackend: Backend = {
-  name: 'sqlite',
-  async provision() {
-    // A nested path checks that openStore creates missing parent folders.
-    const file = join(tempRoot, randomUUID(), 'data', 'switchboard.db');
-    return { config: { kind: 'sqlite', file }, dispose: async () => {} };
-  },
-};
-
-async function pgUnavailable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL at ${PG_URL} did not answer (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const postgresBackend: Backend = {
-  name: 'postgres',
-  unavailable: await pgUnavailable(),
-  async provision() {
-    const schema = `sb_test_${process.pid}_${randomUUID().replaceAll('-', '')}`;
-    return {
-      config: { kind: 'postgres', url: PG_URL, schema },
-      dispose: () => withAdmin((c) => c.query(`drop schema if exists "${schema}" cascade`).then(() => {})),
-    };
-  },
-};
 
 // --- fixtures -------------------------------------------------------------------------------------
 
@@ -182,21 +118,8 @@ const newestFirst = (calls: readonly CallSnapshot[]): string[] =>
 
 // --- the suite ------------------------------------------------------------------------------------
 
-for (const backend of [sqliteBackend, postgresBackend]) {
-  if (backend.unavailable !== undefined && backend.name === 'postgres' && PG_EXPECTED) {
-    describe(`store: ${backend.name}`, () => {
-      it('is expected here (SWITCHBOARD_TEST_PG_URL is set)', () => {
-        throw new Error(`SWITCHBOARD_TEST_PG_URL names a PostgreSQL, but ${backend.unavailable}`);
-      });
-    });
-    continue;
-  }
-  if (backend.unavailable !== undefined) {
-    console.warn(`Skipping the ${backend.name} store tests: ${backend.unavailable}`);
-  }
-  const suite = backend.unavailable === undefined ? describe : describe.skip;
-
-  suite(`store: ${backend.name}`, () => {
+for (const backend of await storeBackends()) {
+  describeOn(backend, `store: ${backend.name}`, () => {
     let config: StoreConfig;
     let dispose: () => Promise<void>;
     let store: Store;

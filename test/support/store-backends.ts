@@ -54,7 +54,8 @@ export async function storeBackends(): Promise<Backend[]> {
     async provision() {
       const dir = mkdtempSync(join(tmpdir(), 'switchboard-store-'));
       return {
-        config: { kind: 'sqlite', file: join(dir, 'switchboard.db') },
+        // A nested path checks that openStore creates missing parent folders.
+        config: { kind: 'sqlite', file: join(dir, 'data', 'switchboard.db') },
         dispose: async () => rmSync(dir, { recursive: true, force: true }),
       };
     },
