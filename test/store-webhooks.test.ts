@@ -138,6 +138,22 @@ eachBackend('webhook outbox', ({ current, reopen }) => {
     });
   });
 
+  it('holds a delivery back until its first attempt falls due', async () => {
+    const store = current();
+    const events = [event(1, 'a'), event(2, 'b')];
+    await store.commit({
+      calls: [],
+      events,
+      deliveries: events.map((e) => ({ ...entry('s1', e), firstAttemptMs: T0 + 1_000 })),
+    });
+    const deliveries = store.webhookDeliveries;
+    expect(await deliveries.due(T0, 100, ['s1'])).toEqual([]);
+    expect(await deliveries.nextDue(['s1'])).toBe(T0 + 1_000);
+    const due = await deliveries.due(T0 + 1_000, 100, ['s1']);
+    expect(ids(due)).toEqual(['s1-1', 's1-2']);
+    expect(due[0]).toMatchObject({ createdAtMs: T0, windowStartMs: T0, nextAttemptMs: T0 + 1_000 });
+  });
+
   it('dead-letters, redelivers, lists, counts and purges', async () => {
     const store = current();
     const events = [event(1, 'a'), event(2, 'a'), event(3, 'b')];

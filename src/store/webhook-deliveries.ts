@@ -34,7 +34,7 @@ export function deliveryParams(entry: OutboxEntry): (string | number | null)[] {
     entry.subscriptionId,
     entry.eventSeq,
     entry.orderKey,
-    entry.createdAtMs,
+    entry.firstAttemptMs ?? entry.createdAtMs,
     entry.createdAtMs,
     entry.createdAtMs,
   ];
@@ -48,7 +48,7 @@ function deliveryRow(entry: OutboxEntry) {
     order_key: entry.orderKey,
     state: 'pending',
     attempts: 0,
-    next_attempt_ms: entry.createdAtMs,
+    next_attempt_ms: entry.firstAttemptMs ?? entry.createdAtMs,
     window_start_ms: entry.createdAtMs,
     created_at_ms: entry.createdAtMs,
   };

@@ -18,6 +18,8 @@ export interface OutboxEntry {
    */
   readonly orderKey: string | null;
   readonly createdAtMs: number;
+  /** When the first attempt falls due; the commit (`createdAtMs`) unless the subscription gathers a batch. */
+  readonly firstAttemptMs?: number;
 }
 
 /** A delivery and how it stands. Instants are epoch ms. */

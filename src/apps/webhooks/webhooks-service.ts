@@ -13,6 +13,12 @@ import type { WebhookSubscription } from './events.ts';
 import { WebhookNotifier } from './notifier.ts';
 import { type WebhookSubscriptionRepository, webhookSubscriptionRepository } from './repository.ts';
 
+/**
+ * How long a batching subscription's events wait for others to join them. On the clock, so what goes
+ * in a POST does not depend on how fast the receiver answered the previous one.
+ */
+export const BATCH_GATHER_MS = 1_000;
+
 export interface WebhookDeps {
   readonly engine: { useOutbox(router: OutboxRouter): void; readonly events: EventFeed };
   readonly publish: (event: NewDomainEvent) => Promise<unknown>;
@@ -150,6 +156,7 @@ export class WebhookService {
           eventSeq: event.seq,
           orderKey: event.callId ?? null,
           createdAtMs: atMs,
+          ...(subscription.batchSize !== undefined && { firstAttemptMs: atMs + BATCH_GATHER_MS }),
         });
       }
     }
