@@ -448,5 +448,18 @@ export function migrations(kind: StoreKind): Record<string, Migration> {
         await db.schema.createIndex('audit_log_at_idx').on('audit_log').columns(['at_ms', 'id']).execute();
       },
     },
+    // A claim orders by priority (descending), time and id: with the id missing from the index, and the
+    // priority stored ascending, SQLite sorted every pending job of the kind on each claim (86 ms with
+    // 100,000 campaign jobs due at once); this index hands them over in claim order.
+    '014_job_claim_order': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.dropIndex('jobs_claim_idx').execute();
+        await db.schema
+          .createIndex('jobs_claim_idx')
+          .on('jobs')
+          .columns(['kind', 'state', 'priority desc', 'run_at_ms', 'id'])
+          .execute();
+      },
+    },
   };
 }
