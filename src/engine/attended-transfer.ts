@@ -210,7 +210,7 @@ async function moveTo(ops: CallRegistry, bridgeId: string, leg: Leg): Promise<vo
 /** Tears the consultation bridge down once nobody talks in it any more. */
 async function dropConsultation(ops: CallRegistry, call: LiveCall, transfer: LiveTransfer): Promise<void> {
   const id = transfer.consultationBridgeId;
-  const bridge = id === undefined ? undefined : call.bridges.get(id);
+  const bridge = id === undefined ? undefined : call.bridge(id);
   if (!bridge?.up) return;
   for (const leg of call.legs) if (leg.bridge?.bridgeId === bridge.id) leg.bridge = undefined;
   bridge.destroyedAt = ops.now();

@@ -220,7 +220,7 @@ export class CallRegistry {
     this.settleTransfer(call, { completed: false });
     for (const leg of call.legs)
       await this.hangupLeg(leg, cause, leg.live ? reason : (leg.endReason ?? reason));
-    for (const bridge of call.bridges.values()) {
+    for (const bridge of call.bridges) {
       if (!bridge.up) continue;
       bridge.destroyedAt = this.now();
       await this.deps.driver.destroyBridge(bridge.id).catch(() => undefined);

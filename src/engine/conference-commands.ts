@@ -57,7 +57,7 @@ export class ConferenceCommands implements CallConference {
       if (target.agentId !== undefined) this.ctx.claim(target.agentId, call.id);
       call.type = 'conference';
       call.conference = settings;
-      for (const party of existing) call.participants.push(party(nextId(call)));
+      for (const party of existing) call.addParticipant(party(nextId(call)));
       let leg: Leg;
       try {
         leg = await ops.dial(call, 'conference', target.address, this.ringTimeout(call), target.agentId);
@@ -66,13 +66,13 @@ export class ConferenceCommands implements CallConference {
         ops.deps.log.warn({ err: error, callId }, 'conference party refused by the driver');
         leg = call.legs.at(-1)!;
         added = new LiveParticipant(nextId(call), leg, role, target.shown.value);
-        call.participants.push(added);
+        call.addParticipant(added);
         ops.legEnded(leg, refusalReason(error));
         await publishLeft(ops, call, added);
         return;
       }
       added = new LiveParticipant(nextId(call), leg, role, target.shown.value);
-      call.participants.push(added);
+      call.addParticipant(added);
     });
     return { participant: added!.snapshot(), call };
   }

@@ -63,12 +63,12 @@ export class MonitorCommands implements CallMonitoring {
       const ringFor = call.ringTimeoutMs ?? this.ctx.ringTimeoutMs;
       try {
         const leg = await ops.dial(call, 'supervisor', supervisor.address, ringFor, supervisor.agentId);
-        call.monitors.push(new LiveMonitor(id, supervisor.agentId, leg, mode, ops.now()));
+        call.addMonitor(new LiveMonitor(id, supervisor.agentId, leg, mode, ops.now()));
       } catch (error) {
         ops.deps.log.warn({ err: error, callId }, 'supervisor refused by the driver');
         const leg = call.legs.at(-1)!;
         const monitor = new LiveMonitor(id, supervisor.agentId, leg, mode, ops.now());
-        call.monitors.push(monitor);
+        call.addMonitor(monitor);
         ops.legEnded(leg, refusalReason(error));
         await supervisorGone(ops, call, leg, refusalReason(error));
       }

@@ -40,7 +40,7 @@ export class RecordingCommands implements CallRecording {
       try {
         await ops.deps.driver.startRecording(recording.target, recording.id);
       } catch (error) {
-        call.recordings.pop();
+        call.dropLastRecording();
         this.unfinished.delete(recording.id);
         throw error;
       }

@@ -15,7 +15,7 @@ export class SimBridges {
       throw new DriverError('invalid', 'a bridge needs an id');
     }
     if (this.bridges.has(bridgeId)) throw new DriverError('invalid', `bridge "${bridgeId}" exists already`);
-    this.bridges.set(bridgeId, { id: bridgeId, members: new Set(), recordings: undefined });
+    this.bridges.set(bridgeId, { id: bridgeId, members: [], recordings: undefined });
   }
 
   /** The bridge with this id; `not_found` if there is none. */
@@ -30,8 +30,11 @@ export class SimBridges {
     if (!BRIDGE_ROLES.includes(role)) {
       throw new DriverError('invalid', `unknown bridge role "${role}"; use normal, listen or whisper`);
     }
-    if (ch.bridge !== bridge) leaveBridge(ch);
-    bridge.members.add(ch);
+    if (ch.bridge !== bridge) {
+      leaveBridge(ch);
+      // Two or three members for a bridge's whole life: an exact-size array, not a Set's hash table.
+      bridge.members = bridge.members.concat([ch]);
+    }
     ch.bridge = bridge;
     ch.bridgeRole = role;
   }
@@ -49,7 +52,7 @@ export class SimBridges {
       ch.bridge = undefined;
       ch.bridgeRole = undefined;
     }
-    bridge.members.clear();
+    bridge.members = [];
     this.onGone(bridge);
     this.bridges.delete(bridge.id);
   }
@@ -62,7 +65,7 @@ export class SimBridges {
 /** Takes a channel out of its bridge, if it is in one. */
 export function leaveBridge(ch: SimChannel): void {
   if (!ch.bridge) return;
-  ch.bridge.members.delete(ch);
+  ch.bridge.members = ch.bridge.members.filter((member) => member !== ch);
   ch.bridge = undefined;
   ch.bridgeRole = undefined;
 }

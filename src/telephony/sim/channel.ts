@@ -50,7 +50,8 @@ export interface DtmfOut {
 /** A bridge and the channels in it. */
 export interface SimBridge {
   readonly id: string;
-  readonly members: Set<SimChannel>;
+  /** Replaced, not grown in place, when a channel joins or leaves: see `members` in bridges.ts. */
+  members: readonly SimChannel[];
   /** Ids of live recordings of this bridge; made on first use. */
   recordings: Set<string> | undefined;
 }
