@@ -36,11 +36,6 @@ import { createWebhookDeliveryRepository, insertDeliveries } from './webhook-del
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 /** How long a writer waits for SQLite's lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-/**
- * Commits sent to the writer thread before the first is answered. The thread writes one at a time
- * either way; what the depth saves is each commit's two hops between threads while others wait.
- */
-const WRITER_COMMIT_DEPTH = 4;
 /** Without a bound, `pg` waits forever for an unreachable server and start-up just hangs. */
 const PG_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -55,9 +50,8 @@ export async function openStore(config: StoreConfig, options: { owner?: string }
     schema?: string;
     beforeClose?: () => Promise<void>;
     commit?: Store['commit'];
-    commitDepth?: number;
   } = config.kind === 'sqlite' ? openSqlite(config.file, owner) : await openPostgres(config);
-  const { db, schema, beforeClose, commit, commitDepth } = opened;
+  const { db, schema, beforeClose, commit } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
   } catch (error) {
@@ -65,7 +59,7 @@ export async function openStore(config: StoreConfig, options: { owner?: string }
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, owner, beforeClose, commit, schema, commitDepth);
+  return assembleStore(db, config.kind, owner, beforeClose, commit, schema);
 }
 
 function openSqlite(
@@ -76,7 +70,6 @@ function openSqlite(
   schema?: string;
   beforeClose?: () => Promise<void>;
   commit: Store['commit'];
-  commitDepth?: number;
 } {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
@@ -101,7 +94,6 @@ function openSqlite(
   let commit: Store['commit'] | undefined;
   return {
     db,
-    commitDepth: WRITER_COMMIT_DEPTH,
     commit: (batch) => {
       if (!commit) {
         writer = startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
@@ -172,7 +164,6 @@ function assembleStore(
   beforeClose?: () => Promise<void>,
   backendCommit?: Store['commit'],
   schema?: string,
-  commitDepth?: number,
 ): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -183,7 +174,6 @@ function assembleStore(
   return {
     kind,
     owner,
-    ...(commitDepth !== undefined && { commitDepth }),
     calls: createCallRecordRepository(useDb, owner),
     async commit(batch) {
       if (batch.calls.length === 0 && batch.events.length === 0) return;

@@ -13,9 +13,6 @@ db.pragma('synchronous = NORMAL');
 const upsertCall = db.prepare(workerData.upsertCallSql);
 const insertEvent = db.prepare(workerData.insertEventSql);
 const insertDelivery = db.prepare(workerData.insertDeliverySql);
-// The seq the next batch must start with. Callers may send several commits before the first is
-// answered: when one fails, those sent after it must not land, or the log would have a gap.
-let nextSeq = db.prepare('select coalesce(max(seq), 0) + 1 as next from events').get().next;
 const write = db.transaction((calls, events, deliveries) => {
   for (const row of calls) upsertCall.run(row);
   for (const row of events) insertEvent.run(row);
@@ -29,15 +26,8 @@ parentPort.on('message', (message) => {
     return;
   }
   const { id, calls, events, deliveries } = message;
-  const first = events[0]?.[0];
-  if (first !== undefined && first !== nextSeq) {
-    const text = `batch starts at seq ${first}, not ${nextSeq}: an earlier commit failed`;
-    parentPort.postMessage({ id, error: { message: text, code: 'SEQ_OUT_OF_ORDER' } });
-    return;
-  }
   try {
     write(calls, events, deliveries);
-    if (events.length > 0) nextSeq = events[events.length - 1][0] + 1;
     parentPort.postMessage({ id });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error?.message ?? error), code: error?.code } });

@@ -61,12 +61,6 @@ export interface Store {
    */
   commit(batch: CommitBatch): Promise<void>;
   /**
-   * How many commits a caller may have in flight at once (one when absent). Above one, commits are
-   * applied in the order they were made, and a batch whose first event is not the seq after the last
-   * one written (an earlier batch failed) is refused whole, so the log stays gap-free and in order.
-   */
-  readonly commitDepth?: number;
-  /**
    * Readiness: answers once the database answered a query, with the number of migrations it has not
    * applied (0 when current); rejects when the database does not answer.
    */
