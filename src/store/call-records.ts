@@ -13,42 +13,56 @@ export const OWN_SOURCE = 'switchboard';
 /**
  * Upserts call records in one statement (the last snapshot of an id wins), on the database or inside a
  * transaction; shared by `save` and by the store's combined commit of records and events. `owner` is
- * the process writing them (null for imports).
+ * the process writing them (null for imports). `progress` is the engine's commit of a call's later
+ * states: what identifies a call (direction, parties dialled, start, source, owner) never changes
+ * then, so only what does is set — every column set is an index entry rewritten, and the commit is the
+ * busiest write there is.
  */
 export async function upsertCalls(
   db: Kysely<Database>,
   calls: readonly CallSnapshot[],
   owner: string | null,
+  update: 'all' | 'progress' = 'all',
 ): Promise<void> {
   if (calls.length === 0) return;
   const rows = [...new Map(calls.map((call) => [call.id, call])).values()].map((call) => toRow(call, owner));
+  const columns = update === 'all' ? ALL_COLUMNS : PROGRESS_COLUMNS;
   for (let start = 0; start < rows.length; start += ROWS_PER_UPSERT) {
     await db
       .insertInto('calls')
       .values(rows.slice(start, start + ROWS_PER_UPSERT))
       .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          direction: eb.ref('excluded.direction'),
-          status: eb.ref('excluded.status'),
-          from_address: eb.ref('excluded.from_address'),
-          to_address: eb.ref('excluded.to_address'),
-          started_at_ms: eb.ref('excluded.started_at_ms'),
-          answered_at_ms: eb.ref('excluded.answered_at_ms'),
-          ended_at_ms: eb.ref('excluded.ended_at_ms'),
-          end_reason: eb.ref('excluded.end_reason'),
-          snapshot: eb.ref('excluded.snapshot'),
-          source: eb.ref('excluded.source'),
-          external_id: eb.ref('excluded.external_id'),
-          owner: eb.ref('excluded.owner'),
-          agent_id: eb.ref('excluded.agent_id'),
-          queue_id: eb.ref('excluded.queue_id'),
-          duration_s: eb.ref('excluded.duration_s'),
-          parties: eb.ref('excluded.parties'),
-        })),
+        oc
+          .column('id')
+          .doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)]))),
       )
       .execute();
   }
 }
+
+/** What a call's later states change (see `upsertCalls`); the SQLite commit sets the same. */
+export const PROGRESS_COLUMNS = [
+  'status',
+  'answered_at_ms',
+  'ended_at_ms',
+  'end_reason',
+  'snapshot',
+  'agent_id',
+  'queue_id',
+  'duration_s',
+  'parties',
+] as const satisfies readonly (keyof CallsTable)[];
+
+const ALL_COLUMNS = [
+  'direction',
+  'from_address',
+  'to_address',
+  'started_at_ms',
+  'source',
+  'external_id',
+  'owner',
+  ...PROGRESS_COLUMNS,
+] as const satisfies readonly (keyof CallsTable)[];
 
 /**
  * 17 bound parameters per row: 1000 rows stay far below SQLite's 32 766 and PostgreSQL's 65 535

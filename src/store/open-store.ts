@@ -185,7 +185,7 @@ function assembleStore(
       await useDb()
         .transaction()
         .execute(async (trx) => {
-          await upsertCalls(trx, batch.calls, owner);
+          await upsertCalls(trx, batch.calls, owner, 'progress');
           await insertEvents(trx, batch.events);
           if (batch.deliveries?.length) await insertDeliveries(trx, batch.deliveries);
         });

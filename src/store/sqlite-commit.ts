@@ -2,7 +2,7 @@ import type { Database as BetterSqliteDatabase, Statement } from 'better-sqlite3
 import type { Kysely } from 'kysely';
 import type { CallSnapshot } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
-import { toRow } from './call-records.ts';
+import { PROGRESS_COLUMNS, toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
 import type { Row, SqliteWriter, WriterStatements } from './sqlite-writer.ts';
@@ -14,13 +14,7 @@ export const COMMIT_STATEMENTS: WriterStatements = {
   upsertCallSql: `insert into calls (id, direction, status, from_address, to_address, started_at_ms,
   answered_at_ms, ended_at_ms, end_reason, snapshot, source, external_id, owner, agent_id, queue_id,
   duration_s, parties) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  on conflict (id) do update set direction = excluded.direction, status = excluded.status,
-  from_address = excluded.from_address, to_address = excluded.to_address,
-  started_at_ms = excluded.started_at_ms, answered_at_ms = excluded.answered_at_ms,
-  ended_at_ms = excluded.ended_at_ms, end_reason = excluded.end_reason, snapshot = excluded.snapshot,
-  source = excluded.source, external_id = excluded.external_id, owner = excluded.owner,
-  agent_id = excluded.agent_id, queue_id = excluded.queue_id, duration_s = excluded.duration_s,
-  parties = excluded.parties`,
+  on conflict (id) do update set ${PROGRESS_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
   insertEventSql: 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)',
   insertDeliverySql: INSERT_DELIVERY_SQL,
 };
