@@ -28,8 +28,8 @@ const NO_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * The empty list every call starts its lists with. A live call's lists are replaced, never grown in
- * place: an array grown by push reserves 17 slots, and a call holds seven lists, most of them empty for
- * its whole life; with a million calls live that reserve was a third of the heap per call.
+ * place: an array grown by push reserves 17 slots, and a call holds six lists, most of them empty for its
+ * whole life; that reserve (and the bridges' Map) was a fifth of the heap per live call.
  */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -155,6 +155,7 @@ export class LiveCall {
     return undefined;
   }
 
+  /** The call's bridge with this id, up or gone. */
   bridge(id: string): LiveBridge | undefined {
     return this.bridges.find((b) => b.id === id);
   }
@@ -194,10 +195,12 @@ export class LiveCall {
     this.recordings = this.recordings.slice(0, -1);
   }
 
+  /** Adds a conference party (see conference-commands.ts). */
   addParticipant(participant: LiveParticipant<Leg>): void {
     this.participants = appended(this.participants, participant);
   }
 
+  /** Adds a supervisor's monitoring of the call (see monitor-commands.ts). */
   addMonitor(monitor: LiveMonitor<Leg>): void {
     this.monitors = appended(this.monitors, monitor);
   }
