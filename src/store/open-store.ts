@@ -11,7 +11,7 @@ import type { InboundRoute } from '../core/routing.ts';
 import { createAgentSessionRepository } from './agent-sessions.ts';
 import { createAgentStateLogRepository } from './agent-state-log.ts';
 import { createApiKeyRepository } from './api-keys.ts';
-import { createAuditLogRepository } from './audit-log.ts';
+import { auditParams, createAuditLogRepository } from './audit-log.ts';
 import { createCallGroupAlertRepository } from './call-group-alerts.ts';
 import { createCallRecordRepository, upsertCalls } from './call-records.ts';
 import { createCampaignContactRepository, createDncRepository } from './campaign-contacts.ts';
@@ -29,7 +29,7 @@ import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { COMMIT_STATEMENTS, inProcessCommit, sqliteCommit } from './sqlite-commit.ts';
 import { withStatementCache } from './sqlite-statements.ts';
 import { type SqliteWriter, startSqliteWriter } from './sqlite-writer.ts';
-import type { Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
+import type { AuditEntry, Store, StoreConfig, StoredDocument, StoreKind } from './types.ts';
 import { createWebhookDeliveryRepository, insertDeliveries } from './webhook-deliveries.ts';
 
 /** Pages in the write-ahead log before the main connection checkpoints by itself (about 40 MB). */
@@ -50,8 +50,9 @@ export async function openStore(config: StoreConfig, options: { owner?: string }
     schema?: string;
     beforeClose?: () => Promise<void>;
     commit?: Store['commit'];
+    appendAudit?: (entries: readonly AuditEntry[]) => Promise<void>;
   } = config.kind === 'sqlite' ? openSqlite(config.file, owner) : await openPostgres(config);
-  const { db, schema, beforeClose, commit } = opened;
+  const { db, schema, beforeClose, commit, appendAudit } = opened;
   try {
     await migrateToLatest(db as Kysely<unknown>, config.kind, schema);
   } catch (error) {
@@ -59,7 +60,7 @@ export async function openStore(config: StoreConfig, options: { owner?: string }
     await db.destroy();
     throw error;
   }
-  return assembleStore(db, config.kind, owner, beforeClose, commit, schema);
+  return assembleStore(db, config.kind, owner, { beforeClose, backendCommit: commit, schema, appendAudit });
 }
 
 function openSqlite(
@@ -70,6 +71,7 @@ function openSqlite(
   schema?: string;
   beforeClose?: () => Promise<void>;
   commit: Store['commit'];
+  appendAudit?: (entries: readonly AuditEntry[]) => Promise<void>;
 } {
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
@@ -92,15 +94,17 @@ function openSqlite(
   // Started lazily: its statements need the tables, which exist only once the store is migrated.
   let writer: SqliteWriter | undefined;
   let commit: Store['commit'] | undefined;
+  const startedWriter = () => {
+    writer ??= startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
+    return writer;
+  };
   return {
     db,
     commit: (batch) => {
-      if (!commit) {
-        writer = startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
-        commit = sqliteCommit(writer, owner);
-      }
+      commit ??= sqliteCommit(startedWriter(), owner);
       return commit(batch);
     },
+    appendAudit: (entries) => startedWriter().write([], [], [], entries.map(auditParams)),
     beforeClose: async () => {
       await writer?.stop();
       await checkpointer.stop();
@@ -161,9 +165,17 @@ function assembleStore(
   db: Kysely<Database>,
   kind: StoreKind,
   owner: string,
-  beforeClose?: () => Promise<void>,
-  backendCommit?: Store['commit'],
-  schema?: string,
+  {
+    beforeClose,
+    backendCommit,
+    schema,
+    appendAudit,
+  }: {
+    beforeClose?: (() => Promise<void>) | undefined;
+    backendCommit?: Store['commit'] | undefined;
+    schema?: string | undefined;
+    appendAudit?: ((entries: readonly AuditEntry[]) => Promise<void>) | undefined;
+  },
 ): Store {
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -199,7 +211,14 @@ function assembleStore(
     routes: createConfigRepository<InboundRoute>(useDb, 'inbound_routes'),
     agentStates: createAgentStateLogRepository(useDb),
     emergencies: createConfigRepository<StoredDocument>(useDb, 'emergencies'),
-    audit: createAuditLogRepository(useDb),
+    audit: createAuditLogRepository(
+      useDb,
+      appendAudit &&
+        (async (entries) => {
+          useDb(); // a closed store refuses, as its queries do
+          await appendAudit(entries);
+        }),
+    ),
     flows: createFlowRepository(useDb, kind),
     idempotency: createIdempotencyRepository(useDb),
     recordings: createRecordingRepository(useDb),

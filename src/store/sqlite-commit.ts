@@ -2,6 +2,7 @@ import type { Database as BetterSqliteDatabase, Statement } from 'better-sqlite3
 import type { Kysely } from 'kysely';
 import type { CallSnapshot } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
+import { INSERT_AUDIT_SQL } from './audit-log.ts';
 import { PROGRESS_COLUMNS, toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
@@ -17,6 +18,7 @@ export const COMMIT_STATEMENTS: WriterStatements = {
   on conflict (id) do update set ${PROGRESS_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`,
   insertEventSql: 'insert into events (seq, id, type, timestamp, call_id, body) values (?, ?, ?, ?, ?, ?)',
   insertDeliverySql: INSERT_DELIVERY_SQL,
+  insertAuditSql: INSERT_AUDIT_SQL,
 };
 
 type Commit = (batch: CommitBatch) => Promise<void>;

@@ -13,10 +13,12 @@ db.pragma('synchronous = NORMAL');
 const upsertCall = db.prepare(workerData.upsertCallSql);
 const insertEvent = db.prepare(workerData.insertEventSql);
 const insertDelivery = db.prepare(workerData.insertDeliverySql);
-const write = db.transaction((calls, events, deliveries) => {
+const insertAudit = db.prepare(workerData.insertAuditSql);
+const write = db.transaction((calls, events, deliveries, audits) => {
   for (const row of calls) upsertCall.run(row);
   for (const row of events) insertEvent.run(row);
   for (const row of deliveries) insertDelivery.run(row);
+  for (const row of audits) insertAudit.run(row);
 });
 
 parentPort.on('message', (message) => {
@@ -25,9 +27,9 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ stopped: true });
     return;
   }
-  const { id, calls, events, deliveries } = message;
+  const { id, calls, events, deliveries, audits } = message;
   try {
-    write(calls, events, deliveries);
+    write(calls, events, deliveries, audits);
     parentPort.postMessage({ id });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error?.message ?? error), code: error?.code } });

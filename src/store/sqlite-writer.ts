@@ -4,17 +4,23 @@ import { stopWorker } from './worker-stop.ts';
 /** Rows ready to bind, in the order of the writer's statements. */
 export type Row = readonly (string | number | null)[];
 
-/** The statements the writer prepares: upsert of a call record, insert of an event and of a delivery. */
+/** The statements the writer prepares: upsert of a call record, inserts of an event, a delivery, an audit entry. */
 export interface WriterStatements {
   readonly upsertCallSql: string;
   readonly insertEventSql: string;
   readonly insertDeliverySql: string;
+  readonly insertAuditSql: string;
 }
 
 /** A running writer thread. */
 export interface SqliteWriter {
   /** Writes the rows in one transaction; resolves once SQLite has them, rejects with SQLite's error. */
-  write(calls: readonly Row[], events: readonly Row[], deliveries: readonly Row[]): Promise<void>;
+  write(
+    calls: readonly Row[],
+    events: readonly Row[],
+    deliveries: readonly Row[],
+    audits?: readonly Row[],
+  ): Promise<void>;
   /** Waits for the writes in flight, then closes the thread's connection. */
   stop(): Promise<void>;
 }
@@ -64,13 +70,13 @@ export function startSqliteWriter(
 
   let stopping: Promise<void> | undefined;
   return {
-    write(calls, events, deliveries) {
+    write(calls, events, deliveries, audits = []) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise<void>((resolve, reject) => {
         if (pending.size === 0) worker.ref();
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, calls, events, deliveries });
+        worker.postMessage({ id, calls, events, deliveries, audits });
       });
     },
     stop() {
