@@ -132,10 +132,12 @@ export class CallRegistry {
       main = call.addBridge('main', this.now());
       await this.deps.driver.createBridge(main.id);
     }
+    // One membership for the legs joined together: it is never changed, only replaced.
+    const membership = { bridgeId: main.id, role: 'normal' } as const;
     for (const leg of legs) {
       if (leg.bridge) continue;
       await this.deps.driver.addToBridge(main.id, leg.id, 'normal');
-      leg.bridge = { bridgeId: main.id, role: 'normal' };
+      leg.bridge = membership;
     }
   }
 
