@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from './clock.ts';
 import type { Log } from './log.ts';
+import type { KeyedSerialQueue } from './serial-queue.ts';
 
 /**
  * Durable jobs: work due at a time (a scheduled call, a paced bulk entry, a retry) kept in the store
@@ -250,4 +251,20 @@ export class JobRunner {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** Whether a runner, or the lane its jobs do their work in, has anything in hand. */
+export function runnerOrLaneBusy(runner: JobRunner, lane: KeyedSerialQueue): boolean {
+  return lane.size > 0 || runner.busy;
+}
+
+/**
+ * Resolves once a runner and its lane are both still. Each can start work in the other (a job queues
+ * lane work, lane work adds jobs), so it looks again until neither has any.
+ */
+export async function runnerAndLaneIdle(runner: JobRunner, lane: KeyedSerialQueue): Promise<void> {
+  do {
+    await lane.idle();
+    await runner.idle();
+  } while (runnerOrLaneBusy(runner, lane));
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
-import { JobRunner } from '../../core/jobs.ts';
+import { JobRunner, runnerAndLaneIdle, runnerOrLaneBusy } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
 import type { CallControl, CallDistribution, CallMedia, EventFeed } from '../../engine/types.ts';
@@ -133,15 +133,12 @@ export class CampaignService {
     for (const runtime of this.runtimes.values()) if (runtime.dirty) await this.save(runtime);
   }
 
-  async idle(): Promise<void> {
-    do {
-      await this.lane.idle();
-      await this.runner.idle();
-    } while (this.busy);
+  idle(): Promise<void> {
+    return runnerAndLaneIdle(this.runner, this.lane);
   }
 
   get busy(): boolean {
-    return this.lane.size > 0 || this.runner.busy;
+    return runnerOrLaneBusy(this.runner, this.lane);
   }
 
   // --- campaigns ---

@@ -3,7 +3,7 @@ import { parseAddress } from '../../core/address.ts';
 import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
-import { JobRunner } from '../../core/jobs.ts';
+import { JobRunner, runnerAndLaneIdle, runnerOrLaneBusy } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
 import type { OutboundLimits } from '../../core/outbound.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
@@ -93,15 +93,12 @@ export class OutboundService {
     this.runner.stop();
   }
 
-  async idle(): Promise<void> {
-    do {
-      await this.lane.idle();
-      await this.runner.idle();
-    } while (this.busy);
+  idle(): Promise<void> {
+    return runnerAndLaneIdle(this.runner, this.lane);
   }
 
   get busy(): boolean {
-    return this.lane.size > 0 || this.runner.busy;
+    return runnerOrLaneBusy(this.runner, this.lane);
   }
 
   /** POST /outbound: rings the agent's phone, then the number (click-to-dial), now. */
