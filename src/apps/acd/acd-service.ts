@@ -17,7 +17,7 @@ import type {
 import type { Store } from '../../store/types.ts';
 import { AcdConfiguration } from './acd-configuration.ts';
 import { AcdReactions, type RouteHandler } from './acd-reactions.ts';
-import { membersOf, moveAgent } from './agent-book.ts';
+import { moveAgent } from './agent-book.ts';
 import type { AcdContext, AcdOptions, DistributionCounters } from './context.ts';
 import { dispatchFor, enqueue, leave, refreshPositions, runtimeOf } from './distributor.ts';
 import type { QueueStats } from './events.ts';
@@ -207,7 +207,7 @@ export class AcdService {
   stats(id: string): QueueStats {
     const queue = this.config.queue(id);
     rollInterval(queue.counters, this.ctx.clock.now(), this.ctx.options.intervalMs);
-    return queueStats(queue, membersOf(this.ctx, id), this.ctx.clock.now());
+    return queueStats(queue, this.ctx.clock.now());
   }
 
   /** Callers waiting in a queue, in offer order. */
@@ -338,7 +338,7 @@ export class AcdService {
     for (const queueId of agent.queues) {
       const queue = this.ctx.queues.get(queueId);
       if (queue?.config.whenNoAgents !== 'overflow' || !queue.config.overflow) continue;
-      if (membersOf(this.ctx, queueId).some((a) => a.state !== 'offline')) continue;
+      if (queue.loggedIn > 0) continue;
       for (const call of [...queue.waiting.all()])
         await leave(this.ctx, call, 'no_agents', queue.config.overflow);
     }

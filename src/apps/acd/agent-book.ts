@@ -78,15 +78,3 @@ function clearWrapUp(ctx: AcdContext, agentId: string): void {
   if (timer) ctx.clock.clearTimer(timer);
   ctx.wrapUps.delete(agentId);
 }
-
-/** The agents of a queue that exist, in the configured member order. */
-export function membersOf(ctx: AcdContext, queueId: string): LiveAgent[] {
-  const queue = ctx.queues.get(queueId);
-  if (!queue) return [];
-  const members: LiveAgent[] = [];
-  for (const id of queue.config.members) {
-    const agent = ctx.agents.get(id);
-    if (agent) members.push(agent);
-  }
-  return members;
-}

@@ -1,5 +1,4 @@
 import type { QueueStats } from './events.ts';
-import type { LiveAgent } from './live-agent.ts';
 import type { QueueCounters, QueueRuntime } from './queue-runtime.ts';
 
 export function newCounters(now: number, intervalMs: number): QueueCounters {
@@ -32,8 +31,8 @@ export function estimateWaitMs(queue: QueueRuntime, position: number, loggedIn: 
   return Math.round(Math.ceil(position / Math.max(1, loggedIn)) * handle);
 }
 
-/** The live and interval figures of a queue right now. */
-export function queueStats(queue: QueueRuntime, members: readonly LiveAgent[], now: number): QueueStats {
+/** The live and interval figures of a queue right now; agents from the queue's own counts, not a scan. */
+export function queueStats(queue: QueueRuntime, now: number): QueueStats {
   const c = queue.counters;
   const oldest = queue.waiting.oldest();
   const decided = c.answered + c.abandoned;
@@ -42,8 +41,8 @@ export function queueStats(queue: QueueRuntime, members: readonly LiveAgent[], n
     at: new Date(now).toISOString(),
     waiting: queue.waiting.size,
     longestWaitMs: oldest ? now - oldest.enteredAt : 0,
-    agentsLoggedIn: members.filter((a) => a.state !== 'offline').length,
-    agentsAvailable: members.filter((a) => a.state === 'available').length,
+    agentsLoggedIn: queue.loggedIn,
+    agentsAvailable: queue.free.size,
     intervalStart: new Date(c.intervalStart).toISOString(),
     entered: c.entered,
     answered: c.answered,
