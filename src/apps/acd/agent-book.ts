@@ -1,22 +1,73 @@
-import { type AgentState, type AgentTransition, nextAgentState } from '../../core/agent.ts';
+import { type Agent, type AgentState, type AgentTransition, nextAgentState } from '../../core/agent.ts';
 import { iso } from '../../core/clock.ts';
+import type { AgentStateEntry } from '../../store/types.ts';
 import type { AcdContext } from './context.ts';
 import { agentView, type LiveAgent } from './live-agent.ts';
 import type { QueueRuntime } from './queue-runtime.ts';
+
+/** What a move may say beside the transition: why (a pause), and the call or offer it is about. */
+export interface AgentChange {
+  readonly reason?: string;
+  readonly callId?: string;
+  readonly offerLegId?: string;
+}
 
 /**
  * Moves an agent through the agent state table, and records and publishes the change. The only place an
  * agent's state changes, so the `agent.state` events and the state log are complete by construction.
  */
-export async function moveAgent(
+export function moveAgent(
   ctx: AcdContext,
   agent: LiveAgent,
   transition: AgentTransition,
-  change: { reason?: string; callId?: string; offerLegId?: string } = {},
+  change: AgentChange = {},
 ): Promise<void> {
-  const previous = agent.state;
-  const next = nextAgentState(previous, transition, agent.profile.id);
+  return moveAgents(ctx, [agent], transition, change);
+}
+
+/**
+ * Moves several agents the same way in one step (a ring-all offer reserves every free member): all
+ * states change before anything is awaited, the state log takes one write, and the events are
+ * published together so they share a commit instead of waiting for one each. Every transition is
+ * checked before any agent changes, so an illegal one leaves them all as they were.
+ */
+export async function moveAgents(
+  ctx: AcdContext,
+  agents: readonly LiveAgent[],
+  transition: AgentTransition,
+  change: AgentChange = {},
+): Promise<void> {
+  const nexts = agents.map((agent) => nextAgentState(agent.state, transition, agent.profile.id));
   const now = ctx.clock.now();
+  const at = iso(now);
+  const entries: AgentStateEntry[] = [];
+  const events: Array<readonly [Agent, AgentState]> = [];
+  agents.forEach((agent, i) => {
+    const previous = agent.state;
+    apply(ctx, agent, transition, previous, nexts[i]!, change, now);
+    entries.push({
+      agentId: agent.profile.id,
+      state: agent.state,
+      at,
+      ...(agent.reason !== undefined && { reason: agent.reason }),
+      ...(agent.callId !== undefined && { callId: agent.callId }),
+    });
+    events.push([agentView(agent), previous]);
+  });
+  await ctx.stateLog.append(entries);
+  if (events.length === 1) await ctx.notifier.agentState(events[0]![0], events[0]![1]);
+  else await Promise.all(events.map(([view, previous]) => ctx.notifier.agentState(view, previous)));
+}
+
+function apply(
+  ctx: AcdContext,
+  agent: LiveAgent,
+  transition: AgentTransition,
+  previous: AgentState,
+  next: AgentState,
+  change: AgentChange,
+  now: number,
+): void {
   noteInQueues(ctx, agent, previous, next);
   agent.state = next;
   agent.since = now;
@@ -32,16 +83,6 @@ export async function moveAgent(
     agent.missedOffers = 0;
   }
   if (previous === 'wrap_up' || next === 'offline' || next === 'away') clearWrapUp(ctx, agent.profile.id);
-  await ctx.stateLog.append([
-    {
-      agentId: agent.profile.id,
-      state: next,
-      at: iso(now),
-      ...(agent.reason !== undefined && { reason: agent.reason }),
-      ...(agent.callId !== undefined && { callId: agent.callId }),
-    },
-  ]);
-  await ctx.notifier.agentState(agentView(agent), previous);
 }
 
 /** Keeps the free-member sets and logged-in counts of the agent's queues in step with its state. */

@@ -2,7 +2,7 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 import { type EndReason, isFinal } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
-import { indexMembers, moveAgent } from './agent-book.ts';
+import { indexMembers, moveAgent, moveAgents } from './agent-book.ts';
 import { isOpen } from './business-hours.ts';
 import type { AcdContext, QueueRuntime } from './context.ts';
 import type { LiveAgent } from './live-agent.ts';
@@ -208,13 +208,9 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
     if (!next) return;
     const chosen = choose(ctx, queue, next);
     if (chosen.length === 0) return;
-    const reserved: LiveAgent[] = [];
-    for (const agent of chosen) {
-      // A transfer may have claimed an agent while an earlier one's reservation was being recorded.
-      if (agent.state !== 'available') continue;
-      await moveAgent(ctx, agent, 'reserve', { callId: next.callId });
-      reserved.push(agent);
-    }
+    // All at once: nothing can claim one of them between their reservations.
+    const reserved = chosen.filter((agent) => agent.state === 'available');
+    await moveAgents(ctx, reserved, 'reserve', { callId: next.callId });
     if (reserved.length > 0) await offerToAll(ctx, queue, next, reserved);
   }
 }

@@ -1,4 +1,5 @@
-import type { Agent, AgentPhoneView, AgentProfile, AgentState } from '../../core/agent.ts';
+import type { Agent, AgentPhoneView, AgentProfile, AgentState, AgentStatus } from '../../core/agent.ts';
+import { iso } from '../../core/clock.ts';
 
 /** An agent as the ACD holds them: profile plus live state, mutated only by {@link AgentBook}. */
 export interface LiveAgent {
@@ -22,23 +23,32 @@ export interface LiveAgent {
   phoneChangedAt?: number | undefined;
 }
 
-/** The agent as clients see it. */
+/**
+ * The agent as clients see it (every state change publishes one). Built field by field: object spread
+ * made this three times slower, and the ACD's busiest path is an agent changing state.
+ */
 export function agentView(agent: LiveAgent): Agent {
-  const { phone, ...profile } = agent.profile;
-  const { password: _secret, ...shown } = phone ?? {};
-  return {
-    ...profile,
-    ...(phone && { phone: { ...(shown as AgentPhoneView), ...registration(agent) } }),
-    status: {
-      state: agent.state,
-      ...(agent.reason !== undefined && { reason: agent.reason }),
-      since: new Date(agent.since).toISOString(),
-      ...(agent.callId !== undefined && { callId: agent.callId }),
-      callsAnswered: agent.callsAnswered,
-      missedOffers: agent.missedOffers,
-    },
+  const { id, name, endpoint, skills, teams, roles, phone } = agent.profile;
+  const status: { -readonly [K in keyof AgentStatus]: AgentStatus[K] } = {
+    state: agent.state,
+    since: iso(agent.since),
+    callsAnswered: agent.callsAnswered,
+    missedOffers: agent.missedOffers,
   };
+  if (agent.reason !== undefined) status.reason = agent.reason;
+  if (agent.callId !== undefined) status.callId = agent.callId;
+  if (phone === undefined) return { id, name, endpoint, skills, teams, roles, status };
+  const { password: _secret, ...shown } = phone;
+  return { id, name, endpoint, skills, teams, roles, phone: { ...shown, ...registration(agent) }, status };
 }
+
+/** Fails to compile when AgentProfile gains a field that {@link agentView} does not copy. */
+type Uncopied = Exclude<
+  keyof AgentProfile,
+  'id' | 'name' | 'endpoint' | 'skills' | 'teams' | 'roles' | 'phone'
+>;
+const allCopied: [Uncopied] extends [never] ? true : never = true;
+void allCopied;
 
 /** What the agent's view says of their phone's registration: nothing until the driver has told. */
 function registration(agent: LiveAgent): Pick<AgentPhoneView, 'registered' | 'registeredChangedAt'> {
