@@ -95,7 +95,11 @@ function openSqlite(
   let writer: SqliteWriter | undefined;
   let commit: Store['commit'] | undefined;
   const startedWriter = () => {
-    writer ??= startSqliteWriter(file, SQLITE_BUSY_TIMEOUT_MS, COMMIT_STATEMENTS);
+    writer ??= startSqliteWriter(
+      file,
+      { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, autocheckpointPages: BACKSTOP_CHECKPOINT_PAGES },
+      COMMIT_STATEMENTS,
+    );
     return writer;
   };
   return {

@@ -10,6 +10,8 @@ const db = new Database(workerData.file);
 db.pragma(`busy_timeout = ${workerData.busyTimeoutMs}`);
 // Same durability as the main connection: survives a crash of the process, syncs at checkpoints.
 db.pragma('synchronous = NORMAL');
+// Checkpoints belong to the checkpoint thread: one run by a commit here would hold up every commit behind it.
+db.pragma(`wal_autocheckpoint = ${workerData.autocheckpointPages}`);
 const upsertCall = db.prepare(workerData.upsertCallSql);
 const insertEvent = db.prepare(workerData.insertEventSql);
 const insertDelivery = db.prepare(workerData.insertDeliverySql);

@@ -30,6 +30,17 @@ interface Pending {
   readonly reject: (error: Error) => void;
 }
 
+/** How the writer's connection waits for locks and when it checkpoints by itself. */
+export interface WriterConnection {
+  readonly busyTimeoutMs: number;
+  /**
+   * WAL pages before a commit checkpoints by itself. It must match the main connection's backstop:
+   * at SQLite's default (1,000 pages, 4 MB, a fraction of a second of a busy day) commits on this
+   * thread ran checkpoints, with their disk sync, and took tens of milliseconds.
+   */
+  readonly autocheckpointPages: number;
+}
+
 /** How long `stop` waits for the thread to close its connection before ending it. */
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -39,11 +50,11 @@ const STOP_TIMEOUT_MS = 5_000;
  */
 export function startSqliteWriter(
   file: string,
-  busyTimeoutMs: number,
+  connection: WriterConnection,
   statements: WriterStatements,
 ): SqliteWriter {
   const worker = new Worker(new URL('./sqlite-writer-worker.mjs', import.meta.url), {
-    workerData: { file, busyTimeoutMs, ...statements },
+    workerData: { file, ...connection, ...statements },
   });
   // Held only while a write waits for its answer: an idle writer must not keep a stopping process up.
   worker.unref();
