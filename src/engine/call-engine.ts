@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import { inboundAddress, parseAddress } from '../core/address.ts';
 import type { Address, CallSnapshot, ConferenceSettings, EndReason } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { timeOrderedId } from '../core/ids.ts';
 import { type Log, SILENT_LOG } from '../core/log.ts';
 import { KeyedSerialQueue } from '../core/serial-queue.ts';
 import { inSpan } from '../core/tracing.ts';
@@ -200,7 +200,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     const party = command.from === undefined ? undefined : this.party(command.from, 'from');
     this.assertCanStartCall();
     const now = this.options.clock.now();
-    const call = new LiveCall(randomUUID(), 'outbound', party?.shown ?? to, to, now, command.context);
+    const call = new LiveCall(timeOrderedId(), 'outbound', party?.shown ?? to, to, now, command.context);
     call.agentId = party?.agentId;
     if (command.ringTimeoutMs !== undefined) call.ringTimeoutMs = command.ringTimeoutMs;
     this.ops.register(call);
@@ -471,7 +471,7 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     const now = this.options.clock.now();
     const from = inboundAddress(fromRaw);
     const to = inboundAddress(toRaw);
-    const call = new LiveCall(randomUUID(), 'inbound', from, to, now, undefined);
+    const call = new LiveCall(timeOrderedId(), 'inbound', from, to, now, undefined);
     this.ops.register(call);
     this.ops.adopt(call, 'caller', channelId, from);
     void this.queue

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { parseAddress } from '../core/address.ts';
 import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
+import { timeOrderedId } from '../core/ids.ts';
 import { attendedTransfer, onTargetGone } from './attended-transfer.ts';
 import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
@@ -48,7 +48,7 @@ export class DistributionCommands implements CallDistribution {
     const from = command.from === undefined ? to : parseAddress(command.from, 'from', defaultCountry);
     // A panic button is never refused for load: emergencies go past MAX_LIVE_CALLS (they still count).
     this.ctx.assertCanStartCall(command.flags?.emergency === true);
-    const call = new LiveCall(randomUUID(), 'outbound', from, to, ops.now(), command.context);
+    const call = new LiveCall(timeOrderedId(), 'outbound', from, to, ops.now(), command.context);
     // Through the table like every status: a new call starts ringing; `enqueue` makes it wait.
     call.apply('enqueue');
     call.queueId = command.queueId;

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { type BackoffPolicy, backoffDelay, wait } from '../core/backoff.ts';
 import type { CallSnapshot } from '../core/call.ts';
 import type { Clock } from '../core/clock.ts';
 import { isSwitchboardError } from '../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../core/events.ts';
+import { timeOrderedId } from '../core/ids.ts';
 import { startSpan } from '../core/tracing.ts';
 import type { Store } from '../store/types.ts';
 import type { EventFeed, OutboxRouter } from './types.ts';
@@ -73,7 +73,7 @@ export class EventPublisher implements EventFeed {
     const end = startSpan(`event ${event.type}`, event.callId);
     return new Promise((resolve, reject) => {
       this.queue.push({
-        id: randomUUID(),
+        id: timeOrderedId(),
         timestamp,
         event,
         record,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
+import { timeOrderedId } from '../../core/ids.ts';
 import { JobRunner, runnerAndLaneIdle, runnerOrLaneBusy } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
 import { KeyedSerialQueue } from '../../core/serial-queue.ts';
@@ -224,7 +225,7 @@ export class CampaignService {
       const first = (await this.repo.contacts.lastRow(id)) + 1;
       const listed = await this.repo.dnc.listed(valid.map((c) => c.phoneNumber));
       const contacts: Contact[] = valid.map((contact, index) => ({
-        id: randomUUID(),
+        id: timeOrderedId(),
         campaignId: id,
         row: first + index,
         line: contact.row,

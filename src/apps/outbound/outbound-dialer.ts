@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { CallSnapshot } from '../../core/call.ts';
 import { CircuitBreaker } from '../../core/circuit-breaker.ts';
 import { type Clock, iso } from '../../core/clock.ts';
 import { isSwitchboardError, SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent } from '../../core/events.ts';
+import { timeOrderedId } from '../../core/ids.ts';
 import type { Job, JobHandler, JobQueue, JobRunner } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
 import type { FailureCategory, OutboundLimits } from '../../core/outbound.ts';
@@ -250,7 +251,7 @@ export class OutboundDialer {
     // virtual clock repeats exactly.
     const seed = `${failed.phoneNumber}:${clock.now()}:${earlier.length}`;
     const runAt = clock.now() + retryDelay(limits.retries, category, used, seed, limits.retryMaxDelayMs);
-    const id = randomUUID();
+    const id = timeOrderedId();
     const retry: OutboundCallLog = {
       ...waitingLog(failed, {
         id,

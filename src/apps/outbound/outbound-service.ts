@@ -3,6 +3,7 @@ import { parseAddress } from '../../core/address.ts';
 import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
+import { timeOrderedId } from '../../core/ids.ts';
 import { JobRunner, runnerAndLaneIdle, runnerOrLaneBusy } from '../../core/jobs.ts';
 import type { Log } from '../../core/log.ts';
 import type { OutboundLimits } from '../../core/outbound.ts';
@@ -120,7 +121,7 @@ export class OutboundService {
       throw error;
     }
     const now = this.deps.clock.now();
-    const log = newLog(request, { id: randomUUID(), status: 'initiated', origin: 'api', now });
+    const log = newLog(request, { id: timeOrderedId(), status: 'initiated', origin: 'api', now });
     const placed = await this.lane.run(log.id, () => this.dialer.dial(log, release, started));
     return {
       callLogId: placed.id,
@@ -149,7 +150,7 @@ export class OutboundService {
           throw new SwitchboardError('VALIDATION_ERROR', `${issue?.path.join('.')}: ${issue?.message}`);
         }
         this.checkCall(parsed.data);
-        const log = newLog(parsed.data, { id: randomUUID(), status: 'queued', origin: 'bulk', now });
+        const log = newLog(parsed.data, { id: timeOrderedId(), status: 'queued', origin: 'bulk', now });
         accepted.push({ log, jobId: `bulk:${batch}:${String(index).padStart(4, '0')}` });
       } catch (error) {
         if (!(error instanceof SwitchboardError)) throw error;

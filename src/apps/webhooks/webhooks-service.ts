@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type Clock, iso } from '../../core/clock.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { DomainEvent, NewDomainEvent } from '../../core/events.ts';
+import { timeOrderedId } from '../../core/ids.ts';
 import type { Log } from '../../core/log.ts';
 import type { EventFeed, OutboxRouter } from '../../engine/types.ts';
 import type { OutboundFetch } from '../../net/outbound-fetch.ts';
@@ -151,7 +152,7 @@ export class WebhookService {
       for (const { subscription, matches } of compiled) {
         if (!matches(event.type) || isAbout(event, subscription.id)) continue;
         entries.push({
-          id: randomUUID(),
+          id: timeOrderedId(),
           subscriptionId: subscription.id,
           eventSeq: event.seq,
           orderKey: event.callId ?? null,
