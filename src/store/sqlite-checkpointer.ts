@@ -1,8 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { stopWorker } from './worker-stop.ts';
 
-/** How often the checkpoint thread copies the log into the database file. */
-const CHECKPOINT_EVERY_MS = 1_000;
+/**
+ * How often the checkpoint thread copies the log into the database file. Small and often: each
+ * checkpoint ends with a disk sync, and while a large one syncs the writer's commits wait on the file
+ * system. At 1,000 click-to-dials a second, 250 ms instead of 1 s took the steady p99 from 49-58 ms to
+ * 17-23 ms; 100 ms was no better.
+ */
+const CHECKPOINT_EVERY_MS = 250;
 /** How long `stop` waits for the thread to close its connection before ending it. */
 const STOP_TIMEOUT_MS = 2_000;
 
