@@ -47,7 +47,13 @@ import type { CallSnapshot } from '../src/core/call.ts';
 import type { Clock, TimerHandle } from '../src/core/clock.ts';
 import type { DomainEvent, DomainEventType } from '../src/core/events.ts';
 import { QUEUE_STRATEGIES, type QueueConfig, type QueueStrategy } from '../src/core/queue.ts';
-import type { AgentWithdrawal, CallControl, CallDistribution, EventFeed } from '../src/engine/types.ts';
+import type {
+  AgentWithdrawal,
+  CallControl,
+  CallDistribution,
+  EventFeed,
+  OfferResult,
+} from '../src/engine/types.ts';
 import type { AgentStateLogRepository, ConfigRepository } from '../src/store/types.ts';
 
 const TARGET_P99_US = 1_000;
@@ -229,6 +235,9 @@ class StubEngine implements CallControl, CallDistribution {
     this.call(callId).offers.set(legId, offer.agentId);
     this.offers.push([callId, legId, offer.agentId]);
     return legId;
+  }
+  async offerAll(callId: string, offers: readonly { agentId: string }[]): Promise<OfferResult[]> {
+    return Promise.all(offers.map(async (offer) => ({ legId: await this.offer(callId, offer) })));
   }
   /** The stub's phones cannot tell whether they are registered. */
   async watchEndpoint(_endpoint: string): Promise<string | undefined> {

@@ -286,13 +286,11 @@ export class CallEngine implements CallControl, CallDistribution, CallMedia, End
     return this.distribution.createQueued(command);
   }
 
-  offer(callId: string, offer: { agentId: string; endpoint: string; timeoutMs: number }): Promise<string> {
-    return this.distribution.offer(callId, offer);
-  }
-
-  withdrawOffer(callId: string, legId: string): Promise<void> {
-    return this.distribution.withdrawOffer(callId, legId);
-  }
+  readonly offer: CallDistribution['offer'] = (callId, offer) => this.distribution.offer(callId, offer);
+  readonly offerAll: CallDistribution['offerAll'] = (callId, offers) =>
+    this.distribution.offerAll(callId, offers);
+  readonly withdrawOffer: CallDistribution['withdrawOffer'] = (callId, legId) =>
+    this.distribution.withdrawOffer(callId, legId);
 
   readonly withdrawAgent: CallDistribution['withdrawAgent'] = (callId, agentId) =>
     this.distribution.withdrawAgent(callId, agentId);

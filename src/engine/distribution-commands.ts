@@ -1,12 +1,19 @@
 import { parseAddress } from '../core/address.ts';
-import { type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
+import { type Address, type CallSnapshot, type EndReason, isHangupCause } from '../core/call.ts';
 import { SwitchboardError } from '../core/errors.ts';
 import { timeOrderedId } from '../core/ids.ts';
 import { attendedTransfer, onTargetGone } from './attended-transfer.ts';
 import { requireCapability } from './capabilities.ts';
 import type { CommandContext } from './command-context.ts';
 import { type Leg, LiveCall } from './live-call.ts';
-import type { AgentWithdrawal, CallDistribution, OnlyIfWaiting, QueuedCallCommand } from './types.ts';
+import type {
+  AgentOffer,
+  AgentWithdrawal,
+  CallDistribution,
+  OfferResult,
+  OnlyIfWaiting,
+  QueuedCallCommand,
+} from './types.ts';
 
 /** The commands of call distribution (ACD, emergency, dialer): waiting in queues and offers to agents. */
 export class DistributionCommands implements CallDistribution {
@@ -60,43 +67,70 @@ export class DistributionCommands implements CallDistribution {
     });
   }
 
-  async offer(
-    callId: string,
-    offer: { agentId: string; endpoint: string; timeoutMs: number },
-  ): Promise<string> {
+  async offer(callId: string, offer: AgentOffer): Promise<string> {
+    const [result] = await this.offerAll(callId, [offer]);
+    if ('error' in result!) throw result.error;
+    return result!.legId;
+  }
+
+  async offerAll(callId: string, offers: readonly AgentOffer[]): Promise<OfferResult[]> {
     const { ops } = this.ctx;
     requireCapability(ops.deps.driver, 'bridging', 'offer a call to an agent (it cannot join other parties)');
-    const endpoint = parseAddress(offer.endpoint, 'endpoint', this.ctx.defaultCountry);
-    let legId = '';
-    await this.ctx.command(callId, async (call) => {
-      call.check('ring');
-      if (call.queueId === undefined || call.agentId !== undefined) {
-        throw new SwitchboardError(
-          'INVALID_STATE',
-          'Only a call waiting in a queue can be offered to an agent.',
-          {
-            callId,
-            status: call.status,
-          },
-        );
-      }
-      call.apply('ring');
-      let leg: Leg;
+    const results: OfferResult[] = new Array(offers.length);
+    const valid: Array<{ readonly index: number; readonly offer: AgentOffer; readonly endpoint: Address }> =
+      [];
+    offers.forEach((offer, index) => {
       try {
-        leg = await ops.dial(call, 'agent', endpoint, offer.timeoutMs, offer.agentId);
+        valid.push({
+          index,
+          offer,
+          endpoint: parseAddress(offer.endpoint, 'endpoint', this.ctx.defaultCountry),
+        });
       } catch (error) {
-        const failed = call.legs.at(-1)!;
-        ops.legEnded(failed, 'unreachable');
-        await ops.publish(call, 'call.offered', { legId: failed.id, agentId: offer.agentId });
-        await ops.endOffer(call, failed, 'unreachable');
-        ops.deps.log.warn({ err: error, callId, agentId: offer.agentId }, 'offer refused by the driver');
-        legId = failed.id;
-        return;
+        results[index] = { error };
       }
-      legId = leg.id;
-      await ops.publish(call, 'call.offered', { legId: leg.id, agentId: offer.agentId });
     });
-    return legId;
+    if (valid.length === 0) return results;
+    try {
+      await this.ctx.command(callId, async (call) => {
+        call.check('ring');
+        if (call.queueId === undefined || call.agentId !== undefined) {
+          throw new SwitchboardError(
+            'INVALID_STATE',
+            'Only a call waiting in a queue can be offered to an agent.',
+            {
+              callId,
+              status: call.status,
+            },
+          );
+        }
+        call.apply('ring');
+        const dials = valid.map(({ offer, endpoint }) => {
+          const dialled = ops.dial(call, 'agent', endpoint, offer.timeoutMs, offer.agentId);
+          // dial adds its leg before it first waits, so the newest leg is this offer's.
+          const leg = call.legs.at(-1)!;
+          return dialled.then(
+            () => ({ leg, refused: undefined }),
+            (refused: unknown) => ({ leg, refused: refused ?? new Error('dial refused') }),
+          );
+        });
+        const dialled = await Promise.all(dials);
+        const announced = dialled.map(({ leg, refused }, i) => {
+          if (refused !== undefined) ops.legEnded(leg, 'unreachable');
+          return ops.publish(call, 'call.offered', { legId: leg.id, agentId: valid[i]!.offer.agentId });
+        });
+        await Promise.all(announced);
+        for (const [i, { leg, refused }] of dialled.entries()) {
+          results[valid[i]!.index] = { legId: leg.id };
+          if (refused === undefined) continue;
+          await ops.endOffer(call, leg, 'unreachable');
+          ops.deps.log.warn({ err: refused, callId, agentId: leg.agentId }, 'offer refused by the driver');
+        }
+      });
+    } catch (error) {
+      for (const { index } of valid) results[index] ??= { error };
+    }
+    return results;
   }
 
   async withdrawOffer(callId: string, legId: string): Promise<void> {

@@ -105,7 +105,14 @@ export interface CallDistribution {
   /** A call that waits for an agent before anyone is dialled: when an agent takes it, `to` is dialled. */
   createQueued(command: QueuedCallCommand): Promise<CallSnapshot>;
   /** Rings an agent for a waiting call; resolves with the offer's leg id. */
-  offer(callId: string, offer: { agentId: string; endpoint: string; timeoutMs: number }): Promise<string>;
+  offer(callId: string, offer: AgentOffer): Promise<string>;
+  /**
+   * Rings several agents for a waiting call at once (ring-all): the dials go out together and their
+   * `call.offered` events share a commit, so the last phone rings as soon as the first. Resolves with
+   * one result per offer, in order: the leg id (a dial the driver refused too: its offer has ended
+   * `unreachable`), or the error that kept that offer, or the whole call, from being made.
+   */
+  offerAll(callId: string, offers: readonly AgentOffer[]): Promise<OfferResult[]>;
   /** Stops an offer that is still ringing (the agent logged out, or another agent is preferred). */
   withdrawOffer(callId: string, legId: string): Promise<void>;
   /**
@@ -116,6 +123,16 @@ export interface CallDistribution {
   /** Ends a call for a reason of the app's (queue closed, overflow to hang-up). */
   end(callId: string, reason: EndReason, options?: OnlyIfWaiting): Promise<CallSnapshot>;
 }
+
+/** An agent to ring for a waiting call, at their endpoint, for at most `timeoutMs`. */
+export interface AgentOffer {
+  readonly agentId: string;
+  readonly endpoint: string;
+  readonly timeoutMs: number;
+}
+
+/** What came of one offer of {@link CallDistribution.offerAll}. */
+export type OfferResult = { readonly legId: string } | { readonly error: unknown };
 
 /** What {@link CallDistribution.withdrawAgent} did: `nothing` when nothing rang them any more. */
 export type AgentWithdrawal = 'withdrawn' | 'answered' | 'nothing';

@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 import { type EndReason, isFinal } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
+import type { OfferResult } from '../../engine/types.ts';
 import { indexMembers, moveAgent, moveAgents } from './agent-book.ts';
 import { isOpen } from './business-hours.ts';
 import type { AcdContext, QueueRuntime } from './context.ts';
@@ -240,7 +241,10 @@ function choose(ctx: AcdContext, queue: QueueRuntime, call: WaitingCall): readon
   return pick(free);
 }
 
-/** Rings the reserved agents for one caller; a caller none of them could be offered leaves its turn. */
+/**
+ * Rings the reserved agents for one caller, all at once; a caller none of them could be offered
+ * leaves its turn.
+ */
 async function offerToAll(
   ctx: AcdContext,
   queue: QueueRuntime,
@@ -248,16 +252,29 @@ async function offerToAll(
   agents: readonly LiveAgent[],
 ): Promise<void> {
   ctx.distribution.attempts++;
+  const results = await ctx.engine.offerAll(
+    call.callId,
+    agents.map((agent) => ({
+      agentId: agent.profile.id,
+      endpoint: agent.profile.endpoint,
+      timeoutMs: queue.config.offerTimeoutMs,
+    })),
+  );
+  const failed: Array<readonly [LiveAgent, unknown]> = [];
+  agents.forEach((agent, i) => {
+    const result = results[i]!;
+    if ('legId' in result) keepOffer(call, agent, result.legId);
+    else failed.push([agent, result.error]);
+  });
   let refused = false;
-  for (const agent of agents) {
-    const outcome = await offerTo(ctx, queue, call, agent);
-    if (outcome === 'offered') continue;
+  for (const [agent, error] of failed) {
     ctx.distribution.failures++;
+    const outcome = await offerFailed(ctx, call, agent, error);
     if (outcome === 'refused') {
       refused = true;
       continue;
     }
-    // The call is gone: nobody else is rung for it, and it leaves its queue now, not when its end arrives.
+    // The call is gone: it leaves its queue now, not when its end arrives.
     await releaseAll(ctx, agents, call.callId);
     await leaveEnded(ctx, call, outcome.endReason);
     ctx.distribution.dropped++;
@@ -267,41 +284,36 @@ async function offerToAll(
   else if (call.offers.size > 0) call.failures = 0;
 }
 
-/** What came of asking the engine to ring one agent for a caller. */
-type OfferOutcome = 'offered' | 'refused' | { readonly gone: true; readonly endReason?: EndReason };
-
-async function offerTo(
-  ctx: AcdContext,
-  queue: QueueRuntime,
-  call: WaitingCall,
-  agent: LiveAgent,
-): Promise<OfferOutcome> {
-  try {
-    const legId = await ctx.engine.offer(call.callId, {
-      agentId: agent.profile.id,
-      endpoint: agent.profile.endpoint,
-      timeoutMs: queue.config.offerTimeoutMs,
-    });
-    // The outcome may already be known (a refused dial): only keep offers still in flight.
-    if (agent.state === 'reserved' && agent.callId === call.callId && agent.offerLegId === undefined) {
-      agent.offerLegId = legId;
-      call.offers.set(legId, agent.profile.id);
-    }
-    return 'offered';
-  } catch (error) {
-    ctx.log.warn({ err: error, callId: call.callId, agentId: agent.profile.id }, 'offer could not be made');
-    await releaseAll(ctx, [agent], call.callId);
-    const gone = await endOf(ctx, call.callId);
-    if (gone) return gone;
-    // A call in the wrong state for an offer is no fault of the agent; anything else (their endpoint) is.
-    if ((error as { code?: string }).code === 'INVALID_STATE') call.missedBy.add(agent.profile.id);
-    else await missed(ctx, agent, call);
-    return 'refused';
+/** An offer the engine made: kept while it rings (its outcome may already be known: a refused dial). */
+function keepOffer(call: WaitingCall, agent: LiveAgent, legId: string): void {
+  if (agent.state === 'reserved' && agent.callId === call.callId && agent.offerLegId === undefined) {
+    agent.offerLegId = legId;
+    call.offers.set(legId, agent.profile.id);
   }
 }
 
+/** Why an offer could not be made: the call is gone, or the agent is skipped for this caller for now. */
+async function offerFailed(
+  ctx: AcdContext,
+  call: WaitingCall,
+  agent: LiveAgent,
+  error: unknown,
+): Promise<'refused' | Gone> {
+  ctx.log.warn({ err: error, callId: call.callId, agentId: agent.profile.id }, 'offer could not be made');
+  await releaseAll(ctx, [agent], call.callId);
+  const gone = await endOf(ctx, call.callId);
+  if (gone) return gone;
+  // A call in the wrong state for an offer is no fault of the agent; anything else (their endpoint) is.
+  if ((error as { code?: string }).code === 'INVALID_STATE') call.missedBy.add(agent.profile.id);
+  else await missed(ctx, agent, call);
+  return 'refused';
+}
+
+/** A call that ended while its caller waited for an offer, and why (when known). */
+type Gone = { readonly gone: true; readonly endReason?: EndReason };
+
 /** Whether the call has ended (its end event may still be on its way to the ACD), and why. */
-async function endOf(ctx: AcdContext, callId: string): Promise<Exclude<OfferOutcome, string> | undefined> {
+async function endOf(ctx: AcdContext, callId: string): Promise<Gone | undefined> {
   try {
     const call = await ctx.engine.get(callId);
     if (!isFinal(call.status)) return undefined;

@@ -227,6 +227,44 @@ describe('strategies', () => {
     expect(left(c)).toEqual([expect.objectContaining({ reason: 'answered' })]);
   });
 
+  it('ring_all dials every free member at once: no phone waits for another dial to be answered', async () => {
+    await setUp();
+    await agents('a1', 'a2', 'a3');
+    await queueAt(DID, queue('q', ['a1', 'a2', 'a3'], { strategy: 'ring_all' }));
+    await login('a1', 'a2', 'a3');
+    // The PBX takes its time over each dial: they are held until the test lets them through.
+    const driver = h.sb.driver;
+    const originate = driver.originate.bind(driver);
+    const held: Array<() => void> = [];
+    let holding = true;
+    let firstHeld: () => void = () => {};
+    const first = new Promise<void>((resolve) => {
+      firstHeld = resolve;
+    });
+    driver.originate = (command) => {
+      if (!holding) return originate(command);
+      return new Promise((resolve, reject) => {
+        held.push(() => void originate(command).then(resolve, reject));
+        firstHeld();
+      });
+    };
+
+    const channelId = driver.placeInboundCall({ from: '+14155551000', to: DID });
+    const settling = h.settle();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held).toHaveLength(3);
+
+    holding = false;
+    for (const release of held) release();
+    await settling;
+    await h.settle();
+    const offered = eventsOf('call.offered', (e) => e.data.call.legs[0]?.id === channelId);
+    expect(offered.map((e) => e.data.agentId).sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(states('a1', 'a2', 'a3')).toEqual({ a1: 'reserved', a2: 'reserved', a3: 'reserved' });
+    expect(['a1', 'a2', 'a3'].every(isRinging)).toBe(true);
+  });
+
   it('longest_idle offers the member free the longest, counting from the end of their last call', async () => {
     await setUp();
     await agents('a1', 'a2', 'a3');
