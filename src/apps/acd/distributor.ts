@@ -2,7 +2,6 @@ import { type BackoffPolicy, backoffDelay } from '../../core/backoff.ts';
 import { type EndReason, isFinal } from '../../core/call.ts';
 import { SwitchboardError } from '../../core/errors.ts';
 import type { CallPriority, QueueConfig, QueueExit } from '../../core/queue.ts';
-import type { OfferResult } from '../../engine/types.ts';
 import { indexMembers, moveAgent, moveAgents } from './agent-book.ts';
 import { isOpen } from './business-hours.ts';
 import type { AcdContext, QueueRuntime } from './context.ts';
