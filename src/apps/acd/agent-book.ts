@@ -27,8 +27,8 @@ export function moveAgent(
 
 /**
  * Moves several agents the same way in one step (a ring-all offer reserves every free member): all
- * states change before anything is awaited, the state log takes one write, and the events are
- * published together so they share a commit instead of waiting for one each. Every transition is
+ * states change and their events are published before anything is awaited, the state log takes one
+ * write beside them, and the events share a commit instead of waiting for one each. Every transition is
  * checked before any agent changes, so an illegal one leaves them all as they were.
  */
 export async function moveAgents(
@@ -54,9 +54,10 @@ export async function moveAgents(
     });
     events.push([agentView(agent), previous]);
   });
-  await ctx.stateLog.append(entries);
-  if (events.length === 1) await ctx.notifier.agentState(events[0]![0], events[0]![1]);
-  else await Promise.all(events.map(([view, previous]) => ctx.notifier.agentState(view, previous)));
+  // The events are in the stream (in order) before anything is awaited: what the caller does next (ring
+  // the reserved agents) is published after them whether or not their commit is done.
+  const published = events.map(([view, previous]) => ctx.notifier.agentState(view, previous));
+  await Promise.all([ctx.stateLog.append(entries), ...published]);
 }
 
 function apply(

@@ -210,8 +210,12 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
     if (chosen.length === 0) return;
     // All at once: nothing can claim one of them between their reservations.
     const reserved = chosen.filter((agent) => agent.state === 'available');
-    await moveAgents(ctx, reserved, 'reserve', { callId: next.callId });
-    if (reserved.length > 0) await offerToAll(ctx, queue, next, reserved);
+    if (reserved.length === 0) return;
+    // The phones ring while the reservations commit: their events are already ahead in the stream.
+    await Promise.all([
+      moveAgents(ctx, reserved, 'reserve', { callId: next.callId }),
+      offerToAll(ctx, queue, next, reserved),
+    ]);
   }
 }
 
