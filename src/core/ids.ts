@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+/** The id text up to the random part for the last millisecond asked: many ids share a millisecond. */
+let prefixMs = -1;
+let prefix = '';
+
 /**
  * A new id for something the store keeps at volume (calls, events, outbox rows, outbound calls): a
  * UUID of version 7 (RFC 9562), whose first 48 bits are the wall-clock time in ms and the other 74
@@ -10,7 +14,11 @@ import { randomUUID } from 'node:crypto';
  * Still unique without coordination, and still a UUID wherever one is expected.
  */
 export function timeOrderedId(nowMs: number = Date.now()): string {
-  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: the version nibble is replaced
-  const time = nowMs.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`;
+  if (nowMs !== prefixMs) {
+    const time = nowMs.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixMs = nowMs;
+  }
+  // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: everything after the version nibble is random (V the variant).
+  return prefix + randomUUID().slice(15);
 }
