@@ -179,6 +179,11 @@ export class CallRegistry {
   async hangupLeg(leg: Leg, cause: HangupCause, reason: EndReason = cause): Promise<void> {
     if (!leg.live) return;
     this.legEnded(leg, reason);
+    await this.driverHangup(leg, cause);
+  }
+
+  /** Asks the driver to hang a leg up; one already gone is fine, another refusal is logged. */
+  private async driverHangup(leg: Leg, cause: HangupCause): Promise<void> {
     try {
       await this.deps.driver.hangup(leg.id, cause);
     } catch (error) {
@@ -220,16 +225,19 @@ export class CallRegistry {
     call.endReason = reason;
     call.heldAt = undefined;
     this.settleTransfer(call, { completed: false });
-    for (const leg of call.legs)
-      await this.hangupLeg(leg, cause, leg.live ? reason : (leg.endReason ?? reason));
-    for (const bridge of call.bridges) {
-      if (!bridge.up) continue;
-      bridge.destroyedAt = this.now();
-      await this.deps.driver.destroyBridge(bridge.id).catch(() => undefined);
-    }
-    this.calls.delete(call.id);
-    for (const leg of call.legs) this.channels.delete(leg.id);
-    await this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended');
+    const live = call.legs.filter((leg) => leg.live);
+    for (const leg of live) this.legEnded(leg, reason);
+    const up = call.bridges.filter((bridge) => bridge.up);
+    for (const bridge of up) bridge.destroyedAt = this.now();
+    // The record commits while the driver is told, one request at a time as before: what the driver
+    // answers changes nothing in it (a refusal is only logged), so the end need not wait for both in turn.
+    const told = (async () => {
+      for (const leg of live) await this.driverHangup(leg, cause);
+      for (const bridge of up) await this.deps.driver.destroyBridge(bridge.id).catch(() => undefined);
+      this.calls.delete(call.id);
+      for (const leg of call.legs) this.channels.delete(leg.id);
+    })();
+    await Promise.all([this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended'), told]);
   }
 
   /**
