@@ -540,6 +540,25 @@ for (const backend of await storeBackends()) {
         expect(await store.calls.get('c-2')).toBeUndefined();
         expect(await store.events.lastSeq()).toBe(5);
       });
+
+      it('refuses only the batch that cannot be written when several arrive together', async () => {
+        await store.events.append([makeEvent(5)]);
+        const [a, b, c] = ['c-a', 'c-b', 'c-c'].map((id) => makeCall(id));
+        // Sent in one turn: the embedded store's writer thread takes them (and the audit entry) in one
+        // transaction, and must then write the good ones without the bad one.
+        const outcomes = await Promise.allSettled([
+          store.commit({ calls: [a!], events: [makeEvent(6, a)] }),
+          store.commit({ calls: [b!], events: [makeEvent(5, b)] }),
+          store.audit.appendMany([{ topic: 'cti', action: 'POST /api/cti/call', at: at(1), detail: {} }]),
+          store.commit({ calls: [c!], events: [makeEvent(7, c)] }),
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        expect(await store.calls.get('c-a')).toStrictEqual(a);
+        expect(await store.calls.get('c-b')).toBeUndefined();
+        expect(await store.calls.get('c-c')).toStrictEqual(c);
+        expect((await store.events.after(0, 10)).map((e) => e.seq)).toEqual([5, 6, 7]);
+        expect((await store.audit.list('cti', 10)).map((e) => e.action)).toEqual(['POST /api/cti/call']);
+      });
     });
 
     describe('emergencies and the audit trail', () => {
