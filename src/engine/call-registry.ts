@@ -237,7 +237,11 @@ export class CallRegistry {
       this.calls.delete(call.id);
       for (const leg of call.legs) this.channels.delete(leg.id);
     })();
-    await Promise.all([this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended'), told]);
+    const [published] = await Promise.allSettled([
+      this.publish(call, final === 'failed' ? 'call.failed' : 'call.ended'),
+      told,
+    ]);
+    if (published.status === 'rejected') throw published.reason;
   }
 
   /**

@@ -212,10 +212,13 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
     const reserved = chosen.filter((agent) => agent.state === 'available');
     if (reserved.length === 0) return;
     // The phones ring while the reservations commit: their events are already ahead in the stream.
-    await Promise.all([
+    // Both are waited for even when one fails, so that nothing of this turn runs on after it.
+    const [reserving, offering] = await Promise.allSettled([
       moveAgents(ctx, reserved, 'reserve', { callId: next.callId }),
       offerToAll(ctx, queue, next, reserved),
     ]);
+    if (reserving.status === 'rejected') throw reserving.reason;
+    if (offering.status === 'rejected') throw offering.reason;
   }
 }
 
