@@ -25,7 +25,7 @@ export async function upsertCalls(
   update: 'all' | 'progress' = 'all',
 ): Promise<void> {
   if (calls.length === 0) return;
-  const rows = [...new Map(calls.map((call) => [call.id, call])).values()].map((call) => toRow(call, owner));
+  const rows = latestPerCall(calls).map((call) => toRow(call, owner));
   const columns = update === 'all' ? ALL_COLUMNS : PROGRESS_COLUMNS;
   for (let start = 0; start < rows.length; start += ROWS_PER_UPSERT) {
     await db
@@ -38,6 +38,11 @@ export async function upsertCalls(
       )
       .execute();
   }
+}
+
+/** A batch's snapshots, one per call: the last of each id, as it stands after the batch. */
+export function latestPerCall(calls: readonly CallSnapshot[]): readonly CallSnapshot[] {
+  return calls.length > 1 ? [...new Map(calls.map((call) => [call.id, call])).values()] : calls;
 }
 
 /** What a call's later states change (see `upsertCalls`); the SQLite commit sets the same. */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { CallSnapshot } from '../core/call.ts';
 import type { DomainEvent } from '../core/events.ts';
 import { INSERT_AUDIT_SQL } from './audit-log.ts';
-import { PROGRESS_COLUMNS, toRow } from './call-records.ts';
+import { latestPerCall, PROGRESS_COLUMNS, toRow } from './call-records.ts';
 import { eventRow } from './event-log.ts';
 import type { Database } from './schema.ts';
 import type { Row, SqliteWriter, WriterStatements } from './sqlite-writer.ts';
@@ -76,9 +76,8 @@ function commitRows(
   events: readonly DomainEvent[],
   owner: string,
 ): { calls: Row[]; events: Row[] } {
-  const latest = calls.length > 1 ? [...new Map(calls.map((call) => [call.id, call])).values()] : calls;
   return {
-    calls: latest.map((call) => {
+    calls: latestPerCall(calls).map((call) => {
       const r = toRow(call, owner);
       return [
         r.id,
