@@ -206,16 +206,14 @@ export async function dispatch(ctx: AcdContext, queueId: string): Promise<void> 
   for (;;) {
     const next = queue.waiting.nextToOffer();
     if (!next) return;
+    // Free members (choose takes them from the queue's free set), all reserved in the same step.
     const chosen = choose(ctx, queue, next);
     if (chosen.length === 0) return;
-    // All at once: nothing can claim one of them between their reservations.
-    const reserved = chosen.filter((agent) => agent.state === 'available');
-    if (reserved.length === 0) return;
     // The phones ring while the reservations commit: their events are already ahead in the stream.
     // Both are waited for even when one fails, so that nothing of this turn runs on after it.
     const [reserving, offering] = await Promise.allSettled([
-      moveAgents(ctx, reserved, 'reserve', { callId: next.callId }),
-      offerToAll(ctx, queue, next, reserved),
+      moveAgents(ctx, chosen, 'reserve', { callId: next.callId }),
+      offerToAll(ctx, queue, next, chosen),
     ]);
     if (reserving.status === 'rejected') throw reserving.reason;
     if (offering.status === 'rejected') throw offering.reason;
