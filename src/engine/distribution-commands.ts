@@ -110,21 +110,21 @@ export class DistributionCommands implements CallDistribution {
           // dial adds its leg before it first waits, so the newest leg is this offer's.
           const leg = call.legs.at(-1)!;
           return dialled.then(
-            () => ({ leg, refused: undefined }),
-            (refused: unknown) => ({ leg, refused: refused ?? new Error('dial refused') }),
+            () => ({ leg, refused: false, error: undefined }),
+            (error: unknown) => ({ leg, refused: true, error }),
           );
         });
         const dialled = await Promise.all(dials);
         const announced = dialled.map(({ leg, refused }, i) => {
-          if (refused !== undefined) ops.legEnded(leg, 'unreachable');
+          if (refused) ops.legEnded(leg, 'unreachable');
           return ops.publish(call, 'call.offered', { legId: leg.id, agentId: valid[i]!.offer.agentId });
         });
         await Promise.all(announced);
-        for (const [i, { leg, refused }] of dialled.entries()) {
+        for (const [i, { leg, refused, error }] of dialled.entries()) {
           results[valid[i]!.index] = { legId: leg.id };
-          if (refused === undefined) continue;
+          if (!refused) continue;
           await ops.endOffer(call, leg, 'unreachable');
-          ops.deps.log.warn({ err: refused, callId, agentId: leg.agentId }, 'offer refused by the driver');
+          ops.deps.log.warn({ err: error, callId, agentId: leg.agentId }, 'offer refused by the driver');
         }
       });
     } catch (error) {
