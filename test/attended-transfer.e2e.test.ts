@@ -155,7 +155,11 @@ describe('attended transfer: Alice transfers John to Bob', () => {
     // John with Bob; Alice's leg ended and she went to wrap-up.
     expect(await channelOf(JOHN)).toMatchObject({ held: false, bridgeId: `${callId}-bridge` });
     expect((await channelOf(BOB_DESK)).bridgeId).toBe(`${callId}-bridge`);
-    await client.waitFor((e) => e.type === 'agent.state' && e.agentId === ALICE && e.callId === undefined);
+    // Her second state about no call (the first was her log-in): free again after the wrap-up.
+    await client.waitForCount(
+      (e) => e.type === 'agent.state' && e.agentId === ALICE && e.callId === undefined,
+      2,
+    );
     expect(agentStates(ALICE)).toEqual(['available', 'on_call', 'wrap_up', 'available']);
 
     await ok('POST', `/api/v1/calls/${callId}/hangup`);
