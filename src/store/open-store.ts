@@ -2,7 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import type { AgentProfile } from '../core/agent.ts';
 import { SwitchboardError } from '../core/errors.ts';
@@ -88,7 +98,9 @@ function openSqlite(
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+  });
   if (inMemory) return { db, commit: inProcessCommit(db, database, owner) };
   const checkpointer = startCheckpointer(file, SQLITE_BUSY_TIMEOUT_MS);
   // Started lazily: its statements need the tables, which exist only once the store is migrated.
@@ -247,4 +259,26 @@ function assembleStore(
       return closing;
     },
   };
+}
+
+/**
+ * SQLite whose transactions take the write lock when they begin (`begin immediate`). The writer thread
+ * commits on its own connection; a deferred transaction that read first and then wrote (an import
+ * looking for its row) failed at once with "database is locked" when a commit had landed in between,
+ * since SQLite cannot upgrade a stale read. Begun immediate, it waits for the lock (busy_timeout).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
